@@ -1,0 +1,76 @@
+#pragma once
+// The audit log in PostgreSQL: migrations (run with the owner role), and the reads and appends the node's own role
+// may do (INSERT and SELECT only).
+
+#include <regfed/audit/AuditEvent.h>
+#include <regfed/audit/TreeHead.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace regfed::audit {
+
+/// One versioned schema migration, embedded from audit/migrations.
+struct Migration {
+  int version;       ///< Ordering number from the file name.
+  const char* name;  ///< File name without extension.
+  const char* sql;   ///< Statements, run in one transaction.
+};
+
+/// All migrations in order.
+const std::vector<Migration>& migrations();
+
+/// Raised when the stored log is not what its signed heads say, or the node role has too many rights.
+class IntegrityError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An event as stored, with the leaf hash written at the time.
+struct StoredEvent {
+  AuditEvent event;  ///< Columns as read back.
+  Hash leafHash{};   ///< Stored leaf hash.
+};
+
+/// Connection to the audit schema.
+class AuditStore {
+ public:
+  /// Applies missing migrations with the owner's connection string and grants INSERT and SELECT to `nodeRole`.
+  /// Returns the versions applied now. Safe to run from several nodes at once.
+  static std::vector<int> migrate(const std::string& ownerDsn, const std::string& nodeRole);
+
+  /// Connects with the node's connection string; throws pqxx::broken_connection.
+  explicit AuditStore(const std::string& dsn);
+  ~AuditStore();
+
+  /// Throws IntegrityError when this role may UPDATE, DELETE or TRUNCATE audit rows.
+  void requireAppendOnlyRole();
+
+  /// Appends events (seq and leaf hashes set) and, if given, a signed tree head, in one transaction.
+  void append(const std::vector<AuditEvent>& events, const std::vector<Hash>& leaves, const TreeHead* head);
+
+  /// Leaf hashes of the node's log in order; throws IntegrityError on a gap in the sequence.
+  std::vector<Hash> leafHashes(const std::string& node);
+
+  /// Highest sequence number stored for the node (0 for an empty log).
+  std::int64_t maxSeq(const std::string& node);
+
+  /// All signed tree heads of the node, by size.
+  std::vector<TreeHead> treeHeads(const std::string& node);
+
+  /// Up to `limit` events with seq > afterSeq, in order.
+  std::vector<StoredEvent> events(const std::string& node, std::int64_t afterSeq, std::int64_t limit);
+
+  /// Whether the connection is usable.
+  bool isOpen() const;
+
+ private:
+  struct Connection;  // wraps pqxx::connection, kept out of this header
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace regfed::audit

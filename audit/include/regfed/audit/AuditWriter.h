@@ -1,0 +1,98 @@
+#pragma once
+// The node's single audit writer. Requests hand their events to it and wait; it commits whatever has queued up in
+// one transaction (group commit), extends the Merkle tree, and signs a tree head every N events or T seconds.
+// When PostgreSQL is unreachable it fails requests at once (fail closed) and reconnects in the background.
+
+#include <regfed/audit/AuditSink.h>
+#include <regfed/audit/AuditStore.h>
+#include <regfed/audit/MerkleTree.h>
+#include <regfed/audit/TreeHeadSigner.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace regfed::audit {
+
+/// Settings of the writer.
+struct AuditWriterOptions {
+  std::string dsn;                                    ///< Node role's connection string.
+  std::string node;                                   ///< Node id; one log per node.
+  std::size_t maxBatchEvents = 1024;                  ///< Most events in one transaction.
+  std::int64_t signEveryEvents = 1000;                ///< Sign a tree head after this many new events...
+  std::chrono::milliseconds signInterval{10000};      ///< ...or this long after the last head, if events came.
+  std::chrono::milliseconds commitTimeout{5000};      ///< How long a request waits for its batch.
+  std::chrono::milliseconds retryInterval{500};       ///< Pause between reconnect attempts.
+};
+
+/// Receives the writer's measurements (metrics, logs); called on the writer thread.
+class AuditWriterObserver {
+ public:
+  virtual ~AuditWriterObserver() = default;
+  /// A batch was committed.
+  virtual void batchCommitted(std::size_t events, double seconds) = 0;
+  /// A batch or a reconnect failed.
+  virtual void writeFailed(const std::string& message) = 0;
+  /// The store became reachable (true) or unreachable (false).
+  virtual void availabilityChanged(bool available) = 0;
+  /// A tree head was signed and stored.
+  virtual void treeHeadSigned(std::int64_t size) = 0;
+};
+
+/// Group-committing writer; see the file comment.
+class AuditWriter : public AuditSink {
+ public:
+  /// The observer must outlive the writer; it may be null.
+  AuditWriter(AuditWriterOptions options, TreeHeadSigner signer, AuditWriterObserver* observer);
+  ~AuditWriter() override;
+
+  /// Connects, loads the log and checks it against its latest signed head; throws IntegrityError when they
+  /// disagree or the role may change rows, pqxx errors when the database is unreachable. Then starts the thread.
+  void start();
+
+  /// Commits what is queued, signs a final head, and stops the thread.
+  void stop();
+
+  bool record(std::vector<AuditEvent>& events) override;
+  bool available() const override { return available_.load(); }
+
+  /// Events committed so far.
+  std::int64_t size() const { return committedSize_.load(); }
+
+ private:
+  struct Pending {
+    std::vector<AuditEvent> events;
+    bool done = false;
+    bool ok = false;
+  };
+
+  void run();
+  void connectAndLoad();
+  void commitBatch(std::vector<std::shared_ptr<Pending>>& batch);
+  void signIfDue(bool force);
+  void finish(std::vector<std::shared_ptr<Pending>>& batch, bool ok);
+  void setAvailable(bool available);
+
+  AuditWriterOptions options_;
+  TreeHeadSigner signer_;
+  AuditWriterObserver* observer_;
+  std::unique_ptr<AuditStore> store_;
+  MerkleTree tree_;
+  std::int64_t lastHeadSize_ = 0;
+  std::chrono::steady_clock::time_point lastHeadTime_;
+  std::atomic<std::int64_t> committedSize_{0};
+  std::atomic<bool> available_{false};
+
+  std::mutex mutex_;
+  std::condition_variable queued_;
+  std::condition_variable committed_;
+  std::deque<std::shared_ptr<Pending>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace regfed::audit

@@ -1,0 +1,262 @@
+#include <regfed/audit/AuditStore.h>
+
+#include <pqxx/pqxx>
+
+#include <set>
+
+namespace regfed::audit {
+
+namespace {
+
+constexpr const char* kInsertEvents = R"sql(
+INSERT INTO regfed_audit.events (node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register,
+  purpose, case_ref, mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash)
+SELECT node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate,
+  criteria, subjects, fields, result_count, decision, reason, emergency, decode(leaf_hash, 'hex')
+FROM jsonb_to_recordset($1::jsonb) AS x(node text, seq bigint, time timestamptz, request_id text, actor text,
+  actor_ags text, roles text[], action text, owner_ags text, register text, purpose text, case_ref text,
+  mandate text, criteria text, subjects text[], fields text[], result_count integer, decision text, reason text,
+  emergency boolean, leaf_hash text))sql";
+
+constexpr const char* kInsertHead =
+    "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature) "
+    "VALUES ($1, $2, decode($3, 'hex'), $4::timestamptz, $5, decode($6, 'hex'))";
+
+constexpr const char* kTimeText = R"(to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))";
+
+std::string timeText(const char* column) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, kTimeText, column);
+  return buf;
+}
+
+std::string hexOf(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+void appendList(std::string& out, const std::vector<std::string>& values) {
+  out += '[';
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    appendJsonString(out, values[i]);
+  }
+  out += ']';
+}
+
+void appendOptional(std::string& out, const std::optional<std::string>& value) {
+  if (value) appendJsonString(out, *value); else out += "null";
+}
+
+std::vector<std::string> readTextArray(const pqxx::field& field) {
+  std::vector<std::string> out;
+  auto parser = field.as_array();
+  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next())
+    if (item.first == pqxx::array_parser::string_value) out.push_back(item.second);
+  return out;
+}
+
+std::optional<std::string> readOptional(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return std::string(field.c_str(), field.size());
+}
+
+Hash readHash(const pqxx::field& field) {
+  Hash out{};
+  pqxx::binarystring bytes(field);
+  if (bytes.size() == out.size()) std::copy(bytes.begin(), bytes.end(), out.begin());
+  return out;
+}
+
+}  // namespace
+
+std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::string& nodeRole) {
+  pqxx::connection conn(ownerDsn);  // owner role, used only here
+  std::vector<int> applied;
+  pqxx::work tx(conn);
+  // One migrator at a time across all nodes sharing this database.
+  tx.exec("SELECT pg_advisory_xact_lock(hashtext('regfed_audit_migrations'))");
+  tx.exec("CREATE SCHEMA IF NOT EXISTS regfed_audit");
+  tx.exec("CREATE TABLE IF NOT EXISTS regfed_audit.schema_migrations (version integer PRIMARY KEY, "
+          "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+  std::set<int> done;
+  for (const auto& row : tx.exec("SELECT version FROM regfed_audit.schema_migrations")) done.insert(row[0].as<int>());
+  for (const auto& m : migrations()) {
+    if (done.count(m.version)) continue;
+    tx.exec(m.sql);
+    tx.exec("INSERT INTO regfed_audit.schema_migrations (version, name) VALUES (" + tx.quote(m.version) + ", " +
+            tx.quote(std::string(m.name)) + ")");
+    applied.push_back(m.version);
+  }
+  const std::string role = tx.quote_name(nodeRole);
+  tx.exec("GRANT USAGE ON SCHEMA regfed_audit TO " + role);
+  tx.exec("GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads TO " + role);
+  tx.exec("GRANT SELECT ON regfed_audit.schema_migrations TO " + role);
+  tx.commit();
+  return applied;
+}
+
+struct AuditStore::Connection : pqxx::connection {
+  using pqxx::connection::connection;
+};
+
+AuditStore::AuditStore(const std::string& dsn) : connection_(std::make_unique<Connection>(dsn)) {
+  connection_->prepare("insert_events", kInsertEvents);
+  connection_->prepare("insert_head", kInsertHead);
+}
+
+AuditStore::~AuditStore() = default;
+
+bool AuditStore::isOpen() const { return connection_ && connection_->is_open(); }
+
+void AuditStore::requireAppendOnlyRole() {
+  pqxx::nontransaction tx(*connection_);
+  auto r = tx.exec(
+      "SELECT current_user, bool_or(has_table_privilege(current_user, t, p)) FROM "
+      "unnest(ARRAY['regfed_audit.events', 'regfed_audit.tree_heads']) t, "
+      "unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p GROUP BY 1");
+  if (!r.empty() && r[0][1].as<bool>())
+    throw IntegrityError("database role '" + r[0][0].as<std::string>() +
+                         "' may change or delete audit rows; the node must connect with a role that may only "
+                         "INSERT and SELECT them (see audit.node_role)");
+}
+
+void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector<Hash>& leaves,
+                        const TreeHead* head) {
+  std::string json = "[";
+  json.reserve(events.size() * 600);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const AuditEvent& e = events[i];
+    if (i) json += ',';
+    json += "{\"node\":";
+    appendJsonString(json, e.node);
+    json += ",\"seq\":" + std::to_string(e.seq) + ",\"time\":";
+    appendJsonString(json, e.time);
+    json += ",\"request_id\":";
+    appendJsonString(json, e.requestId);
+    json += ",\"actor\":";
+    appendJsonString(json, e.actor);
+    json += ",\"actor_ags\":";
+    appendJsonString(json, e.actorAgs);
+    json += ",\"roles\":";
+    appendList(json, e.roles);
+    json += ",\"action\":";
+    appendJsonString(json, e.action);
+    json += ",\"owner_ags\":";
+    appendOptional(json, e.ownerAgs);
+    json += ",\"register\":";
+    appendOptional(json, e.registerName);
+    json += ",\"purpose\":";
+    appendOptional(json, e.purpose);
+    json += ",\"case_ref\":";
+    appendOptional(json, e.caseRef);
+    json += ",\"mandate\":";
+    appendOptional(json, e.mandate);
+    json += ",\"criteria\":";
+    appendOptional(json, e.criteria);
+    json += ",\"subjects\":";
+    appendList(json, e.subjects);
+    json += ",\"fields\":";
+    appendList(json, e.fields);
+    json += ",\"result_count\":" + std::to_string(e.resultCount) + ",\"decision\":";
+    appendJsonString(json, e.decision);
+    json += ",\"reason\":";
+    appendJsonString(json, e.reason);
+    json += std::string(",\"emergency\":") + (e.emergency ? "true" : "false") + ",\"leaf_hash\":\"" +
+            toHex(leaves[i]) + "\"}";
+  }
+  json += ']';
+  pqxx::work tx(*connection_);
+  if (!events.empty()) tx.exec_prepared("insert_events", json);
+  if (head)
+    tx.exec_prepared("insert_head", head->node, head->size, toHex(head->root), head->time, head->keyId,
+                     hexOf(head->signature));
+  tx.commit();
+}
+
+std::vector<Hash> AuditStore::leafHashes(const std::string& node) {
+  pqxx::work tx(*connection_);
+  std::vector<Hash> out;
+  std::int64_t expected = 1;
+  // A server-side cursor would be kinder for huge logs; 32 bytes per event keeps this acceptable for now.
+  for (const auto& row : tx.exec_params("SELECT seq, leaf_hash FROM regfed_audit.events WHERE node = $1 ORDER BY seq",
+                                        node)) {
+    const auto seq = row[0].as<std::int64_t>();
+    if (seq != expected)
+      throw IntegrityError("audit log of node " + node + " has a gap: event " + std::to_string(expected) +
+                           " is missing");
+    out.push_back(readHash(row[1]));
+    ++expected;
+  }
+  return out;
+}
+
+std::int64_t AuditStore::maxSeq(const std::string& node) {
+  pqxx::nontransaction tx(*connection_);
+  return tx.exec_params("SELECT coalesce(max(seq), 0) FROM regfed_audit.events WHERE node = $1", node)[0][0]
+      .as<std::int64_t>();
+}
+
+std::vector<TreeHead> AuditStore::treeHeads(const std::string& node) {
+  pqxx::nontransaction tx(*connection_);
+  std::vector<TreeHead> out;
+  for (const auto& row : tx.exec_params("SELECT node, size, root, " + timeText("time") +
+                                            ", key_id, signature FROM regfed_audit.tree_heads WHERE node = $1 "
+                                            "ORDER BY size",
+                                        node)) {
+    TreeHead h;
+    h.node = row[0].as<std::string>();
+    h.size = row[1].as<std::int64_t>();
+    h.root = readHash(row[2]);
+    h.time = row[3].as<std::string>();
+    h.keyId = row[4].as<std::string>();
+    pqxx::binarystring sig(row[5]);
+    h.signature = sig.str();
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_t afterSeq, std::int64_t limit) {
+  pqxx::nontransaction tx(*connection_);
+  std::vector<StoredEvent> out;
+  const std::string sql =
+      "SELECT node, seq, " + timeText("time") +
+      ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate, criteria, "
+      "subjects, fields, result_count, decision, reason, emergency, leaf_hash FROM regfed_audit.events "
+      "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  for (const auto& row : tx.exec_params(sql, node, afterSeq, limit)) {
+    StoredEvent s;
+    AuditEvent& e = s.event;
+    e.node = row[0].as<std::string>();
+    e.seq = row[1].as<std::int64_t>();
+    e.time = row[2].as<std::string>();
+    e.requestId = row[3].as<std::string>();
+    e.actor = row[4].as<std::string>();
+    e.actorAgs = row[5].as<std::string>();
+    e.roles = readTextArray(row[6]);
+    e.action = row[7].as<std::string>();
+    e.ownerAgs = readOptional(row[8]);
+    e.registerName = readOptional(row[9]);
+    e.purpose = readOptional(row[10]);
+    e.caseRef = readOptional(row[11]);
+    e.mandate = readOptional(row[12]);
+    e.criteria = readOptional(row[13]);
+    e.subjects = readTextArray(row[14]);
+    e.fields = readTextArray(row[15]);
+    e.resultCount = row[16].as<std::int64_t>();
+    e.decision = row[17].as<std::string>();
+    e.reason = row[18].as<std::string>();
+    e.emergency = row[19].as<bool>();
+    s.leafHash = readHash(row[20]);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace regfed::audit

@@ -1,0 +1,88 @@
+#include <regfed/audit/MerkleTree.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <memory>
+
+namespace regfed::audit {
+
+namespace {
+
+Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb) {
+  // One context per thread: hashing runs on the audit writer and in the verifier, often many times a second.
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  Hash out;
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx.get(), &prefix, 1);
+  if (na) EVP_DigestUpdate(ctx.get(), a, na);
+  if (nb) EVP_DigestUpdate(ctx.get(), b, nb);
+  EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr);
+  return out;
+}
+
+}  // namespace
+
+Hash leafHash(const std::string& data) {
+  return sha256(0x00, reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
+}
+
+Hash nodeHash(const Hash& left, const Hash& right) {
+  return sha256(0x01, left.data(), left.size(), right.data(), right.size());
+}
+
+std::string toHex(const Hash& hash) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (unsigned char c : hash) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+bool fromHex(const std::string& hex, Hash& out) {
+  if (hex.size() != 64) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+void MerkleTree::append(const Hash& leaf) {
+  Hash carry = leaf;
+  int height = 0;
+  // Merge equal-height subtrees like binary addition.
+  while (!heights_.empty() && heights_.back() == height) {
+    carry = nodeHash(frontier_.back(), carry);
+    frontier_.pop_back();
+    heights_.pop_back();
+    ++height;
+  }
+  frontier_.push_back(carry);
+  heights_.push_back(height);
+  ++size_;
+}
+
+Hash MerkleTree::root() const {
+  if (frontier_.empty()) {
+    Hash empty;
+    SHA256(nullptr, 0, empty.data());
+    return empty;
+  }
+  // RFC 6962 splits at the largest power of two, so the smaller subtrees fold in from the right.
+  Hash acc = frontier_.back();
+  for (std::size_t i = frontier_.size() - 1; i > 0; --i) acc = nodeHash(frontier_[i - 1], acc);
+  return acc;
+}
+
+}  // namespace regfed::audit
