@@ -16,7 +16,8 @@ class RegisterAdapter {
   /// Connects to the backend and checks the configured schema against it.
   virtual Status open(const OpenRequest& request) = 0;
 
-  /// Fields and capabilities; valid after a successful open().
+  /// Fields and capabilities. Before open() it must still report the capabilities (fields may be empty), so
+  /// `regfed plugin check` can show them.
   virtual Description describe() const = 0;
 
   /// Fetches one record by id.

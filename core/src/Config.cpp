@@ -1,0 +1,333 @@
+#include "Config.h"
+
+#include <Poco/File.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Path.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace regfed::core {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+bool isAgs(const std::string& text) {
+  static const std::regex ags(R"(\d{8})");
+  return std::regex_match(text, ags);
+}
+
+std::string Config::municipalityName(const std::string& ags) const {
+  for (const auto& m : municipalities)
+    if (m.ags == ags) return m.name;
+  return "";
+}
+
+namespace {
+
+// Walks the JSON tree, collecting problems with their key paths instead of stopping at the first.
+class Checker {
+ public:
+  Checker(std::vector<std::string>& problems, std::string baseDir) : problems_(problems), baseDir_(std::move(baseDir)) {}
+
+  void problem(const std::string& path, const std::string& message) { problems_.push_back(path + ": " + message); }
+
+  // Reports keys that are not part of the schema (usually typos).
+  void onlyKeys(const Object::Ptr& o, const std::string& path, const std::set<std::string>& allowed) {
+    std::vector<std::string> names;
+    o->getNames(names);
+    for (const auto& n : names)
+      if (!allowed.count(n)) problem(join(path, n), "unknown key");
+  }
+
+  Object::Ptr object(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required) {
+    if (!parent->has(key)) {
+      if (required) problem(join(path, key), "is required");
+      return nullptr;
+    }
+    Var v = parent->get(key);
+    if (v.type() != typeid(Object::Ptr)) {
+      problem(join(path, key), "must be an object");
+      return nullptr;
+    }
+    return v.extract<Object::Ptr>();
+  }
+
+  Array::Ptr array(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required) {
+    if (!parent->has(key)) {
+      if (required) problem(join(path, key), "is required");
+      return nullptr;
+    }
+    Var v = parent->get(key);
+    if (v.type() != typeid(Array::Ptr)) {
+      problem(join(path, key), "must be an array");
+      return nullptr;
+    }
+    return v.extract<Array::Ptr>();
+  }
+
+  std::string text(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required,
+                   const std::string& fallback = "") {
+    if (!parent->has(key) || parent->get(key).isEmpty()) {
+      if (required) problem(join(path, key), "is required");
+      return fallback;
+    }
+    Var v = parent->get(key);
+    if (!v.isString()) {
+      problem(join(path, key), "must be a string");
+      return fallback;
+    }
+    std::string s = v.extract<std::string>();
+    if (required && s.empty()) problem(join(path, key), "must not be empty");
+    return s;
+  }
+
+  std::int64_t integer(const Object::Ptr& parent, const std::string& key, const std::string& path,
+                       std::int64_t fallback, std::int64_t min, std::int64_t max) {
+    if (!parent->has(key)) return fallback;
+    Var v = parent->get(key);
+    if (!v.isInteger()) {
+      problem(join(path, key), "must be a whole number");
+      return fallback;
+    }
+    auto n = v.convert<Poco::Int64>();
+    if (n < min || n > max) {
+      problem(join(path, key), "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                                   " (got " + std::to_string(n) + ")");
+      return fallback;
+    }
+    return n;
+  }
+
+  // A file path, resolved against the config's folder; checked for existence when mustExist.
+  std::string file(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required,
+                   bool mustExist) {
+    std::string value = text(parent, key, path, required);
+    if (value.empty()) return value;
+    std::string resolved = Poco::Path(baseDir_).resolve(Poco::Path(value)).toString();
+    if (mustExist && !Poco::File(resolved).exists()) problem(join(path, key), "file not found: " + resolved);
+    return resolved;
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static std::string at(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+ private:
+  std::vector<std::string>& problems_;
+  std::string baseDir_;
+};
+
+template <class T>
+bool oneOf(const std::string& value, const std::vector<std::pair<const char*, T>>& table, T& out) {
+  for (const auto& [name, v] : table)
+    if (value == name) { out = v; return true; }
+  return false;
+}
+
+void loadFields(Checker& c, const Array::Ptr& fields, const std::string& path, RegisterConfig& reg) {
+  static const std::regex fieldName(R"([a-z][a-z0-9_]{0,62})");
+  using sdk::Classification;
+  using sdk::FieldType;
+  const std::vector<std::pair<const char*, FieldType>> types = {
+      {"string", FieldType::String}, {"date", FieldType::Date}, {"integer", FieldType::Integer},
+      {"boolean", FieldType::Boolean}};
+  const std::vector<std::pair<const char*, Classification>> classes = {
+      {"intern", Classification::Intern}, {"vertraulich", Classification::Vertraulich},
+      {"streng_vertraulich", Classification::StrengVertraulich}};
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < fields->size(); ++i) {
+    const std::string p = Checker::at(path, i);
+    if (fields->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+      c.problem(p, "must be an object");
+      continue;
+    }
+    auto f = fields->getObject(static_cast<unsigned>(i));
+    c.onlyKeys(f, p, {"name", "type", "classification", "source"});
+    sdk::FieldSpec spec;
+    spec.name = c.text(f, "name", p, true);
+    if (!spec.name.empty() && !std::regex_match(spec.name, fieldName))
+      c.problem(p + ".name", "must be lower-case letters, digits and underscores (got \"" + spec.name + "\")");
+    if (!spec.name.empty() && !seen.insert(spec.name).second) c.problem(p + ".name", "duplicate field \"" + spec.name + "\"");
+    std::string type = c.text(f, "type", p, true);
+    if (!type.empty() && !oneOf(type, types, spec.type))
+      c.problem(p + ".type", "must be one of string, date, integer, boolean (got \"" + type + "\")");
+    std::string cls = c.text(f, "classification", p, true);
+    if (!cls.empty() && !oneOf(cls, classes, spec.classification))
+      c.problem(p + ".classification",
+                "must be one of intern, vertraulich, streng_vertraulich (got \"" + cls + "\")");
+    spec.source = c.text(f, "source", p, false);
+    reg.fields.push_back(spec);
+  }
+}
+
+void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
+  static const std::regex registerName(R"([a-z][a-z0-9_-]{0,62})");
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < registers->size(); ++i) {
+    const std::string p = Checker::at("registers", i);
+    if (registers->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+      c.problem(p, "must be an object");
+      continue;
+    }
+    auto r = registers->getObject(static_cast<unsigned>(i));
+    c.onlyKeys(r, p, {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms"});
+    RegisterConfig reg;
+    reg.ags = c.text(r, "ags", p, true);
+    if (!reg.ags.empty() && config.municipalityName(reg.ags).empty())
+      c.problem(p + ".ags", "\"" + reg.ags + "\" is not a municipality hosted by this node (see municipalities)");
+    reg.name = c.text(r, "name", p, true);
+    if (!reg.name.empty() && !std::regex_match(reg.name, registerName))
+      c.problem(p + ".name", "must be lower-case letters, digits, '-' and '_' (got \"" + reg.name + "\")");
+    if (!reg.ags.empty() && !reg.name.empty() && !seen.insert(reg.ags + "/" + reg.name).second)
+      c.problem(p, "register " + reg.ags + "/" + reg.name + " is configured twice");
+    reg.title = c.text(r, "title", p, false, reg.name);
+    reg.adapter = c.text(r, "adapter", p, true);
+    reg.idField = c.text(r, "id_field", p, false, "id");
+    reg.timeoutMs = c.integer(r, "timeout_ms", p, 3000, 1, 60000);
+    if (auto options = c.object(r, "options", p, false)) {
+      std::vector<std::string> names;
+      options->getNames(names);
+      for (const auto& n : names) {
+        Var v = options->get(n);
+        if (v.isString() || v.isNumeric() || v.isBoolean())
+          reg.options.push_back({n, v.toString()});
+        else
+          c.problem(p + ".options." + n, "must be a string, number or boolean");
+      }
+    }
+    if (auto fields = c.array(r, "fields", p, true)) {
+      if (fields->size() == 0) c.problem(p + ".fields", "must list at least the id field");
+      loadFields(c, fields, p + ".fields", reg);
+      bool hasId = false;
+      for (const auto& f : reg.fields) hasId = hasId || f.name == reg.idField;
+      if (!hasId && fields->size() > 0) c.problem(p + ".id_field", "\"" + reg.idField + "\" is not one of the fields");
+    }
+    config.registers.push_back(std::move(reg));
+  }
+}
+
+}  // namespace
+
+ConfigLoad loadConfig(const std::string& path) {
+  ConfigLoad load;
+  Config& config = load.config;
+  config.file = Poco::Path(path).absolute().toString();
+  std::ifstream in(config.file);
+  if (!in) {
+    load.problems.push_back("(file): cannot read " + config.file);
+    return load;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  Object::Ptr root;
+  try {
+    Poco::JSON::Parser parser;
+    Var parsed = parser.parse(text.str());
+    if (parsed.type() != typeid(Object::Ptr)) {
+      load.problems.push_back("(root): must be a JSON object");
+      return load;
+    }
+    root = parsed.extract<Object::Ptr>();
+  } catch (const Poco::Exception& e) {
+    load.problems.push_back("(file): not valid JSON: " + e.message());
+    return load;
+  }
+  Checker c(load.problems, Poco::Path(config.file).parent().toString());
+  c.onlyKeys(root, "", {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers"});
+
+  if (auto node = c.object(root, "node", "", true)) {
+    c.onlyKeys(node, "node", {"id", "listen", "max_threads"});
+    config.nodeId = c.text(node, "id", "node", true);
+    static const std::regex nodeId(R"([A-Za-z0-9][A-Za-z0-9._-]{0,63})");
+    if (!config.nodeId.empty() && !std::regex_match(config.nodeId, nodeId))
+      c.problem("node.id", "must be letters, digits, '.', '_' and '-' (got \"" + config.nodeId + "\")");
+    std::string listen = c.text(node, "listen", "node", true);
+    static const std::regex hostPort(R"((.+):(\d{1,5}))");
+    std::smatch m;
+    if (!listen.empty()) {
+      if (std::regex_match(listen, m, hostPort) && std::stoi(m[2]) <= 65535) {
+        config.listenHost = m[1];
+        config.listenPort = std::stoi(m[2]);
+      } else {
+        c.problem("node.listen", "must be host:port, e.g. 127.0.0.1:8080 (got \"" + listen + "\")");
+      }
+    }
+    config.maxThreads = static_cast<int>(c.integer(node, "max_threads", "node", 64, 2, 1024));
+  }
+
+  if (auto list = c.array(root, "municipalities", "", true)) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = Checker::at("municipalities", i);
+      if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+        c.problem(p, "must be an object");
+        continue;
+      }
+      auto m = list->getObject(static_cast<unsigned>(i));
+      c.onlyKeys(m, p, {"ags", "name"});
+      MunicipalityConfig mc{c.text(m, "ags", p, true), c.text(m, "name", p, true)};
+      if (!mc.ags.empty() && !isAgs(mc.ags)) c.problem(p + ".ags", "must be 8 digits (got \"" + mc.ags + "\")");
+      if (!mc.ags.empty() && !seen.insert(mc.ags).second) c.problem(p + ".ags", "duplicate municipality " + mc.ags);
+      config.municipalities.push_back(mc);
+    }
+    if (list->size() == 0) c.problem("municipalities", "must list at least one municipality");
+  }
+
+  config.pluginDir = c.file(root, "plugin_dir", "", true, true);
+
+  if (auto audit = c.object(root, "audit", "", true)) {
+    c.onlyKeys(audit, "audit", {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "batch_max_events",
+                                "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
+    AuditConfig& a = config.audit;
+    a.dsn = c.text(audit, "dsn", "audit", true);
+    a.ownerDsn = c.text(audit, "owner_dsn", "audit", false);
+    a.nodeRole = c.text(audit, "node_role", "audit", !a.ownerDsn.empty());
+    a.signingKey = c.file(audit, "signing_key", "audit", true, false);
+    a.verifyKey = c.file(audit, "verify_key", "audit", false, true);
+    a.batchMaxEvents = c.integer(audit, "batch_max_events", "audit", 1024, 1, 100000);
+    a.signEveryEvents = c.integer(audit, "sign_every_events", "audit", 1000, 1, 10000000);
+    a.signIntervalMs = c.integer(audit, "sign_interval_ms", "audit", 10000, 100, 3600000);
+    a.commitTimeoutMs = c.integer(audit, "commit_timeout_ms", "audit", 5000, 100, 60000);
+  }
+
+  if (auto list = c.array(root, "issuers", "", true)) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = Checker::at("issuers", i);
+      if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+        c.problem(p, "must be an object");
+        continue;
+      }
+      auto o = list->getObject(static_cast<unsigned>(i));
+      c.onlyKeys(o, p, {"iss", "municipalities", "algorithm", "public_key", "private_key"});
+      IssuerConfig issuer;
+      issuer.iss = c.text(o, "iss", p, true);
+      if (!issuer.iss.empty() && !seen.insert(issuer.iss).second) c.problem(p + ".iss", "duplicate issuer");
+      issuer.algorithm = c.text(o, "algorithm", p, true);
+      if (!issuer.algorithm.empty() && issuer.algorithm != "ES256" && issuer.algorithm != "RS256")
+        c.problem(p + ".algorithm", "must be ES256 or RS256 (got \"" + issuer.algorithm + "\")");
+      issuer.publicKey = c.file(o, "public_key", p, true, true);
+      issuer.privateKey = c.file(o, "private_key", p, false, true);
+      if (auto ags = c.array(o, "municipalities", p, true)) {
+        for (std::size_t j = 0; j < ags->size(); ++j) {
+          Var v = ags->get(static_cast<unsigned>(j));
+          if (!v.isString() || !isAgs(v.toString()))
+            c.problem(Checker::at(p + ".municipalities", j), "must be an 8-digit AGS");
+          else
+            issuer.municipalities.push_back(v.toString());
+        }
+      }
+      config.issuers.push_back(issuer);
+    }
+  }
+
+  if (auto list = c.array(root, "registers", "", true)) loadRegisters(c, list, config);
+  return load;
+}
+
+}  // namespace regfed::core

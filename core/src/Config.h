@@ -1,0 +1,82 @@
+#pragma once
+// Node configuration: loaded from JSON, checked completely (every problem with its key path), paths resolved
+// against the config file's folder.
+
+#include <regfed/sdk/Types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace regfed::core {
+
+/// A municipality hosted by this node.
+struct MunicipalityConfig {
+  std::string ags;   ///< 8-digit Amtlicher Gemeindeschlüssel.
+  std::string name;  ///< e.g. "Stadt Merseburg".
+};
+
+/// A trusted token issuer.
+struct IssuerConfig {
+  std::string iss;                          ///< `iss` claim value.
+  std::vector<std::string> municipalities;  ///< AGS this issuer may speak for.
+  std::string algorithm;                    ///< "ES256" or "RS256".
+  std::string publicKey;                    ///< PEM file (absolute path).
+  std::string privateKey;                   ///< PEM file for `regfed token`; empty in production.
+};
+
+/// One register served by an adapter.
+struct RegisterConfig {
+  std::string ags;                          ///< Owning municipality.
+  std::string name;                         ///< e.g. "melderegister".
+  std::string title;                        ///< e.g. "Melderegister".
+  std::string adapter;                      ///< Adapter kind, e.g. "sql".
+  std::string idField;                      ///< Field identifying a record.
+  std::vector<regfed::sdk::FieldSpec> fields;  ///< Schema with classifications.
+  std::vector<regfed::sdk::Option> options;    ///< Adapter options.
+  std::int64_t timeoutMs = 3000;            ///< Default time budget per call.
+};
+
+/// Audit trail settings.
+struct AuditConfig {
+  std::string dsn;                   ///< Node role: INSERT and SELECT on audit rows only.
+  std::string ownerDsn;              ///< Schema owner, for migrations; empty: migrations are run elsewhere.
+  std::string nodeRole;              ///< Role granted INSERT and SELECT by the migrations.
+  std::string signingKey;            ///< PEM EC P-256 private key (absolute path), outside the database.
+  std::string verifyKey;             ///< PEM public key for `audit verify` without the private key (optional).
+  std::int64_t batchMaxEvents = 1024;
+  std::int64_t signEveryEvents = 1000;
+  std::int64_t signIntervalMs = 10000;
+  std::int64_t commitTimeoutMs = 5000;
+};
+
+/// The whole configuration of a node.
+struct Config {
+  std::string file;                  ///< Absolute path of the config file.
+  std::string nodeId;
+  std::string listenHost = "127.0.0.1";
+  int listenPort = 8080;
+  int maxThreads = 64;
+  std::vector<MunicipalityConfig> municipalities;
+  std::string pluginDir;             ///< Absolute path.
+  AuditConfig audit;
+  std::vector<IssuerConfig> issuers;
+  std::vector<RegisterConfig> registers;
+
+  /// Name of a hosted municipality, or empty.
+  std::string municipalityName(const std::string& ags) const;
+};
+
+/// Result of loading: a config and every problem found ("key.path: sentence").
+struct ConfigLoad {
+  Config config;                      ///< Valid only when problems is empty.
+  std::vector<std::string> problems;  ///< Empty when the config is usable.
+};
+
+/// Reads and checks a config file. Does not load plugins or touch the database.
+ConfigLoad loadConfig(const std::string& path);
+
+/// True for an 8-digit AGS.
+bool isAgs(const std::string& text);
+
+}  // namespace regfed::core

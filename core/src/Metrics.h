@@ -1,0 +1,70 @@
+#pragma once
+// Prometheus metrics of the node: counters and histograms with labels, rendered in the text exposition format.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace regfed::core {
+
+/// A histogram with fixed upper bounds.
+class Histogram {
+ public:
+  /// Buckets are cumulative upper bounds, ascending.
+  explicit Histogram(std::vector<double> bounds);
+  /// Records one observation.
+  void observe(double value);
+  /// Appends the series in Prometheus text format.
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sumMicros_{0};
+};
+
+/// All metrics of one node.
+class Metrics {
+ public:
+  Metrics();
+
+  /// Counts a finished HTTP request and its latency.
+  void request(const std::string& route, int status, double seconds);
+  /// Counts a failed adapter call.
+  void pluginError(const std::string& registerId, const std::string& code);
+  /// Records a committed audit batch.
+  void auditBatch(std::size_t events, double seconds);
+  /// Counts a failed audit write.
+  void auditFailure();
+  /// Sets whether the audit store is reachable.
+  void setAuditUp(bool up) { auditUp_ = up ? 1 : 0; }
+  /// Records the size of the newest signed tree head.
+  void setSignedSize(std::int64_t size) { signedSize_ = size; }
+  /// Sets whether a register's backend is healthy.
+  void setRegisterUp(const std::string& registerId, bool up);
+  /// Counts a token verification cache hit or miss.
+  void tokenCache(bool hit) { (hit ? tokenCacheHits_ : tokenCacheMisses_)++; }
+
+  /// The Prometheus text exposition.
+  std::string render() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint64_t> requests_;                  // route + status labels
+  std::map<std::string, std::unique_ptr<Histogram>> latency_;      // route label
+  std::map<std::string, std::uint64_t> pluginErrors_;
+  std::map<std::string, int> registerUp_;
+  Histogram auditBatchSize_;
+  Histogram auditCommitSeconds_;
+  std::atomic<std::uint64_t> auditFailures_{0};
+  std::atomic<int> auditUp_{0};
+  std::atomic<std::int64_t> signedSize_{0};
+  std::atomic<std::uint64_t> tokenCacheHits_{0};
+  std::atomic<std::uint64_t> tokenCacheMisses_{0};
+};
+
+}  // namespace regfed::core

@@ -1,0 +1,137 @@
+#include "Node.h"
+
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include <thread>
+
+#include "Log.h"
+
+namespace regfed::core {
+
+namespace {
+
+// Retries `attempt` while it throws a connection error, up to `wait`; integrity errors end it at once.
+template <class Attempt>
+void retryDatabase(const std::string& what, std::chrono::seconds wait, Attempt attempt) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (int tries = 1;; ++tries) {
+    try {
+      attempt();
+      return;
+    } catch (const regfed::audit::IntegrityError&) {
+      throw;
+    } catch (const std::exception& e) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw std::runtime_error(what + " failed: " + std::string(e.what()));
+      if (tries == 1) log::warn(what + ": database not reachable yet (" + std::string(e.what()) + "); retrying");
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
+
+}  // namespace
+
+regfed::audit::TreeHeadSigner loadOrCreateSigningKey(const std::string& path) {
+  if (!Poco::File(path).exists()) {
+    Poco::File(Poco::Path(path).parent()).createDirectories();
+    regfed::audit::TreeHeadSigner::generatePrivateKeyFile(path);
+    log::warn("created a new audit signing key " + path +
+              "; back it up and give its public key to your data protection officer");
+  }
+  return regfed::audit::TreeHeadSigner::fromPrivateKeyFile(path);
+}
+
+Node::Node(Config config) : config_(std::move(config)) {}
+
+Node::~Node() { stop(); }
+
+void Node::start(std::chrono::seconds databaseWait) {
+  const AuditConfig& a = config_.audit;
+  if (!a.ownerDsn.empty())
+    retryDatabase("audit schema migration", databaseWait, [&] {
+      auto applied = regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole);
+      for (int v : applied) log::info("applied audit migration " + std::to_string(v));
+    });
+
+  regfed::audit::AuditWriterOptions options;
+  options.dsn = a.dsn;
+  options.node = config_.nodeId;
+  options.maxBatchEvents = static_cast<std::size_t>(a.batchMaxEvents);
+  options.signEveryEvents = a.signEveryEvents;
+  options.signInterval = std::chrono::milliseconds(a.signIntervalMs);
+  options.commitTimeout = std::chrono::milliseconds(a.commitTimeoutMs);
+  audit_ = std::make_unique<regfed::audit::AuditWriter>(options, loadOrCreateSigningKey(a.signingKey), this);
+  retryDatabase("opening the audit log", databaseWait, [&] { audit_->start(); });
+  metrics_.setAuditUp(true);
+  log::info("audit log of node " + config_.nodeId + " open at " + std::to_string(audit_->size()) + " events");
+
+  host_ = std::make_unique<AdapterHost>(config_, &metrics_);
+  std::vector<std::string> problems = host_->start();
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) text += "\n  " + p;
+    throw std::runtime_error("cannot load the register adapters:" + text);
+  }
+  host_->startMonitor(std::chrono::seconds(5));
+
+  tokens_ = std::make_unique<TokenVerifier>(config_.issuers, &metrics_);
+  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_);
+
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listenHost, static_cast<Poco::UInt16>(config_.listenPort)),
+                                 256);
+  auto params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(config_.maxThreads);
+  params->setMaxQueued(1024);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);
+  params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+  params->setTimeout(Poco::Timespan(30, 0));
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *host_, *audit_}), socket, params);
+  server_->start();
+  log::info("node " + config_.nodeId + " listening on http://" + config_.listenHost + ":" + std::to_string(port()));
+}
+
+void Node::stop() {
+  if (server_) {
+    server_->stopAll(false);
+    // Let requests in flight finish (they wait for their audit batch).
+    for (int i = 0; i < 100 && server_->currentConnections() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server_.reset();
+  }
+  if (host_) host_->stop();
+  if (audit_) {
+    audit_->stop();
+    log::info("audit log closed at " + std::to_string(audit_->size()) + " events");
+    audit_.reset();
+  }
+}
+
+int Node::port() const { return server_ ? server_->port() : 0; }
+
+void Node::batchCommitted(std::size_t events, double seconds) { metrics_.auditBatch(events, seconds); }
+
+void Node::writeFailed(const std::string& message) {
+  metrics_.auditFailure();
+  // Log a repeated reconnect failure once, not twice a second.
+  if (message != lastFailure_) log::error(message);
+  lastFailure_ = message;
+}
+
+void Node::availabilityChanged(bool available) {
+  metrics_.setAuditUp(available);
+  if (available) {
+    lastFailure_.clear();
+    log::info("audit store reachable again; serving data requests");
+  } else {
+    log::error("audit store unreachable: data requests get 503 audit_unavailable until it is back");
+  }
+}
+
+void Node::treeHeadSigned(std::int64_t size) { metrics_.setSignedSize(size); }
+
+}  // namespace regfed::core

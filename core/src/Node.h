@@ -1,0 +1,53 @@
+#pragma once
+// One running regfed node: audit writer, adapters, token verification and the HTTP server, started and stopped
+// in the right order.
+
+#include <Poco/Net/HTTPServer.h>
+#include <regfed/audit/AuditWriter.h>
+
+#include <memory>
+#include <string>
+
+#include "AdapterHost.h"
+#include "Config.h"
+#include "HttpApi.h"
+#include "Metrics.h"
+#include "QueryService.h"
+#include "TokenVerifier.h"
+
+namespace regfed::core {
+
+/// A node built from a checked configuration.
+class Node : public regfed::audit::AuditWriterObserver {
+ public:
+  explicit Node(Config config);
+  ~Node() override;
+
+  /// Migrates, opens the audit log, loads plugins, opens registers, and starts listening. Waits up to
+  /// `databaseWait` for PostgreSQL at start. Throws std::runtime_error with a plain message on failure.
+  void start(std::chrono::seconds databaseWait = std::chrono::seconds(60));
+  /// Stops accepting requests, finishes those in flight, flushes the audit log.
+  void stop();
+  /// The port actually bound (useful with port 0).
+  int port() const;
+
+ private:
+  void batchCommitted(std::size_t events, double seconds) override;
+  void writeFailed(const std::string& message) override;
+  void availabilityChanged(bool available) override;
+  void treeHeadSigned(std::int64_t size) override;
+
+  Config config_;
+  Metrics metrics_;
+  std::unique_ptr<AdapterHost> host_;
+  std::unique_ptr<regfed::audit::AuditWriter> audit_;
+  std::unique_ptr<TokenVerifier> tokens_;
+  std::unique_ptr<QueryService> queries_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::string lastFailure_;
+};
+
+/// Loads the node's signing key, creating it (mode 0600) when the file does not exist yet.
+regfed::audit::TreeHeadSigner loadOrCreateSigningKey(const std::string& path);
+
+}  // namespace regfed::core

@@ -1,0 +1,50 @@
+#pragma once
+// Answers data requests on the node's own registers: validate, decide (policy), execute (adapter, with pushdown
+// and residual filtering), filter fields, and answer only after the audit events are committed (fail closed).
+
+#include <regfed/audit/AuditSink.h>
+
+#include <optional>
+#include <string>
+
+#include "AdapterHost.h"
+#include "Config.h"
+#include "Principal.h"
+
+namespace regfed::core {
+
+/// An HTTP answer: status and JSON body.
+struct Response {
+  int status = 200;  ///< HTTP status.
+  std::string body;  ///< JSON text.
+};
+
+/// A GET of one record, as it arrives over HTTP.
+struct RecordRequest {
+  std::string ags;                          ///< Owning municipality from the path.
+  std::string registerName;                 ///< Register from the path.
+  std::string id;                           ///< Record id from the path.
+  std::optional<std::string> fieldsParam;   ///< `fields` query parameter, comma-separated.
+  std::string purpose;                      ///< Regfed-Purpose header, decoded.
+  std::string caseRef;                      ///< Regfed-Case-Ref header.
+  std::optional<std::string> mandate;       ///< Regfed-Mandate header.
+};
+
+/// Data requests against this node's registers.
+class QueryService {
+ public:
+  QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit);
+
+  /// POST /v1/query.
+  Response query(const Principal& principal, const std::string& requestId, const std::string& body);
+
+  /// GET /v1/registers/{ags}/{register}/records/{id}.
+  Response getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request);
+
+ private:
+  const Config& config_;
+  AdapterHost& host_;
+  regfed::audit::AuditSink& audit_;
+};
+
+}  // namespace regfed::core

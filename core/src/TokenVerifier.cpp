@@ -1,0 +1,183 @@
+#include "TokenVerifier.h"
+
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/Crypto/RSAKey.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JWT/JWTException.h>
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "Metrics.h"
+
+namespace regfed::core {
+
+namespace {
+
+constexpr std::int64_t kLeewaySeconds = 60;
+constexpr std::size_t kCacheLimit = 20000;
+
+std::int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::unique_ptr<Poco::JWT::Signer> makeSigner(const IssuerConfig& issuer, bool withPrivateKey) {
+  const std::string privateKey = withPrivateKey ? issuer.privateKey : "";
+  std::unique_ptr<Poco::JWT::Signer> signer;
+  if (issuer.algorithm == "ES256")
+    signer = std::make_unique<Poco::JWT::Signer>(
+        Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(issuer.publicKey, privateKey, "")));
+  else
+    signer = std::make_unique<Poco::JWT::Signer>(
+        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(issuer.publicKey, privateKey, "")));
+  // Only the issuer's own algorithm: "none" and HMAC variants are never accepted.
+  signer->setAlgorithms({issuer.algorithm});
+  return signer;
+}
+
+}  // namespace
+
+const std::set<std::string>& knownRoles() {
+  static const std::set<std::string> roles = {"clerk", "helper", "dpo", "admin", "responder"};
+  return roles;
+}
+
+struct TokenVerifier::Issuer {
+  IssuerConfig config;
+  std::unique_ptr<Poco::JWT::Signer> signer;
+  std::mutex mutex;  // POCO's signer is not documented as thread-safe
+};
+
+TokenVerifier::TokenVerifier(const std::vector<IssuerConfig>& issuers, Metrics* metrics) : metrics_(metrics) {
+  for (const auto& config : issuers) {
+    auto issuer = std::make_unique<Issuer>();
+    issuer->config = config;
+    try {
+      issuer->signer = makeSigner(config, false);
+    } catch (const Poco::Exception& e) {
+      throw std::runtime_error("issuer " + config.iss + ": cannot load public key " + config.publicKey + ": " +
+                               e.displayText());
+    }
+    issuers_.push_back(std::move(issuer));
+  }
+}
+
+TokenVerifier::~TokenVerifier() = default;
+
+Principal TokenVerifier::verify(const std::string& jwt) {
+  {
+    std::lock_guard<std::mutex> lock(cacheMutex_);
+    auto it = cache_.find(jwt);
+    if (it != cache_.end()) {
+      if (it->second.expiresAt + kLeewaySeconds < nowSeconds()) {
+        cache_.erase(it);
+        throw AuthError("token_expired", "The token has expired; sign in again.");
+      }
+      if (metrics_) metrics_->tokenCache(true);
+      return it->second;
+    }
+  }
+  if (metrics_) metrics_->tokenCache(false);
+  Principal principal = verifyUncached(jwt);
+  std::lock_guard<std::mutex> lock(cacheMutex_);
+  if (cache_.size() >= kCacheLimit) cache_.clear();  // crude but bounded; tokens re-verify once
+  cache_.emplace(jwt, principal);
+  return principal;
+}
+
+Principal TokenVerifier::verifyUncached(const std::string& jwt) {
+  if (jwt.size() > 16384) throw AuthError("invalid_token", "The token is too large.");
+  Poco::JWT::Token unverified;
+  try {
+    unverified = Poco::JWT::Token(jwt);
+  } catch (const Poco::Exception&) {
+    throw AuthError("invalid_token", "The bearer token is not a well-formed JWT.");
+  }
+  const std::string alg = unverified.getAlgorithm();
+  if (alg != "ES256" && alg != "RS256")
+    throw AuthError("invalid_token", "Token algorithm '" + alg + "' is not accepted; use RS256 or ES256.");
+  const std::string iss = unverified.getIssuer();
+  auto it = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& i) { return i->config.iss == iss; });
+  if (it == issuers_.end()) throw AuthError("unknown_issuer", "The token's issuer '" + iss + "' is not trusted.");
+  Issuer& issuer = **it;
+  Poco::JWT::Token token;
+  bool valid = false;
+  {
+    std::lock_guard<std::mutex> lock(issuer.mutex);
+    try {
+      valid = issuer.signer->tryVerify(jwt, token);
+    } catch (const Poco::Exception&) {
+      valid = false;
+    }
+  }
+  if (!valid) throw AuthError("invalid_token", "The token's signature is not valid for issuer '" + iss + "'.");
+
+  const auto& claims = token.payload();
+  auto number = [&](const char* name) -> std::optional<std::int64_t> {
+    if (!claims.has(name)) return std::nullopt;
+    auto v = claims.get(name);
+    if (!v.isNumeric()) throw AuthError("invalid_token", std::string("Claim '") + name + "' must be a number.");
+    return static_cast<std::int64_t>(v.convert<double>());
+  };
+  const auto now = nowSeconds();
+  auto exp = number("exp");
+  if (!exp) throw AuthError("invalid_token", "The token has no expiry ('exp').");
+  if (*exp + kLeewaySeconds < now) throw AuthError("token_expired", "The token has expired; sign in again.");
+  if (auto nbf = number("nbf"); nbf && *nbf - kLeewaySeconds > now)
+    throw AuthError("invalid_token", "The token is not valid yet.");
+  if (auto iat = number("iat"); iat && *iat - kLeewaySeconds > now)
+    throw AuthError("invalid_token", "The token was issued in the future; check the clocks.");
+
+  Principal p;
+  p.issuer = iss;
+  p.expiresAt = *exp;
+  p.id = claims.optValue<std::string>("sub", "");
+  p.ags = claims.optValue<std::string>("ags", "");
+  p.name = claims.optValue<std::string>("name", "");
+  if (p.id.empty()) throw AuthError("invalid_token", "The token has no subject ('sub').");
+  if (!isAgs(p.ags)) throw AuthError("invalid_token", "Claim 'ags' must be an 8-digit municipality key.");
+  const auto& allowed = issuer.config.municipalities;
+  if (std::find(allowed.begin(), allowed.end(), p.ags) == allowed.end())
+    throw AuthError("issuer_not_trusted_for_ags",
+                    "Issuer '" + iss + "' is not trusted to issue tokens for municipality " + p.ags + ".");
+  if (claims.has("roles")) {
+    auto roles = claims.getArray("roles");
+    if (!roles) throw AuthError("invalid_token", "Claim 'roles' must be an array of strings.");
+    for (std::size_t i = 0; i < roles->size(); ++i) {
+      std::string role = roles->getElement<std::string>(static_cast<unsigned>(i));
+      // Unknown roles (e.g. an IdP's own) are ignored rather than refused.
+      if (knownRoles().count(role)) p.roles.insert(role);
+    }
+  }
+  return p;
+}
+
+std::string mintToken(const Config& config, const std::string& user, const std::string& ags,
+                      const std::vector<std::string>& roles, std::int64_t ttlSeconds, const std::string& name) {
+  const IssuerConfig* issuer = nullptr;
+  for (const auto& i : config.issuers)
+    if (!i.privateKey.empty() && std::find(i.municipalities.begin(), i.municipalities.end(), ags) != i.municipalities.end()) {
+      issuer = &i;
+      break;
+    }
+  if (!issuer)
+    throw std::runtime_error("no issuer in " + config.file + " has a private key and may issue tokens for " + ags);
+  auto signer = makeSigner(*issuer, true);
+  Poco::JWT::Token token;
+  token.setType("JWT");
+  token.setIssuer(issuer->iss);
+  token.setSubject(user);
+  const auto now = nowSeconds();
+  token.payload().set("iat", now);
+  token.payload().set("exp", now + ttlSeconds);
+  token.payload().set("ags", ags);
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  for (const auto& r : roles) list->add(r);
+  token.payload().set("roles", list);
+  if (!name.empty()) token.payload().set("name", name);
+  return signer->sign(token, issuer->algorithm);
+}
+
+}  // namespace regfed::core

@@ -1,0 +1,260 @@
+// regfed: the node and its command line (see shared API.md, "Command line").
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+#include <regfed/audit/LogVerifier.h>
+#include <regfed/sdk/Version.h>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "AdapterHost.h"
+#include "Config.h"
+#include "Log.h"
+#include "Node.h"
+#include "TokenVerifier.h"
+
+using namespace regfed::core;
+
+namespace {
+
+const char* kUsage =
+    "usage:\n"
+    "  regfed serve --config FILE [--ready-file FILE]\n"
+    "  regfed config check FILE\n"
+    "  regfed token --config FILE --user ID --ags AGS --roles R[,R] [--ttl 8h] [--name NAME]\n"
+    "  regfed audit verify --config FILE [--node ID]\n"
+    "  regfed plugin check PATH.so\n";
+
+// --key value pairs after the subcommand words.
+std::map<std::string, std::string> flags(int argc, char** argv, int from) {
+  std::map<std::string, std::string> out;
+  for (int i = from; i < argc; ++i) {
+    std::string key = argv[i];
+    if (key.rfind("--", 0) != 0 || i + 1 >= argc) throw std::invalid_argument("unexpected argument '" + key + "'");
+    out[key.substr(2)] = argv[++i];
+  }
+  return out;
+}
+
+std::string required(const std::map<std::string, std::string>& f, const std::string& key) {
+  auto it = f.find(key);
+  if (it == f.end() || it->second.empty()) throw std::invalid_argument("--" + key + " is required");
+  return it->second;
+}
+
+Config loadOrExit(const std::string& path) {
+  ConfigLoad load = loadConfig(path);
+  if (!load.problems.empty()) {
+    std::cerr << path << ": " << load.problems.size() << " problem(s):\n";
+    for (const auto& p : load.problems) std::cerr << "  " << p << "\n";
+    std::exit(1);
+  }
+  return load.config;
+}
+
+std::int64_t parseTtl(const std::string& text) {
+  std::size_t used = 0;
+  long long n = std::stoll(text, &used);
+  const std::string unit = text.substr(used);
+  if (n <= 0) throw std::invalid_argument("--ttl must be positive");
+  if (unit.empty() || unit == "s") return n;
+  if (unit == "m") return n * 60;
+  if (unit == "h") return n * 3600;
+  if (unit == "d") return n * 86400;
+  throw std::invalid_argument("--ttl takes a number with s, m, h or d, e.g. 8h");
+}
+
+int configCheck(const std::string& path) {
+  ConfigLoad load = loadConfig(path);
+  std::vector<std::string> problems = load.problems;
+  const Config& c = load.config;
+  if (problems.empty()) {
+    AdapterHost host(c, nullptr);
+    // Loading plugins here finds unknown adapter names and incompatible modules before a start would.
+    regfed::sdk::host::AdapterLoader& loader = host.loader();
+    for (const auto& p : loader.loadDirectory(c.pluginDir)) problems.push_back("plugin_dir: " + p);
+    for (std::size_t i = 0; i < c.registers.size(); ++i)
+      if (!loader.modules().count(c.registers[i].adapter))
+        problems.push_back("registers[" + std::to_string(i) + "].adapter: no plugin in " + c.pluginDir +
+                           " provides adapter '" + c.registers[i].adapter + "'");
+    try {
+      TokenVerifier verifier(c.issuers, nullptr);
+    } catch (const std::exception& e) {
+      problems.push_back(std::string("issuers: ") + e.what());
+    }
+  }
+  if (!problems.empty()) {
+    std::cerr << path << ": " << problems.size() << " problem(s):\n";
+    for (const auto& p : problems) std::cerr << "  " << p << "\n";
+    return 1;
+  }
+  std::cout << path << ": OK (node " << c.nodeId << ", " << c.municipalities.size() << " municipalities, "
+            << c.registers.size() << " registers, " << c.issuers.size() << " trusted issuers)\n";
+  return 0;
+}
+
+int token(const std::map<std::string, std::string>& f) {
+  Config c = loadOrExit(required(f, "config"));
+  std::vector<std::string> roles;
+  std::string list = required(f, "roles"), item;
+  std::stringstream ss(list);
+  while (std::getline(ss, item, ',')) {
+    if (!knownRoles().count(item))
+      throw std::invalid_argument("unknown role '" + item + "' (known: clerk, helper, dpo, admin, responder)");
+    roles.push_back(item);
+  }
+  const std::string ags = required(f, "ags");
+  if (!isAgs(ags)) throw std::invalid_argument("--ags must be an 8-digit AGS");
+  std::cout << mintToken(c, required(f, "user"), ags, roles, parseTtl(f.count("ttl") ? f.at("ttl") : "8h"),
+                         f.count("name") ? f.at("name") : "")
+            << "\n";
+  return 0;
+}
+
+int auditVerify(const std::map<std::string, std::string>& f) {
+  Config c = loadOrExit(required(f, "config"));
+  const std::string node = f.count("node") ? f.at("node") : c.nodeId;
+  regfed::audit::TreeHeadSigner key =
+      c.audit.verifyKey.empty() ? regfed::audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
+                                : regfed::audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
+  regfed::audit::AuditStore store(c.audit.dsn);
+  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << "\n";
+  auto result = regfed::audit::verifyLog(store, node, key, [](std::int64_t done, std::int64_t total) {
+    std::cerr << "  " << done << " / " << total << " events checked\n";
+  });
+  if (!result.ok) {
+    std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
+    return 1;
+  }
+  std::cout << "OK: " << result.size << " events, root " << regfed::audit::toHex(result.root) << ", "
+            << result.headsChecked << " signed tree heads verified";
+  if (result.latestHead)
+    std::cout << ", newest covers " << result.latestHead->size << " events (signed " << result.latestHead->time << ")";
+  if (result.unsignedEvents > 0)
+    std::cout << "; " << result.unsignedEvents << " newer events are hash-checked and await the next signed head";
+  std::cout << "\n";
+  return 0;
+}
+
+int pluginCheck(const std::string& path) {
+  regfed::sdk::host::AdapterLoader loader;
+  int failures = 0;
+  auto check = [&](bool ok, const std::string& what) {
+    std::cout << (ok ? "  ok    " : "  FAIL  ") << what << "\n";
+    if (!ok) ++failures;
+  };
+  const regfed::sdk::host::LoadedModule* module = nullptr;
+  try {
+    module = &loader.load(path);
+  } catch (const std::exception& e) {
+    std::cout << "  FAIL  " << e.what() << "\n";
+    return 1;
+  }
+  std::cout << "plugin:      " << module->path << "\n"
+            << "adapter:     " << module->adapter << " (kind: register adapter, class " << module->className << ")\n"
+            << "description: " << module->description << "\n"
+            << "SDK:         built against " << module->sdkMajor << "." << module->sdkMinor << ", host provides "
+            << regfed::sdk::kSdkVersionMajor << "." << regfed::sdk::kSdkVersionMinor << "\n";
+  check(true, "SDK version is compatible");
+  std::unique_ptr<regfed::sdk::RegisterAdapter> adapter;
+  try {
+    adapter = loader.create(module->adapter);
+  } catch (const std::exception& e) {
+    check(false, std::string("creating an instance: ") + e.what());
+    return 1;
+  }
+  check(adapter != nullptr, "creates an adapter instance");
+  try {
+    auto caps = adapter->describe().capabilities;
+    std::string ops;
+    for (auto op : caps.operators) ops += std::string(ops.empty() ? "" : ", ") + regfed::sdk::operatorName(op);
+    std::cout << "capabilities: get=" << (caps.get ? "yes" : "no") << " search=" << (caps.search ? "yes" : "no")
+              << " operators=[" << ops << "] max_limit=" << caps.maxLimit << "\n";
+    check(caps.get || caps.search, "declares get or search");
+    check(caps.maxLimit >= 1, "declares a positive maximum limit");
+  } catch (const std::exception& e) {
+    check(false, std::string("describe() before open threw: ") + e.what());
+  }
+  try {
+    regfed::sdk::Status s = adapter->open(regfed::sdk::OpenRequest{});
+    check(!s.ok(), "refuses to open without options (said: " + s.message + ")");
+  } catch (const std::exception& e) {
+    check(false, std::string("open() with no options threw instead of returning an error: ") + e.what());
+  }
+  std::cout << (failures ? "FAILED" : "OK") << "\n";
+  return failures ? 1 : 0;
+}
+
+class NodeApplication : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(Poco::Util::Option("config", "", "node configuration file").required(true).argument("FILE"));
+    options.addOption(Poco::Util::Option("ready-file", "", "write the node's URL here once it listens").argument("FILE"));
+  }
+
+  void handleOption(const std::string& name, const std::string& value) override {
+    ServerApplication::handleOption(name, value);
+    if (name == "config") configPath_ = value;
+    if (name == "ready-file") readyFile_ = value;
+  }
+
+  int main(const std::vector<std::string>&) override {
+    Config config = loadOrExit(configPath_);
+    Node node(config);
+    try {
+      node.start();
+    } catch (const std::exception& e) {
+      log::error(std::string("node did not start: ") + e.what());
+      return Poco::Util::Application::EXIT_SOFTWARE;
+    }
+    if (!readyFile_.empty()) {
+      std::ofstream(readyFile_ + ".tmp") << "http://" << config.listenHost << ":" << node.port() << "\n";
+      std::rename((readyFile_ + ".tmp").c_str(), readyFile_.c_str());
+    }
+    waitForTerminationRequest();
+    log::info("stopping");
+    node.stop();
+    return Poco::Util::Application::EXIT_OK;
+  }
+
+ private:
+  std::string configPath_;
+  std::string readyFile_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // OpenSSL and sockets write with send(): a vanished peer must not kill the node.
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::string a1 = argc > 1 ? argv[1] : "", a2 = argc > 2 ? argv[2] : "";
+  try {
+    if (a1 == "serve") {
+      NodeApplication app;
+      return app.run(argc - 1, argv + 1);
+    }
+    if (a1 == "config" && a2 == "check" && argc == 4) return configCheck(argv[3]);
+    if (a1 == "token") return token(flags(argc, argv, 2));
+    if (a1 == "audit" && a2 == "verify") return auditVerify(flags(argc, argv, 3));
+    if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);
+    if (a1 == "--version") {
+      std::cout << "regfed 0.1.0 (adapter SDK " << regfed::sdk::kSdkVersionMajor << "." << regfed::sdk::kSdkVersionMinor << ")\n";
+      return 0;
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "regfed: " << e.what() << "\n" << kUsage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "regfed: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << kUsage;
+  return 2;
+}
