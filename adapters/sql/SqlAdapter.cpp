@@ -160,27 +160,33 @@ class SqlAdapter : public RegisterAdapter {
     const std::string name = statementName(st.sql);
     try {
       auto lease = pool_->acquire(std::chrono::milliseconds(poolWaitMs_));
-      try {
-        lease.ensurePrepared(name, st.sql);
-        pqxx::nontransaction tx(lease.connection());
-        consume(tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(st.parameters)));
-        return Status::success();
-      } catch (const pqxx::broken_connection& e) {
-        lease.discard();
-        return Status::error(StatusCode::Unavailable, "database connection lost: " + firstLine(e.what()));
-      } catch (const pqxx::sql_error& e) {
-        const std::string state = e.sqlstate();
-        if (state == "57014") return Status::error(StatusCode::Timeout, "statement timed out");
-        if (state.rfind("22", 0) == 0) {
-          // A value that cannot be a value of the column (e.g. a date out of range) matches nothing.
-          if (dataErrorMeansNoMatch) return Status::success();
-          return Status::error(StatusCode::InvalidArgument, "a filter value does not fit its column");
-        }
-        if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) {
+      // A pooled connection may have died while idle (PostgreSQL restarted): the first failure on it discards it
+      // and the call is repeated once on a fresh connection. Safe because every call is a read.
+      for (int attempt = 0;; ++attempt) {
+        try {
+          lease.ensurePrepared(name, st.sql);
+          pqxx::nontransaction tx(lease.connection());
+          consume(tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(st.parameters)));
+          return Status::success();
+        } catch (const pqxx::broken_connection& e) {
           lease.discard();
-          return Status::error(StatusCode::Unavailable, "database unavailable: " + firstLine(e.what()));
+          if (attempt == 0) continue;
+          return Status::error(StatusCode::Unavailable, "database connection lost: " + firstLine(e.what()));
+        } catch (const pqxx::sql_error& e) {
+          const std::string state = e.sqlstate();
+          if (state == "57014") return Status::error(StatusCode::Timeout, "statement timed out");
+          if (state.rfind("22", 0) == 0) {
+            // A value that cannot be a value of the column (e.g. a date out of range) matches nothing.
+            if (dataErrorMeansNoMatch) return Status::success();
+            return Status::error(StatusCode::InvalidArgument, "a filter value does not fit its column");
+          }
+          lease.discard();
+          if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) {
+            if (attempt == 0) continue;
+            return Status::error(StatusCode::Unavailable, "database unavailable: " + firstLine(e.what()));
+          }
+          return Status::error(StatusCode::Internal, "database error " + state + ": " + firstLine(e.what()));
         }
-        return Status::error(StatusCode::Internal, "database error " + state + ": " + firstLine(e.what()));
       }
     } catch (const pqxx::broken_connection& e) {
       return Status::error(StatusCode::Unavailable, "cannot connect: " + firstLine(e.what()));

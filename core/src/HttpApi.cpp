@@ -98,7 +98,9 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       Principal principal;
       if (auto refused = authenticate(request, requestId, principal)) return *refused;
       std::string body;
-      if (auto refused = readBody(request, requestId, body)) return *refused;
+      if (!readBody(request, body))
+        return ctx_.queries.refuse(principal, requestId, QueryRequest{},
+                                   RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}});
       return ctx_.queries.query(principal, requestId, body);
     }
     if (segments.size() == 6 && segments[0] == "v1" && segments[1] == "registers" && segments[4] == "records") {
@@ -138,20 +140,18 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     return std::nullopt;
   }
 
-  std::optional<Response> readBody(HTTPServerRequest& request, const std::string& requestId, std::string& body) {
-    auto tooLarge = [&] {
-      return Response{413, errorBody("body_too_large", "The request body is larger than 1 MiB.", requestId)};
-    };
+  // Reads at most kMaxBodyBytes; false when the body is larger.
+  bool readBody(HTTPServerRequest& request, std::string& body) {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes))
-      return tooLarge();
+      return false;
     std::istream& in = request.stream();
     char buffer[8192];
     while (in) {
       in.read(buffer, sizeof buffer);
       body.append(buffer, static_cast<std::size_t>(in.gcount()));
-      if (body.size() > kMaxBodyBytes) return tooLarge();
+      if (body.size() > kMaxBodyBytes) return false;
     }
-    return std::nullopt;
+    return true;
   }
 
   Response health() {

@@ -126,8 +126,9 @@ void Node::availabilityChanged(bool available) {
   metrics_.setAuditUp(available);
   if (available) {
     lastFailure_.clear();
-    log::info("audit store reachable again; serving data requests");
+    if (wasUnavailable_) log::info("audit store reachable again; serving data requests");
   } else {
+    wasUnavailable_ = true;
     log::error("audit store unreachable: data requests get 503 audit_unavailable until it is back");
   }
 }

@@ -45,6 +45,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<QueryService> queries_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string lastFailure_;
+  bool wasUnavailable_ = false;
 };
 
 /// Loads the node's signing key, creating it (mode 0600) when the file does not exist yet.

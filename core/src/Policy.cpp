@@ -58,6 +58,7 @@ PolicyDecision decide(const Principal& principal, const AccessRequest& request,
   }
   d.allowed = true;
   d.reason = "own_municipality";
+  d.message = "Clerk of the owning municipality.";
   if (request.fields) {
     d.fields = *request.fields;
   } else {

@@ -89,20 +89,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   QueryRequest request;
   std::vector<AuditEvent> events;
   std::vector<TargetResult> results;
-  auto refused = [&](const RequestError& e) -> Response {
-    AuditEvent event = baseEvent(config_, principal, requestId, "search");
-    if (!request.registerName.empty()) event.registerName = request.registerName;
-    if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
-    if (!request.purpose.empty()) event.purpose = request.purpose;
-    if (!request.caseRef.empty()) event.caseRef = request.caseRef;
-    event.mandate = request.mandate;
-    event.criteria = request.criteria;
-    event.decision = "deny";
-    event.reason = e.code;
-    std::vector<AuditEvent> one = {event};
-    if (!audit_.record(one)) return auditUnavailable(requestId);
-    return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
-  };
+  auto refused = [&](const RequestError& e) { return refuse(principal, requestId, request, e); };
 
   std::vector<RegisterEntry*> targets;
   try {
@@ -246,6 +233,23 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   }
   w.endArray().endObject();
   return {200, w.str()};
+}
+
+Response QueryService::refuse(const Principal& principal, const std::string& requestId, const QueryRequest& request,
+                              const RequestError& e) {
+  AuditEvent event = baseEvent(config_, principal, requestId, "search");
+  if (!request.registerName.empty()) event.registerName = request.registerName;
+  if (request.municipalities.empty()) event.ownerAgs = principal.ags;  // the default target
+  else if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
+  if (!request.purpose.empty()) event.purpose = request.purpose;
+  if (!request.caseRef.empty()) event.caseRef = request.caseRef;
+  event.mandate = request.mandate;
+  event.criteria = request.criteria;
+  event.decision = "deny";
+  event.reason = e.code;
+  std::vector<AuditEvent> one = {event};
+  if (!audit_.record(one)) return auditUnavailable(requestId);
+  return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
 }
 
 Response QueryService::getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request) {

@@ -9,6 +9,7 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "DataRequest.h"
 #include "Principal.h"
 
 namespace regfed::core {
@@ -40,6 +41,10 @@ class QueryService {
 
   /// GET /v1/registers/{ags}/{register}/records/{id}.
   Response getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request);
+
+  /// Audits and answers a data request refused before its register was asked (bad input, body too large).
+  Response refuse(const Principal& principal, const std::string& requestId, const QueryRequest& partial,
+                  const RequestError& error);
 
  private:
   const Config& config_;

@@ -1,0 +1,120 @@
+#include "NodeFixture.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "TokenVerifier.h"
+
+namespace regfed::test {
+
+namespace {
+
+const char* kMeldeFields = R"([
+  {"name": "id", "type": "string", "classification": "vertraulich"},
+  {"name": "familienname", "type": "string", "classification": "vertraulich"},
+  {"name": "vornamen", "type": "string", "classification": "vertraulich"},
+  {"name": "geburtsname", "type": "string", "classification": "vertraulich"},
+  {"name": "geburtsdatum", "type": "date", "classification": "vertraulich"},
+  {"name": "geburtsort", "type": "string", "classification": "vertraulich"},
+  {"name": "geschlecht", "type": "string", "classification": "vertraulich"},
+  {"name": "staatsangehoerigkeit", "type": "string", "classification": "vertraulich"},
+  {"name": "strasse", "type": "string", "classification": "vertraulich"},
+  {"name": "hausnummer", "type": "string", "classification": "vertraulich"},
+  {"name": "plz", "type": "string", "classification": "vertraulich"},
+  {"name": "ort", "type": "string", "classification": "intern"},
+  {"name": "anschrift", "type": "string", "classification": "vertraulich"},
+  {"name": "religion", "type": "string", "classification": "streng_vertraulich"},
+  {"name": "steuer_id", "type": "string", "classification": "streng_vertraulich"},
+  {"name": "auskunftssperre", "type": "boolean", "classification": "vertraulich"}])";
+
+const char* kTables = R"sql(
+CREATE SCHEMA melde;
+GRANT USAGE ON SCHEMA melde TO regfed_reader;
+CREATE TABLE melde.m_15088220 (id text PRIMARY KEY, familienname text, vornamen text, geburtsname text,
+  geburtsdatum date, geburtsort text, geschlecht text, staatsangehoerigkeit text, strasse text, hausnummer text,
+  plz text, ort text, anschrift text, religion text, steuer_id text, auskunftssperre boolean);
+CREATE TABLE melde.m_15088205 (LIKE melde.m_15088220 INCLUDING ALL);
+INSERT INTO melde.m_15088220 VALUES
+ ('MER-000001','Müller','Anna',NULL,'1984-03-02','Halle (Saale)','w','deutsch','Gotthardstraße','12','06217','Merseburg','Gotthardstraße 12, 06217 Merseburg','evangelisch','01234567890',false),
+ ('MER-000002','Meier','Peter',NULL,'1975-06-01','Leipzig','m','deutsch','Domplatz','1','06217','Merseburg','Domplatz 1, 06217 Merseburg',NULL,'01234567891',false),
+ ('MER-000003','Mayer','Petra','Schulz','1990-01-01','Merseburg','w','deutsch','Breite Straße','5','06217','Meuschau','Breite Straße 5, 06217 Meuschau',NULL,'01234567892',false),
+ ('MER-000004','Meyer','Paul',NULL,'2000-12-24','Zeitz','m','polnisch','Entenplan','3a','06217','Merseburg','Entenplan 3a, 06217 Merseburg',NULL,'01234567893',false),
+ ('MER-000005','Schmidt','Anne',NULL,'1984-07-07','Merseburg','w','deutsch','Weiße Mauer','8','06217','Merseburg','Weiße Mauer 8, 06217 Merseburg','römisch-katholisch','01234567894',false),
+ ('MER-000006','O''Brien; DROP TABLE x;--','Robert',NULL,'1970-01-01','Dublin','m','irisch','Oberaltenburg','2','06217','Merseburg','Oberaltenburg 2, 06217 Merseburg',NULL,'01234567895',false),
+ ('MER-000007','Müller','Hans',NULL,'1950-05-05','Merseburg','m','deutsch','Geusaer Straße','40','06217','Geusa','Geusaer Straße 40, 06217 Geusa',NULL,'01234567896',true);
+INSERT INTO melde.m_15088205 VALUES
+ ('LEU-000001','Wagner','Lena',NULL,'1988-08-08','Leuna','w','deutsch','Rathausstraße','1','06237','Leuna','Rathausstraße 1, 06237 Leuna',NULL,'01234567897',false);
+GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader;
+)sql";
+
+}  // namespace
+
+NodeFixture::NodeFixture(NodeOptions options) {
+  db.exec(kTables);
+  dir.write("gewerbe.jsonl",
+            "{\"id\":\"GEW-MER-00001\",\"betriebsname\":\"Bäckerei Krause\",\"inhaber\":\"Krause, Jens\",\"steuernummer\":\"0000000000001\"}\n"
+            "{\"id\":\"GEW-MER-00002\",\"betriebsname\":\"Café am Dom\",\"inhaber\":\"Voigt, Anna\",\"steuernummer\":\"0000000000002\"}\n");
+  std::tie(merPrivate, merPublic) = writeKeyPair(dir.path(), "idp-mer");
+  std::tie(leuPrivate, leuPublic) = writeKeyPair(dir.path(), "idp-leu", true);
+  const std::string port = std::to_string(db.port());
+  const std::string conninfo = db.dsn("regfed_reader");
+  std::string json = R"({
+  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32},
+  "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}, {"ags": "15088205", "name": "Stadt Leuna"}],
+  "plugin_dir": ")" + pluginDir() + R"(",
+  "audit": {"dsn": ")" + db.dsn("regfed_node") + R"(", "owner_dsn": ")" + db.dsn("regfed_owner") + R"(",
+            "node_role": "regfed_node", "signing_key": "audit-signing.pem",
+            "sign_every_events": )" + std::to_string(options.signEveryEvents) + R"(,
+            "sign_interval_ms": )" + std::to_string(options.signIntervalMs) + R"(, "commit_timeout_ms": 3000},
+  "issuers": [
+    {"iss": "https://idp.merseburg.test", "municipalities": ["15088220"], "algorithm": "ES256",
+     "public_key": "idp-mer.pub.pem", "private_key": "idp-mer.pem"},
+    {"iss": "https://idp.leuna.test", "municipalities": ["15088205"], "algorithm": "RS256",
+     "public_key": "idp-leu.pub.pem", "private_key": "idp-leu.pem"}],
+  "registers": [
+    {"ags": "15088220", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
+     "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088220", "pool_size": 4},
+     "fields": )" + kMeldeFields + R"(},
+    {"ags": "15088205", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
+     "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088205", "pool_size": 2},
+     "fields": )" + kMeldeFields + R"(},
+    {"ags": "15088220", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl",
+     "options": {"path": "gewerbe.jsonl"},
+     "fields": [{"name": "id", "type": "string", "classification": "intern"},
+                {"name": "betriebsname", "type": "string", "classification": "intern"},
+                {"name": "inhaber", "type": "string", "classification": "vertraulich"},
+                {"name": "steuernummer", "type": "string", "classification": "streng_vertraulich"}]}]
+})";
+  configPath = dir.write("node.json", json);
+  auto load = regfed::core::loadConfig(configPath);
+  if (!load.problems.empty()) throw std::runtime_error("fixture config invalid: " + load.problems[0]);
+  config = load.config;
+  node = std::make_unique<NodeProcess>(configPath, dir.path());
+}
+
+NodeFixture::~NodeFixture() {
+  if (node) node->stop();
+}
+
+void NodeFixture::restartNode() {
+  node->stop();
+  node = std::make_unique<NodeProcess>(configPath, dir.path());
+}
+
+std::string NodeFixture::token(const std::string& user, const std::string& ags,
+                               const std::vector<std::string>& roles) const {
+  return regfed::core::mintToken(config, user, ags, roles, 3600);
+}
+
+std::map<std::string, std::string> NodeFixture::bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+HttpResponse NodeFixture::query(const std::string& token, const std::string& body) const {
+  return http(node->port(), "POST", "/v1/query", body, bearer(token));
+}
+
+long long NodeFixture::auditCount() const {
+  return std::stoll(db.scalar("SELECT count(*) FROM regfed_audit.events"));
+}
+
+}  // namespace regfed::test

@@ -1,0 +1,139 @@
+// Plugin loading: the real modules load, incompatible or foreign ones are refused with clear messages, and the
+// adapter host contains a misbehaving adapter.
+#define BOOST_TEST_MODULE plugin_loading_tests
+#include <AdapterLoader.h>
+#include <Poco/File.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "AdapterHost.h"
+#include "Metrics.h"
+#include "TestSupport.h"
+
+using regfed::sdk::host::AdapterLoader;
+using regfed::sdk::host::PluginLoadError;
+namespace sdk = regfed::sdk;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  return regfed::test::binaryDir() + "/test-plugins/" + name + "/" + name + ".so";
+}
+
+std::string loadError(const std::string& path) {
+  AdapterLoader loader;
+  try {
+    loader.load(path);
+  } catch (const PluginLoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(plugin_loading)
+
+BOOST_AUTO_TEST_CASE(shipped_adapters_load_and_report_themselves) {
+  AdapterLoader loader;
+  BOOST_TEST(loader.loadDirectory(regfed::test::pluginDir()).empty());
+  for (const char* name : {"sql", "jsonl", "template"}) {
+    BOOST_REQUIRE_MESSAGE(loader.modules().count(name), name << " not loaded");
+    const auto& m = loader.modules().at(name);
+    BOOST_TEST(m.sdkMajor == sdk::kSdkVersionMajor);
+    BOOST_TEST(!m.description.empty());
+    auto adapter = loader.create(name);
+    BOOST_REQUIRE(adapter);
+    BOOST_TEST(adapter->describe().capabilities.get);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_plugin_built_for_another_sdk_major_naming_both_versions) {
+  const std::string message = loadError(fixture("future_major_adapter"));
+  BOOST_TEST(contains(message, "built against regfed SDK 99.0"), message);
+  BOOST_TEST(contains(message, "this node provides SDK " + std::to_string(sdk::kSdkVersionMajor) + "." +
+                                   std::to_string(sdk::kSdkVersionMinor)),
+             message);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_plugin_needing_a_newer_minor_sdk) {
+  const std::string message = loadError(fixture("newer_minor_adapter"));
+  BOOST_TEST(contains(message, "built against regfed SDK " + std::to_string(sdk::kSdkVersionMajor) + "." +
+                                   std::to_string(sdk::kSdkVersionMinor + 1)),
+             message);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_libraries_that_are_not_adapters_and_missing_files) {
+  BOOST_TEST(contains(loadError(fixture("not_an_adapter")), "is not a regfed adapter"));
+  BOOST_TEST(contains(loadError("/nonexistent/x.so"), "plugin file not found"));
+  regfed::test::TempDir dir;
+  BOOST_TEST(contains(loadError(dir.write("junk.so", "not an ELF file")), "cannot load plugin"));
+}
+
+BOOST_AUTO_TEST_CASE(a_duplicate_adapter_name_is_an_error_not_an_override) {
+  AdapterLoader loader;
+  loader.load(regfed::test::pluginDir() + "/regfed-adapter-template.so");
+  try {
+    loader.load(fixture("duplicate_name_adapter"));
+    BOOST_FAIL("duplicate accepted");
+  } catch (const PluginLoadError& e) {
+    BOOST_TEST(contains(e.what(), "adapter name 'template' is provided by both"), e.what());
+  }
+  BOOST_TEST(loader.modules().at("template").description.find("impostor") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_host_contains_a_misbehaving_adapter) {
+  regfed::test::TempDir dir;
+  Poco::File(fixture("faulty_adapter")).copyTo(dir.path() + "/faulty_adapter.so");
+  regfed::core::Config config;
+  config.file = dir.path() + "/node.json";
+  config.pluginDir = dir.path();
+  for (const char* mode : {"ok", "throw", "slow", "error", "fail_open", "throw_open"}) {
+    regfed::core::RegisterConfig r;
+    r.ags = "15088220";
+    r.name = mode;
+    r.adapter = "faulty";
+    r.idField = "id";
+    r.fields = {{"id", sdk::FieldType::String, sdk::Classification::Intern, ""}};
+    r.options = {{"mode", mode}};
+    r.timeoutMs = 100;
+    config.registers.push_back(r);
+  }
+  regfed::core::Metrics metrics;
+  regfed::core::AdapterHost host(config, &metrics);
+  BOOST_REQUIRE(host.start().empty());
+  auto get = [&](const char* name) {
+    sdk::GetResult result;
+    return host.get(*host.find("15088220", name), sdk::GetRequest{"R-1", {"id"}, 100}, result).code;
+  };
+  BOOST_TEST(static_cast<int>(get("ok")) == static_cast<int>(sdk::StatusCode::Ok));
+  BOOST_TEST(static_cast<int>(get("throw")) == static_cast<int>(sdk::StatusCode::Internal));
+  BOOST_TEST(static_cast<int>(get("slow")) == static_cast<int>(sdk::StatusCode::Timeout));
+  BOOST_TEST(static_cast<int>(get("error")) == static_cast<int>(sdk::StatusCode::Internal));
+  BOOST_TEST(static_cast<int>(get("fail_open")) == static_cast<int>(sdk::StatusCode::Unavailable));
+  BOOST_TEST(static_cast<int>(get("throw_open")) == static_cast<int>(sdk::StatusCode::Unavailable));
+  BOOST_TEST(!host.find("15088220", "fail_open")->up());
+  BOOST_TEST(host.find("15088220", "fail_open")->problem() == "backend is down");
+  BOOST_TEST(host.find("15088220", "ok")->up());
+  const std::string text = metrics.render();
+  BOOST_TEST(contains(text, "regfed_plugin_errors_total{register=\"15088220/throw\",code=\"internal\"} 1"), text);
+  BOOST_TEST(contains(text, "regfed_register_up{register=\"15088220/fail_open\"} 0"), text);
+  // After all of that, the healthy register still answers.
+  BOOST_TEST(static_cast<int>(get("ok")) == static_cast<int>(sdk::StatusCode::Ok));
+}
+
+BOOST_AUTO_TEST_CASE(plugin_check_command_reports_and_refuses) {
+  std::string out;
+  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "plugin", "check",
+                                regfed::test::pluginDir() + "/regfed-adapter-sql.so"}, out) == 0, out);
+  BOOST_TEST(contains(out, "adapter:     sql"), out);
+  BOOST_TEST(contains(out, "operators=[equals, prefix, range, in]"), out);
+  out.clear();
+  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "plugin", "check", fixture("future_major_adapter")},
+                               out) == 1, out);
+  BOOST_TEST(contains(out, "SDK 99.0"), out);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,76 @@
+// The canonical form is what gets hashed: it must be exact, stable and unambiguous.
+#include <regfed/audit/AuditEvent.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+
+using namespace regfed::audit;
+
+BOOST_AUTO_TEST_SUITE(audit_event)
+
+BOOST_AUTO_TEST_CASE(canonical_form_is_sorted_compact_and_exact) {
+  AuditEvent e;
+  e.seq = 7;
+  e.node = "n1";
+  e.time = "2026-11-26T20:31:05.123456Z";
+  e.requestId = "r-1";
+  e.actor = "anna";
+  e.actorAgs = "15088220";
+  e.roles = {"clerk"};
+  e.action = "search";
+  e.ownerAgs = "15088220";
+  e.registerName = "melderegister";
+  e.purpose = "Prüfung \"Antrag\"";
+  e.caseRef = "ANT-1";
+  e.criteria = R"({"familienname":"Müller"})";
+  e.subjects = {"MER-1", "MER-2"};
+  e.fields = {"id", "familienname"};
+  e.resultCount = 2;
+  e.decision = "allow";
+  e.reason = "own_municipality";
+  BOOST_TEST(canonicalForm(e) ==
+             R"({"action":"search","actor":"anna","actor_ags":"15088220","case_ref":"ANT-1",)"
+             R"("criteria":{"familienname":"Müller"},"decision":"allow","emergency":false,)"
+             R"("fields":["id","familienname"],"mandate":null,"node":"n1","owner_ags":"15088220",)"
+             R"("purpose":"Prüfung \"Antrag\"","reason":"own_municipality","register":"melderegister",)"
+             R"("request_id":"r-1","result_count":2,"roles":["clerk"],"seq":7,"subjects":["MER-1","MER-2"],)"
+             R"("time":"2026-11-26T20:31:05.123456Z","v":1})");
+}
+
+BOOST_AUTO_TEST_CASE(control_characters_are_escaped_so_fields_cannot_run_into_each_other) {
+  std::string out;
+  appendJsonString(out, std::string("a\"b\\c\n\t\x01", 8));
+  BOOST_TEST(out == "\"a\\\"b\\\\c\\n\\t\\u0001\"");
+}
+
+BOOST_AUTO_TEST_CASE(every_field_changes_the_canonical_form) {
+  AuditEvent base;
+  base.decision = "allow";
+  const std::string original = canonicalForm(base);
+  std::vector<std::function<void(AuditEvent&)>> edits = {
+      [](AuditEvent& e) { e.seq = 2; }, [](AuditEvent& e) { e.actor = "x"; }, [](AuditEvent& e) { e.actorAgs = "x"; },
+      [](AuditEvent& e) { e.caseRef = "x"; }, [](AuditEvent& e) { e.criteria = "{}"; },
+      [](AuditEvent& e) { e.decision = "deny"; }, [](AuditEvent& e) { e.emergency = true; },
+      [](AuditEvent& e) { e.fields = {"x"}; }, [](AuditEvent& e) { e.mandate = "x"; },
+      [](AuditEvent& e) { e.node = "x"; }, [](AuditEvent& e) { e.ownerAgs = "x"; },
+      [](AuditEvent& e) { e.purpose = "x"; }, [](AuditEvent& e) { e.reason = "x"; },
+      [](AuditEvent& e) { e.registerName = "x"; }, [](AuditEvent& e) { e.requestId = "x"; },
+      [](AuditEvent& e) { e.resultCount = 1; }, [](AuditEvent& e) { e.roles = {"x"}; },
+      [](AuditEvent& e) { e.subjects = {"x"}; }, [](AuditEvent& e) { e.time = "x"; },
+      [](AuditEvent& e) { e.action = "x"; }};
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    AuditEvent changed = base;
+    edits[i](changed);
+    BOOST_TEST(canonicalForm(changed) != original, "edit " << i);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(utc_now_has_microseconds_and_zulu) {
+  const std::string t = utcNow();
+  BOOST_TEST(t.size() == 27u);
+  BOOST_TEST(t[10] == 'T');
+  BOOST_TEST(t.back() == 'Z');
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,29 @@
+#include <Poco/JSON/Parser.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "Json.h"
+
+using namespace regfed::core;
+
+BOOST_AUTO_TEST_SUITE(json)
+
+BOOST_AUTO_TEST_CASE(writer_places_commas_and_escapes) {
+  JsonWriter w;
+  w.beginObject().key("a").value("x\"y").key("b").beginArray().value(1).value(true).null().endArray();
+  w.key("c").value(regfed::sdk::Value{std::string("Müller")}).key("d").strings({"p", "q"}).endObject();
+  BOOST_TEST(w.str() == R"({"a":"x\"y","b":[1,true,null],"c":"Müller","d":["p","q"]})");
+}
+
+BOOST_AUTO_TEST_CASE(canonical_json_sorts_keys_at_every_level) {
+  Poco::JSON::Parser parser;
+  auto v = parser.parse(R"({"z":1,"a":{"y":[true,null,"s"],"b":-5},"m":"ä"})");
+  BOOST_TEST(canonicalJson(v) == R"({"a":{"b":-5,"y":[true,null,"s"]},"m":"ä","z":1})");
+}
+
+BOOST_AUTO_TEST_CASE(error_body_has_code_message_and_request_id) {
+  BOOST_TEST(errorBody("unknown_field", "Unknown field(s): x.", "rid", {"x"}) ==
+             R"({"error":{"code":"unknown_field","message":"Unknown field(s): x.","request_id":"rid","fields":["x"]}})");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
