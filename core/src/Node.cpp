@@ -87,7 +87,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   params->setMaxQueued(1024);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(0);
-  params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+  params->setKeepAliveTimeout(Poco::Timespan(10, 0));  // an idle keep-alive connection holds a thread
   params->setTimeout(Poco::Timespan(30, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *host_, *audit_}), socket, params);
