@@ -16,10 +16,15 @@ as_server() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+if [ "$cmd" != start ] && [ ! -d "$dir" ]; then
+  # Nothing was ever started here: nothing to stop, nothing running.
+  [ "$cmd" = stop ] && exit 0
+  exit 1
+fi
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 data="$dir/data"
-if [ "$(id -u)" -eq 0 ]; then
+if [ "$(id -u)" -eq 0 ] && [ "$cmd" = start ]; then
   # The postgres user must reach the folder; a clone under /root is not traversable, so live in /tmp then.
   if ! runuser -u postgres -- test -x "$dir"; then
     if [ ! -L "$dir/data" ]; then
@@ -31,6 +36,7 @@ if [ "$(id -u)" -eq 0 ]; then
     data=$(readlink -f "$dir/data")
   fi
 fi
+[ -L "$dir/data" ] && data=$(readlink -f "$dir/data")
 sock="$data/sock"
 envfile="$dir/env"
 
