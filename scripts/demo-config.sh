@@ -10,24 +10,8 @@ municipalities=(
   "15084355|Stadt Naumburg (Saale)" "15088330|Gemeinde Schkopau" "15084550|Stadt Weißenfels" "15084590|Stadt Zeitz")
 gewerbe=(15088220 15088205 15084550)
 
-melde_fields='[
-        {"name": "id", "type": "string", "classification": "vertraulich"},
-        {"name": "familienname", "type": "string", "classification": "vertraulich"},
-        {"name": "vornamen", "type": "string", "classification": "vertraulich"},
-        {"name": "geburtsname", "type": "string", "classification": "vertraulich"},
-        {"name": "geburtsdatum", "type": "date", "classification": "vertraulich"},
-        {"name": "geburtsort", "type": "string", "classification": "vertraulich"},
-        {"name": "geschlecht", "type": "string", "classification": "vertraulich"},
-        {"name": "staatsangehoerigkeit", "type": "string", "classification": "vertraulich"},
-        {"name": "strasse", "type": "string", "classification": "vertraulich"},
-        {"name": "hausnummer", "type": "string", "classification": "vertraulich"},
-        {"name": "plz", "type": "string", "classification": "vertraulich"},
-        {"name": "ort", "type": "string", "classification": "intern"},
-        {"name": "anschrift", "type": "string", "classification": "vertraulich"},
-        {"name": "religion", "type": "string", "classification": "streng_vertraulich"},
-        {"name": "steuer_id", "type": "string", "classification": "streng_vertraulich"},
-        {"name": "auskunftssperre", "type": "boolean", "classification": "vertraulich"}
-      ]'
+# The Melderegister fields (XMeld-like names clients rely on) are defined once, in schemas/demo.
+melde_fields=$(cat "$(dirname "$0")/../schemas/demo/melderegister.fields.json")
 gewerbe_fields='[
         {"name": "id", "type": "string", "classification": "intern"},
         {"name": "betriebsname", "type": "string", "classification": "intern"},

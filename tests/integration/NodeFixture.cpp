@@ -2,29 +2,22 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+#include <sstream>
+
 #include "TokenVerifier.h"
 
 namespace regfed::test {
 
 namespace {
 
-const char* kMeldeFields = R"([
-  {"name": "id", "type": "string", "classification": "vertraulich"},
-  {"name": "familienname", "type": "string", "classification": "vertraulich"},
-  {"name": "vornamen", "type": "string", "classification": "vertraulich"},
-  {"name": "geburtsname", "type": "string", "classification": "vertraulich"},
-  {"name": "geburtsdatum", "type": "date", "classification": "vertraulich"},
-  {"name": "geburtsort", "type": "string", "classification": "vertraulich"},
-  {"name": "geschlecht", "type": "string", "classification": "vertraulich"},
-  {"name": "staatsangehoerigkeit", "type": "string", "classification": "vertraulich"},
-  {"name": "strasse", "type": "string", "classification": "vertraulich"},
-  {"name": "hausnummer", "type": "string", "classification": "vertraulich"},
-  {"name": "plz", "type": "string", "classification": "vertraulich"},
-  {"name": "ort", "type": "string", "classification": "intern"},
-  {"name": "anschrift", "type": "string", "classification": "vertraulich"},
-  {"name": "religion", "type": "string", "classification": "streng_vertraulich"},
-  {"name": "steuer_id", "type": "string", "classification": "streng_vertraulich"},
-  {"name": "auskunftssperre", "type": "boolean", "classification": "vertraulich"}])";
+// The demo's Melderegister schema, so the tests exercise the fields clients rely on.
+std::string meldeFields() {
+  std::ifstream in(sourceDir() + "/schemas/demo/melderegister.fields.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 const char* kTables = R"sql(
 CREATE SCHEMA melde;
@@ -73,10 +66,10 @@ NodeFixture::NodeFixture(NodeOptions options) {
   "registers": [
     {"ags": "15088220", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
      "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088220", "pool_size": 4},
-     "fields": )" + kMeldeFields + R"(},
+     "fields": )" + meldeFields() + R"(},
     {"ags": "15088205", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
      "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088205", "pool_size": 2},
-     "fields": )" + kMeldeFields + R"(},
+     "fields": )" + meldeFields() + R"(},
     {"ags": "15088220", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl",
      "options": {"path": "gewerbe.jsonl"},
      "fields": [{"name": "id", "type": "string", "classification": "intern"},
