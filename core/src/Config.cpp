@@ -304,14 +304,18 @@ ConfigLoad loadConfig(const std::string& path) {
         continue;
       }
       auto o = list->getObject(static_cast<unsigned>(i));
-      c.onlyKeys(o, p, {"iss", "municipalities", "algorithm", "public_key", "private_key"});
+      c.onlyKeys(o, p, {"iss", "municipalities", "algorithm", "public_key", "jwks", "private_key"});
       IssuerConfig issuer;
       issuer.iss = c.text(o, "iss", p, true);
       if (!issuer.iss.empty() && !seen.insert(issuer.iss).second) c.problem(p + ".iss", "duplicate issuer");
-      issuer.algorithm = c.text(o, "algorithm", p, true);
+      issuer.jwks = c.file(o, "jwks", p, false, true);
+      const bool pem = o->has("public_key");
+      if (pem == !issuer.jwks.empty())
+        c.problem(p, "give exactly one of public_key (a PEM file) and jwks (a JWKS file)");
+      issuer.algorithm = c.text(o, "algorithm", p, pem);
       if (!issuer.algorithm.empty() && issuer.algorithm != "ES256" && issuer.algorithm != "RS256")
         c.problem(p + ".algorithm", "must be ES256 or RS256 (got \"" + issuer.algorithm + "\")");
-      issuer.publicKey = c.file(o, "public_key", p, true, true);
+      issuer.publicKey = c.file(o, "public_key", p, false, true);
       issuer.privateKey = c.file(o, "private_key", p, false, true);
       if (auto ags = c.array(o, "municipalities", p, true)) {
         for (std::size_t j = 0; j < ags->size(); ++j) {

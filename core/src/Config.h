@@ -20,8 +20,9 @@ struct MunicipalityConfig {
 struct IssuerConfig {
   std::string iss;                          ///< `iss` claim value.
   std::vector<std::string> municipalities;  ///< AGS this issuer may speak for.
-  std::string algorithm;                    ///< "ES256" or "RS256".
-  std::string publicKey;                    ///< PEM file (absolute path).
+  std::string algorithm;                    ///< "ES256" or "RS256" (with publicKey).
+  std::string publicKey;                    ///< PEM file (absolute path); or:
+  std::string jwks;                         ///< JWKS file with the issuer's keys (absolute path).
   std::string privateKey;                   ///< PEM file for `regfed token`; empty in production.
 };
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "IssuerKeys.h"
 #include "Metrics.h"
 
 namespace regfed::core {
@@ -23,17 +24,14 @@ std::int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::unique_ptr<Poco::JWT::Signer> makeSigner(const IssuerConfig& issuer, bool withPrivateKey) {
-  const std::string privateKey = withPrivateKey ? issuer.privateKey : "";
+std::unique_ptr<Poco::JWT::Signer> makeMintingSigner(const IssuerConfig& issuer) {
   std::unique_ptr<Poco::JWT::Signer> signer;
-  if (issuer.algorithm == "ES256")
+  if (issuer.algorithm == "RS256")
     signer = std::make_unique<Poco::JWT::Signer>(
-        Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(issuer.publicKey, privateKey, "")));
+        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(issuer.publicKey, issuer.privateKey, "")));
   else
     signer = std::make_unique<Poco::JWT::Signer>(
-        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(issuer.publicKey, privateKey, "")));
-  // Only the issuer's own algorithm: "none" and HMAC variants are never accepted.
-  signer->setAlgorithms({issuer.algorithm});
+        Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(issuer.publicKey, issuer.privateKey, "")));
   return signer;
 }
 
@@ -46,7 +44,7 @@ const std::set<std::string>& knownRoles() {
 
 struct TokenVerifier::Issuer {
   IssuerConfig config;
-  std::unique_ptr<Poco::JWT::Signer> signer;
+  std::vector<IssuerKey> keys;
   std::mutex mutex;  // POCO's signer is not documented as thread-safe
 };
 
@@ -55,10 +53,10 @@ TokenVerifier::TokenVerifier(const std::vector<IssuerConfig>& issuers, Metrics* 
     auto issuer = std::make_unique<Issuer>();
     issuer->config = config;
     try {
-      issuer->signer = makeSigner(config, false);
-    } catch (const Poco::Exception& e) {
-      throw std::runtime_error("issuer " + config.iss + ": cannot load public key " + config.publicKey + ": " +
-                               e.displayText());
+      if (config.jwks.empty()) issuer->keys.push_back(loadPemKey(config.publicKey, config.algorithm));
+      else issuer->keys = loadJwks(config.jwks);
+    } catch (const std::exception& e) {
+      throw std::runtime_error("issuer " + config.iss + ": " + e.what());
     }
     issuers_.push_back(std::move(issuer));
   }
@@ -102,14 +100,26 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   auto it = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& i) { return i->config.iss == iss; });
   if (it == issuers_.end()) throw AuthError("unknown_issuer", "The token's issuer '" + iss + "' is not trusted.");
   Issuer& issuer = **it;
+  // With a key id, only that key may verify; without one, any of the issuer's keys for this algorithm.
+  const std::string kid = unverified.header().optValue<std::string>("kid", "");
+  std::vector<const IssuerKey*> candidates;
+  for (const auto& key : issuer.keys)
+    if (key.algorithm == alg && (kid.empty() || key.kid.empty() || key.kid == kid)) candidates.push_back(&key);
+  if (candidates.empty())
+    throw AuthError("unknown_key", "Issuer '" + iss + "' has no " + alg + " key" +
+                                       (kid.empty() ? "" : " with id '" + kid + "'") +
+                                       "; the identity provider may have rotated its keys (update the JWKS file).");
   Poco::JWT::Token token;
   bool valid = false;
   {
     std::lock_guard<std::mutex> lock(issuer.mutex);
-    try {
-      valid = issuer.signer->tryVerify(jwt, token);
-    } catch (const Poco::Exception&) {
-      valid = false;
+    for (const IssuerKey* key : candidates) {
+      try {
+        valid = key->signer->tryVerify(jwt, token);
+      } catch (const Poco::Exception&) {
+        valid = false;
+      }
+      if (valid) break;
     }
   }
   if (!valid) throw AuthError("invalid_token", "The token's signature is not valid for issuer '" + iss + "'.");
@@ -164,7 +174,9 @@ std::string mintToken(const Config& config, const std::string& user, const std::
     }
   if (!issuer)
     throw std::runtime_error("no issuer in " + config.file + " has a private key and may issue tokens for " + ags);
-  auto signer = makeSigner(*issuer, true);
+  if (issuer->algorithm.empty())
+    throw std::runtime_error("issuer " + issuer->iss + " needs 'algorithm' to mint development tokens");
+  auto signer = makeMintingSigner(*issuer);
   Poco::JWT::Token token;
   token.setType("JWT");
   token.setIssuer(issuer->iss);

@@ -313,6 +313,7 @@ BOOST_AUTO_TEST_CASE(bad_tokens_get_401_and_no_data) {
                                      R"("roles":["clerk"],"exp":4102444800})") + ".";
   auto& f = fx();
   const std::string iss = "https://idp.merseburg.test";
+  auto [strangerPrivate, strangerPublic] = writeKeyPair(f.dir.path(), "stranger");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "missing_token"},
       {"Basic YWxhZGRpbjpvcGVuc2VzYW1l", "invalid_token"},
@@ -324,8 +325,11 @@ BOOST_AUTO_TEST_CASE(bad_tokens_get_401_and_no_data) {
        "unknown_issuer"},
       {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", iss, "anna", kLeuna, {"clerk"}, 3600),
        "issuer_not_trusted_for_ags"},
-      // Signed by Leuna's key but claiming Merseburg's issuer.
-      {"Bearer " + signToken(f.leuPrivate, f.leuPublic, "RS256", iss, "anna", kMerseburg, {"clerk"}, 3600), "invalid_token"},
+      // Signed by Leuna's RSA key but claiming Merseburg's issuer, which has only an EC key.
+      {"Bearer " + signToken(f.leuPrivate, f.leuPublic, "RS256", iss, "anna", kMerseburg, {"clerk"}, 3600), "unknown_key"},
+      // Signed by some other EC key claiming Merseburg's issuer.
+      {"Bearer " + signToken(strangerPrivate, strangerPublic, "ES256", iss, "anna", kMerseburg, {"clerk"}, 3600),
+       "invalid_token"},
   };
   const long long before = f.auditCount();
   for (const auto& [authorization, code] : cases) {

@@ -57,7 +57,8 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
     "municipalities": [{"ags": "1508822", "name": "Kurz"}, {"ags": "15088220", "name": "A"}, {"ags": "15088220", "name": "B"}],
     "plugin_dir": "does-not-exist",
     "audit": {"signing_key": "k.pem", "sign_every_events": "often"},
-    "issuers": [{"iss": "idp", "municipalities": ["x"], "algorithm": "HS256", "public_key": "missing.pem"}],
+    "issuers": [{"iss": "idp", "municipalities": ["x"], "algorithm": "HS256", "public_key": "missing.pem"},
+                {"iss": "idp2", "municipalities": ["15088220"]}],
     "registers": [{"ags": "99999999", "name": "Melde Register", "adapter": "sql", "id_field": "nr",
                    "fields": [{"name": "id", "type": "text", "classification": "geheim"},
                               {"name": "id", "type": "string", "classification": "intern"}]}],
@@ -67,6 +68,7 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
   for (const char* path : {"node.id:", "node.listen:", "node.max_threads:", "municipalities[0].ags:",
                            "municipalities[2].ags:", "plugin_dir:", "audit.dsn:", "audit.sign_every_events:",
                            "issuers[0].algorithm:", "issuers[0].public_key:", "issuers[0].municipalities[0]:",
+                           "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)",
                            "registers[0].ags:", "registers[0].name:", "registers[0].fields[0].type:",
                            "registers[0].fields[0].classification:", "registers[0].fields[1].name:",
                            "registers[0].id_field:", "typo:"})
