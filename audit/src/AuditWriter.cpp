@@ -49,6 +49,7 @@ void AuditWriter::connectAndLoad() {
                            " but a signed tree head covers " + std::to_string(heads[nextHead].size) + " events");
     tree_ = tree;
     lastHeadSize_ = heads.empty() ? 0 : heads.back().size;
+    signedSize_ = lastHeadSize_;
     committedSize_ = tree_.size();
   }
   lastHeadTime_ = std::chrono::steady_clock::now();
@@ -159,6 +160,7 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   committedSize_ = tree_.size();
   if (head) {
     lastHeadSize_ = head->size;
+    signedSize_ = lastHeadSize_;
     lastHeadTime_ = std::chrono::steady_clock::now();
     if (observer_) observer_->treeHeadSigned(head->size);
   }
@@ -186,6 +188,7 @@ void AuditWriter::signIfDue(bool force) {
     return;
   }
   lastHeadSize_ = head.size;
+  signedSize_ = lastHeadSize_;
   lastHeadTime_ = std::chrono::steady_clock::now();
   if (observer_) observer_->treeHeadSigned(head.size);
 }

@@ -66,6 +66,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   audit_ = std::make_unique<regfed::audit::AuditWriter>(options, loadOrCreateSigningKey(a.signingKey), this);
   retryDatabase("opening the audit log", databaseWait, [&] { audit_->start(); });
   metrics_.setAuditUp(true);
+  metrics_.setSignedSize(audit_->signedSize());
   log::info("audit log of node " + config_.nodeId + " open at " + std::to_string(audit_->size()) + " events");
 
   host_ = std::make_unique<AdapterHost>(config_, &metrics_);

@@ -7,6 +7,9 @@
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/sdk/Version.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -125,8 +128,15 @@ int auditVerify(const std::map<std::string, std::string>& f) {
                                 : regfed::audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
   regfed::audit::AuditStore store(c.audit.dsn);
   std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << "\n";
-  auto result = regfed::audit::verifyLog(store, node, key, [](std::int64_t done, std::int64_t total) {
-    std::cerr << "  " << done << " / " << total << " events checked\n";
+  // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  auto lastReport = std::chrono::steady_clock::now();
+  auto result = regfed::audit::verifyLog(store, node, key, [&](std::int64_t done, std::int64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done != total && now - lastReport < std::chrono::seconds(1)) return;
+    lastReport = now;
+    std::cerr << (terminal ? "\r" : "") << "  " << done << " / " << total << " events checked" << (terminal ? "" : "\n");
+    if (terminal && done == total) std::cerr << "\n";
   });
   if (!result.ok) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";

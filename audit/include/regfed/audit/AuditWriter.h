@@ -62,6 +62,8 @@ class AuditWriter : public AuditSink {
 
   /// Events committed so far.
   std::int64_t size() const { return committedSize_.load(); }
+  /// Size covered by the newest signed tree head.
+  std::int64_t signedSize() const { return signedSize_.load(); }
 
  private:
   struct Pending {
@@ -85,6 +87,7 @@ class AuditWriter : public AuditSink {
   std::int64_t lastHeadSize_ = 0;
   std::chrono::steady_clock::time_point lastHeadTime_;
   std::atomic<std::int64_t> committedSize_{0};
+  std::atomic<std::int64_t> signedSize_{0};
   std::atomic<bool> available_{false};
 
   std::mutex mutex_;
