@@ -96,7 +96,8 @@ std::string canonicalForm(const AuditEvent& e) {
     o.number("seq", e.seq);
     o.list("subjects", e.subjects);
     o.text("time", e.time);
-    o.number("v", 1);
+    o.number("v", e.format);
+    if (e.format >= 2) o.list("withheld", e.withheld);
   }
   return out;
 }

@@ -2,21 +2,20 @@
 
 #include <pqxx/pqxx>
 
-#include <set>
-
 namespace regfed::audit {
 
 namespace {
 
 constexpr const char* kInsertEvents = R"sql(
 INSERT INTO regfed_audit.events (node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register,
-  purpose, case_ref, mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash)
+  purpose, case_ref, mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash, format,
+  withheld)
 SELECT node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate,
-  criteria, subjects, fields, result_count, decision, reason, emergency, decode(leaf_hash, 'hex')
+  criteria, subjects, fields, result_count, decision, reason, emergency, decode(leaf_hash, 'hex'), format, withheld
 FROM jsonb_to_recordset($1::jsonb) AS x(node text, seq bigint, time timestamptz, request_id text, actor text,
   actor_ags text, roles text[], action text, owner_ags text, register text, purpose text, case_ref text,
   mandate text, criteria text, subjects text[], fields text[], result_count integer, decision text, reason text,
-  emergency boolean, leaf_hash text))sql";
+  emergency boolean, leaf_hash text, format smallint, withheld text[]))sql";
 
 constexpr const char* kInsertHead =
     "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature) "
@@ -76,29 +75,11 @@ Hash readHash(const pqxx::field& field) {
 }  // namespace
 
 std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::string& nodeRole) {
-  pqxx::connection conn(ownerDsn);  // owner role, used only here
-  std::vector<int> applied;
-  pqxx::work tx(conn);
-  // One migrator at a time across all nodes sharing this database.
-  tx.exec("SELECT pg_advisory_xact_lock(hashtext('regfed_audit_migrations'))");
-  tx.exec("CREATE SCHEMA IF NOT EXISTS regfed_audit");
-  tx.exec("CREATE TABLE IF NOT EXISTS regfed_audit.schema_migrations (version integer PRIMARY KEY, "
-          "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-  std::set<int> done;
-  for (const auto& row : tx.exec("SELECT version FROM regfed_audit.schema_migrations")) done.insert(row[0].as<int>());
-  for (const auto& m : migrations()) {
-    if (done.count(m.version)) continue;
-    tx.exec(m.sql);
-    tx.exec("INSERT INTO regfed_audit.schema_migrations (version, name) VALUES (" + tx.quote(m.version) + ", " +
-            tx.quote(std::string(m.name)) + ")");
-    applied.push_back(m.version);
-  }
-  const std::string role = tx.quote_name(nodeRole);
-  tx.exec("GRANT USAGE ON SCHEMA regfed_audit TO " + role);
-  tx.exec("GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads TO " + role);
-  tx.exec("GRANT SELECT ON regfed_audit.schema_migrations TO " + role);
-  tx.commit();
-  return applied;
+  const std::string role = pqxx::connection(ownerDsn).quote_name(nodeRole);
+  return applyMigrations(ownerDsn, "regfed_audit", migrations(),
+                         {"GRANT USAGE ON SCHEMA regfed_audit TO " + role,
+                          "GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads TO " + role,
+                          "GRANT SELECT ON regfed_audit.schema_migrations TO " + role});
 }
 
 struct AuditStore::Connection : pqxx::connection {
@@ -168,7 +149,9 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
     json += ",\"reason\":";
     appendJsonString(json, e.reason);
     json += std::string(",\"emergency\":") + (e.emergency ? "true" : "false") + ",\"leaf_hash\":\"" +
-            toHex(leaves[i]) + "\"}";
+            toHex(leaves[i]) + "\",\"format\":" + std::to_string(e.format) + ",\"withheld\":";
+    appendList(json, e.withheld);
+    json += "}";
   }
   json += ']';
   pqxx::work tx(*connection_);
@@ -228,7 +211,7 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
   const std::string sql =
       "SELECT node, seq, " + timeText("time") +
       ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate, criteria, "
-      "subjects, fields, result_count, decision, reason, emergency, leaf_hash FROM regfed_audit.events "
+      "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, withheld FROM regfed_audit.events "
       "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   for (const auto& row : tx.exec_params(sql, node, afterSeq, limit)) {
     StoredEvent s;
@@ -254,6 +237,8 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
     e.reason = row[18].as<std::string>();
     e.emergency = row[19].as<bool>();
     s.leafHash = readHash(row[20]);
+    e.format = row[21].as<int>();
+    e.withheld = readTextArray(row[22]);
     out.push_back(std::move(s));
   }
   return out;

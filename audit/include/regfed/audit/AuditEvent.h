@@ -30,9 +30,11 @@ struct AuditEvent {
   std::string decision;                   ///< "allow", "deny" or "error".
   std::string reason;                     ///< Reason code, e.g. "own_municipality", "no_mandate".
   bool emergency = false;                 ///< Emergency access.
+  std::vector<std::string> withheld;      ///< Ids of records the request hit but that were withheld (blocks).
+  int format = 2;                         ///< Canonical-form version: 1 without `withheld`, 2 with it.
 };
 
-/// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v":1.
+/// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's format.
 std::string canonicalForm(const AuditEvent& event);
 
 /// Appends `text` to `out` as a JSON string literal (quotes, backslashes and control characters escaped).

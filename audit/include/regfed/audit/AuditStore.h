@@ -3,6 +3,7 @@
 // may do (INSERT and SELECT only).
 
 #include <regfed/audit/AuditEvent.h>
+#include <regfed/audit/Migrations.h>
 #include <regfed/audit/TreeHead.h>
 
 #include <functional>
@@ -14,14 +15,7 @@
 
 namespace regfed::audit {
 
-/// One versioned schema migration, embedded from audit/migrations.
-struct Migration {
-  int version;       ///< Ordering number from the file name.
-  const char* name;  ///< File name without extension.
-  const char* sql;   ///< Statements, run in one transaction.
-};
-
-/// All migrations in order.
+/// The audit schema's migrations (audit/migrations), in order.
 const std::vector<Migration>& migrations();
 
 /// Raised when the stored log is not what its signed heads say, or the node role has too many rights.
