@@ -175,7 +175,8 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
       continue;
     }
     auto r = registers->getObject(static_cast<unsigned>(i));
-    c.onlyKeys(r, p, {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms"});
+    c.onlyKeys(r, p, {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms", "block_fields",
+                      "search_criteria"});
     RegisterConfig reg;
     reg.ags = c.text(r, "ags", p, true);
     if (!reg.ags.empty() && config.municipalityName(reg.ags).empty())
@@ -206,6 +207,38 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
       bool hasId = false;
       for (const auto& f : reg.fields) hasId = hasId || f.name == reg.idField;
       if (!hasId && fields->size() > 0) c.problem(p + ".id_field", "\"" + reg.idField + "\" is not one of the fields");
+    }
+    auto fieldOf = [&](const std::string& name) -> const sdk::FieldSpec* {
+      for (const auto& f : reg.fields)
+        if (f.name == name) return &f;
+      return nullptr;
+    };
+    if (auto blocks = c.array(r, "block_fields", p, false)) {
+      for (std::size_t j = 0; j < blocks->size(); ++j) {
+        const std::string bp = Checker::at(p + ".block_fields", j);
+        std::string name = blocks->get(static_cast<unsigned>(j)).isString() ? blocks->get(static_cast<unsigned>(j)).toString() : "";
+        const sdk::FieldSpec* f = fieldOf(name);
+        if (!f || f->type != sdk::FieldType::Boolean) c.problem(bp, "must name a boolean field of this register");
+        else reg.blockFields.push_back(name);
+      }
+    }
+    if (auto sets = c.array(r, "search_criteria", p, false)) {
+      for (std::size_t j = 0; j < sets->size(); ++j) {
+        const std::string sp = Checker::at(p + ".search_criteria", j);
+        Var v = sets->get(static_cast<unsigned>(j));
+        if (v.type() != typeid(Array::Ptr) || v.extract<Array::Ptr>()->size() == 0) {
+          c.problem(sp, "must be a non-empty list of field names");
+          continue;
+        }
+        auto set = v.extract<Array::Ptr>();
+        std::vector<std::string> names;
+        for (std::size_t k = 0; k < set->size(); ++k) {
+          std::string name = set->get(static_cast<unsigned>(k)).isString() ? set->get(static_cast<unsigned>(k)).toString() : "";
+          if (!fieldOf(name)) c.problem(Checker::at(sp, k), "\"" + name + "\" is not a field of this register");
+          else names.push_back(name);
+        }
+        reg.searchCriteria.push_back(names);
+      }
     }
     config.registers.push_back(std::move(reg));
   }
@@ -238,7 +271,9 @@ ConfigLoad loadConfig(const std::string& path) {
     return load;
   }
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
-  c.onlyKeys(root, "", {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers"});
+  c.onlyKeys(root, "", {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
+                        "procedures", "emergency_window_minutes"});
+  config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
 
   if (auto node = c.object(root, "node", "", true)) {
     c.onlyKeys(node, "node", {"id", "listen", "max_threads"});
@@ -331,6 +366,41 @@ ConfigLoad loadConfig(const std::string& path) {
   }
 
   if (auto list = c.array(root, "registers", "", true)) loadRegisters(c, list, config);
+
+  if (auto list = c.array(root, "agreements", "", false)) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = Checker::at("agreements", i);
+      if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+        c.problem(p, "must be an object");
+        continue;
+      }
+      auto o = list->getObject(static_cast<unsigned>(i));
+      c.onlyKeys(o, p, {"id", "title", "support_days_per_year"});
+      AgreementConfig a;
+      a.id = c.text(o, "id", p, true);
+      if (!a.id.empty() && !seen.insert(a.id).second) c.problem(p + ".id", "duplicate agreement " + a.id);
+      a.title = c.text(o, "title", p, false, a.id);
+      a.supportDaysPerYear = c.integer(o, "support_days_per_year", p, 10, 0, 366);
+      config.agreements.push_back(a);
+    }
+  }
+  if (auto list = c.array(root, "procedures", "", false)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = Checker::at("procedures", i);
+      if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+        c.problem(p, "must be an object");
+        continue;
+      }
+      auto o = list->getObject(static_cast<unsigned>(i));
+      c.onlyKeys(o, p, {"ags", "name", "title"});
+      ProcedureConfig pc{c.text(o, "ags", p, true), c.text(o, "name", p, true), ""};
+      pc.title = c.text(o, "title", p, false, pc.name);
+      if (!pc.ags.empty() && config.municipalityName(pc.ags).empty())
+        c.problem(p + ".ags", "\"" + pc.ags + "\" is not a municipality hosted by this node");
+      config.procedures.push_back(pc);
+    }
+  }
   return load;
 }
 

@@ -36,6 +36,22 @@ struct RegisterConfig {
   std::vector<regfed::sdk::FieldSpec> fields;  ///< Schema with classifications.
   std::vector<regfed::sdk::Option> options;    ///< Adapter options.
   std::int64_t timeoutMs = 3000;            ///< Default time budget per call.
+  std::vector<std::string> blockFields;     ///< Boolean fields that block disclosure outside the owner (§51/§52 BMG).
+  std::vector<std::vector<std::string>> searchCriteria;  ///< Acceptable criteria sets for outside searches (§38 BMG).
+};
+
+/// A cooperation agreement (Zweckvereinbarung) that mandates rest on.
+struct AgreementConfig {
+  std::string id;                   ///< e.g. "ZV-2026-01".
+  std::string title;                ///< Plain name.
+  std::int64_t supportDaysPerYear = 10;  ///< Yearly support days per providing municipality.
+};
+
+/// A procedure (Fachverfahren with work items, e.g. online applications) a mandate may name.
+struct ProcedureConfig {
+  std::string ags;    ///< Owning municipality.
+  std::string name;   ///< e.g. "online-antraege".
+  std::string title;  ///< Plain name.
 };
 
 /// Audit trail settings.
@@ -63,6 +79,9 @@ struct Config {
   AuditConfig audit;
   std::vector<IssuerConfig> issuers;
   std::vector<RegisterConfig> registers;
+  std::vector<AgreementConfig> agreements;
+  std::vector<ProcedureConfig> procedures;
+  std::int64_t emergencyWindowMinutes = 240;  ///< How long emergency access lasts from first use.
 
   /// Name of a hosted municipality, or empty.
   std::string municipalityName(const std::string& ags) const;

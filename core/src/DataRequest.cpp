@@ -143,7 +143,7 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   std::vector<std::string> names;
   o->getNames(names);
   const std::set<std::string> known = {"register", "municipalities", "filter", "fields", "limit",
-                                       "purpose", "case_ref", "mandate", "timeout_ms"};
+                                       "purpose", "case_ref", "mandate", "timeout_ms", "emergency"};
   for (const auto& n : names)
     if (!known.count(n)) reject("unknown_parameter", "Unknown request parameter '" + n + "'.");
 
@@ -151,6 +151,12 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   if (o->has("purpose")) out.purpose = requireString(o, "purpose");
   if (o->has("case_ref")) out.caseRef = requireString(o, "case_ref");
   if (o->has("mandate") && !o->get("mandate").isEmpty()) out.mandate = requireString(o, "mandate");
+  if (o->has("emergency")) {
+    Var e = o->get("emergency");
+    if (!isObject(e)) reject("invalid_type", "'emergency' must be an object with a 'reason'.");
+    auto eo = e.extract<Object::Ptr>();
+    out.emergencyReason = eo->has("reason") && eo->get("reason").isString() ? eo->get("reason").extract<std::string>() : "";
+  }
   if (!o->has("register")) reject("missing_register", "Name the register to query, e.g. \"melderegister\".");
   out.registerName = requireString(o, "register");
   if (out.registerName.empty() || out.registerName.size() > 64)
@@ -210,6 +216,15 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   }
   checkPurpose(out.purpose, out.caseRef);
   checkMandate(out.mandate);
+  checkEmergencyReason(out.emergencyReason);
+}
+
+void checkEmergencyReason(const std::optional<std::string>& reason) {
+  if (!reason) return;
+  if (reason->empty())
+    reject("missing_emergency_reason", "Emergency access needs a reason: \"emergency\": {\"reason\": \"…\"}.");
+  if (utf8Length(*reason) < 3 || utf8Length(*reason) > 500)
+    reject("invalid_emergency_reason", "The emergency reason must be 3 to 500 characters long.");
 }
 
 void checkFieldNames(const std::vector<std::string>& names, const std::vector<regfed::sdk::FieldSpec>& schema) {

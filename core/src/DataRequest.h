@@ -37,7 +37,8 @@ struct QueryRequest {
   std::string caseRef;                               ///< 1..100 characters.
   std::optional<std::string> mandate;                ///< Mandate id.
   std::int64_t timeoutMs = 3000;                     ///< Deadline for the whole request.
-  std::optional<std::string> criteria;               ///< Canonical JSON of filter and limit, for the audit.
+  std::optional<std::string> criteria;               ///< Canonical JSON of the filter, for the audit.
+  std::optional<std::string> emergencyReason;        ///< `emergency.reason` of a responder's request.
 };
 
 /// Parses a POST /v1/query body into `out`; throws RequestError. What was read before the error stays in `out`,
@@ -46,6 +47,9 @@ void parseQuery(const std::string& body, QueryRequest& out);
 
 /// Checks purpose and case reference (required for every data request); throws RequestError 422.
 void checkPurpose(const std::string& purpose, const std::string& caseRef);
+
+/// Checks an emergency reason (3..500 characters); throws RequestError 422.
+void checkEmergencyReason(const std::optional<std::string>& reason);
 
 /// Checks a mandate id's shape; throws RequestError 422.
 void checkMandate(const std::optional<std::string>& mandate);

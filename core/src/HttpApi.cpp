@@ -117,9 +117,57 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       Poco::URI::decode(request.get("Regfed-Purpose", ""), r.purpose);
       r.caseRef = request.get("Regfed-Case-Ref", "");
       if (request.has("Regfed-Mandate")) r.mandate = request.get("Regfed-Mandate");
+      if (request.has("Regfed-Emergency")) {
+        std::string reason;
+        Poco::URI::decode(request.get("Regfed-Emergency"), reason);
+        r.emergencyReason = reason;
+      }
       return ctx_.queries.getRecord(principal, requestId, r);
     }
+    std::map<std::string, std::string> query;
+    for (const auto& [k, v] : uri.getQueryParameters()) query[k] = v;
+    if (path == "/v1/mandates") {
+      route = "/v1/mandates";
+      Principal principal;
+      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      if (method == "GET") return ctx_.mandates.list(principal, requestId, query);
+      if (method != "POST") return methodNotAllowed(requestId);
+      std::string body;
+      if (!readBody(request, body)) return tooLarge(requestId);
+      return ctx_.mandates.create(principal, requestId, body);
+    }
+    if (segments.size() == 4 && segments[0] == "v1" && segments[1] == "mandates" &&
+        (segments[3] == "approve" || segments[3] == "revoke")) {
+      route = "/v1/mandates/{id}/" + segments[3];
+      if (method != "POST") return methodNotAllowed(requestId);
+      Principal principal;
+      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      return segments[3] == "approve" ? ctx_.mandates.approve(principal, requestId, segments[2])
+                                      : ctx_.mandates.revoke(principal, requestId, segments[2]);
+    }
+    if (path == "/v1/quota" || path == "/v1/reviews" || path == "/v1/audit/alerts") {
+      route = path;
+      if (method != "GET") return methodNotAllowed(requestId);
+      Principal principal;
+      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      if (path == "/v1/quota") return ctx_.mandates.quota(principal, requestId, query);
+      if (path == "/v1/reviews") return ctx_.mandates.reviews(principal, requestId, query);
+      return ctx_.mandates.alerts(principal, requestId);
+    }
+    if (segments.size() == 4 && segments[0] == "v1" && segments[1] == "reviews" && segments[3] == "close") {
+      route = "/v1/reviews/{id}/close";
+      if (method != "POST") return methodNotAllowed(requestId);
+      Principal principal;
+      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      std::string body;
+      if (!readBody(request, body)) return tooLarge(requestId);
+      return ctx_.mandates.closeReview(principal, requestId, segments[2], body);
+    }
     return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", requestId)};
+  }
+
+  Response tooLarge(const std::string& requestId) {
+    return {413, errorBody("body_too_large", "The request body is larger than 1 MiB.", requestId)};
   }
 
   Response methodNotAllowed(const std::string& requestId) {

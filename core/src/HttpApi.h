@@ -6,6 +6,7 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "MandateService.h"
 #include "Metrics.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
@@ -18,6 +19,7 @@ struct ApiContext {
   Metrics& metrics;
   TokenVerifier& tokens;
   QueryService& queries;
+  MandateService& mandates;
   AdapterHost& host;
   regfed::audit::AuditSink& audit;
 };

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "Log.h"
@@ -51,9 +52,17 @@ Node::~Node() { stop(); }
 void Node::start(std::chrono::seconds databaseWait) {
   const AuditConfig& a = config_.audit;
   if (!a.ownerDsn.empty())
-    retryDatabase("audit schema migration", databaseWait, [&] {
-      auto applied = regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole);
-      for (int v : applied) log::info("applied audit migration " + std::to_string(v));
+    retryDatabase("schema migration", databaseWait, [&] {
+      for (int v : regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole))
+        log::info("applied audit migration " + std::to_string(v));
+      const std::string role = pqxx::connection(a.ownerDsn).quote_name(a.nodeRole);
+      for (int v : regfed::audit::applyMigrations(
+               a.ownerDsn, "regfed", coreMigrations(),
+               {"GRANT USAGE ON SCHEMA regfed TO " + role,
+                "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews TO " + role,
+                "GRANT SELECT, INSERT ON regfed.alerts, regfed.emergency_windows TO " + role,
+                "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role}))
+        log::info("applied core migration " + std::to_string(v));
     });
 
   regfed::audit::AuditWriterOptions options;
@@ -79,7 +88,26 @@ void Node::start(std::chrono::seconds databaseWait) {
   host_->startMonitor(std::chrono::seconds(5));
 
   tokens_ = std::make_unique<TokenVerifier>(config_.issuers, &metrics_);
-  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_);
+  database_ = std::make_unique<Database>(a.dsn);
+  mandates_ = std::make_unique<MandateStore>(*database_);
+  oversight_ = std::make_unique<OversightStore>(*database_);
+  retryDatabase("loading mandates", databaseWait, [&] { mandates_->refresh(); });
+  log::info(std::to_string(mandates_->all().size()) + " support mandates loaded");
+  // Mandates changed through another node sharing the database reach this one within seconds.
+  refresher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(refresherMutex_);
+    while (!refresherWake_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        mandates_->refresh();
+      } catch (const std::exception& e) {
+        log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
+      }
+      lock.lock();
+    }
+  });
+  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_);
+  mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *oversight_, *audit_);
 
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listenHost, static_cast<Poco::UInt16>(config_.listenPort)),
                                  256);
@@ -91,7 +119,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   params->setKeepAliveTimeout(Poco::Timespan(10, 0));  // an idle keep-alive connection holds a thread
   params->setTimeout(Poco::Timespan(30, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *host_, *audit_}), socket, params);
+      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *host_, *audit_}), socket, params);
   server_->start();
   log::info("node " + config_.nodeId + " listening on http://" + config_.listenHost + ":" + std::to_string(port()));
 }
@@ -105,6 +133,12 @@ void Node::stop() {
     server_.reset();
   }
   if (host_) host_->stop();
+  {
+    std::lock_guard<std::mutex> lock(refresherMutex_);
+    stopping_ = true;
+  }
+  refresherWake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
   if (audit_) {
     audit_->stop();
     log::info("audit log closed at " + std::to_string(audit_->size()) + " events");

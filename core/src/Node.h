@@ -10,7 +10,11 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "Database.h"
 #include "HttpApi.h"
+#include "MandateService.h"
+#include "MandateStore.h"
+#include "OversightStore.h"
 #include "Metrics.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
@@ -42,11 +46,22 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<AdapterHost> host_;
   std::unique_ptr<regfed::audit::AuditWriter> audit_;
   std::unique_ptr<TokenVerifier> tokens_;
+  std::unique_ptr<Database> database_;
+  std::unique_ptr<MandateStore> mandates_;
+  std::unique_ptr<OversightStore> oversight_;
   std::unique_ptr<QueryService> queries_;
+  std::unique_ptr<MandateService> mandateService_;
+  std::thread refresher_;
+  std::mutex refresherMutex_;
+  std::condition_variable refresherWake_;
+  bool stopping_ = false;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string lastFailure_;
   bool wasUnavailable_ = false;
 };
+
+/// The core schema's migrations (core/migrations), in order.
+const std::vector<regfed::audit::Migration>& coreMigrations();
 
 /// Loads the node's signing key, creating it (mode 0600) when the file does not exist yet.
 regfed::audit::TreeHeadSigner loadOrCreateSigningKey(const std::string& path);

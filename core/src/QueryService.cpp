@@ -1,14 +1,13 @@
 #include "QueryService.h"
 
-#include <regfed/sdk/Match.h>
-
 #include <algorithm>
 #include <chrono>
 #include <sstream>
 
-#include "DataRequest.h"
 #include "Json.h"
+#include "Log.h"
 #include "Policy.h"
+#include "RegisterSearch.h"
 
 namespace regfed::core {
 
@@ -44,7 +43,7 @@ struct TargetResult {
   std::string status = "ok";  // ok, denied, unavailable, timeout, error
   std::string code;
   std::string message;
-  std::vector<std::string> fields;   // disclosed, in order; the id field first
+  std::vector<std::string> fields;  // disclosed, id field first
   std::vector<sdk::Row> rows;
   bool truncated = false;
 };
@@ -57,38 +56,94 @@ std::pair<std::string, std::string> mapAdapterStatus(const sdk::Status& s) {
   }
 }
 
-// The projection sent to the adapter: disclosed fields plus what residual filtering needs.
-std::vector<std::string> adapterProjection(const std::vector<std::string>& disclosed,
-                                           const std::vector<sdk::Condition>& residual) {
-  std::vector<std::string> out = disclosed;
-  for (const auto& c : residual)
-    if (std::find(out.begin(), out.end(), c.field) == out.end()) out.push_back(c.field);
+RegisterRules rulesOf(const RegisterEntry& entry) {
+  return RegisterRules{entry.config().fields, entry.config().idField, entry.config().searchCriteria};
+}
+
+// The block condition "not blocked" for every block field; pushed down so results look as if blocked records did
+// not exist (a record with an empty block field counts as blocked: fail closed).
+std::vector<sdk::Condition> unblocked(const RegisterConfig& reg) {
+  std::vector<sdk::Condition> out;
+  for (const auto& f : reg.blockFields) out.push_back({f, sdk::Operator::Equals, {false}});
   return out;
 }
 
-std::string idText(const sdk::Value& id) {
-  if (auto* s = std::get_if<std::string>(&id)) return *s;
-  if (auto* i = std::get_if<std::int64_t>(&id)) return std::to_string(*i);
-  return "";
-}
-
-std::vector<std::string> withIdFirst(const std::string& idField, const std::vector<std::string>& fields) {
-  std::vector<std::string> out = {idField};
-  for (const auto& f : fields)
-    if (f != idField) out.push_back(f);
-  return out;
+bool isBlocked(const sdk::Row& row, std::size_t firstBlockColumn, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const sdk::Value& v = row[firstBlockColumn + i];
+    if (!std::holds_alternative<bool>(v) || std::get<bool>(v)) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit)
-    : config_(config), host_(host), audit_(audit) {}
+QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
+                           MandateStore& mandates, OversightStore& oversight)
+    : config_(config), host_(host), audit_(audit), mandates_(mandates), oversight_(oversight) {}
+
+QueryService::Facts QueryService::gather(const Principal& principal, const std::optional<std::string>& mandate,
+                                         const std::optional<std::string>& emergencyReason, bool outside,
+                                         const std::string& requestId) {
+  Facts facts;
+  facts.today = berlinToday();
+  if (mandate) facts.mandate = mandates_.find(*mandate);
+  if (emergencyReason && outside && principal.has("responder")) {
+    const long long age = oversight_.useEmergencyWindow(principal.id, principal.ags, principal.issuedAt, *emergencyReason);
+    facts.emergencyWindowOpen = age < config_.emergencyWindowMinutes * 60;
+    log::warn("emergency access by " + principal.id + " (" + principal.ags + "), request " + requestId + ": " +
+              *emergencyReason);
+  }
+  return facts;
+}
+
+void QueryService::report(const AuditEvent& event) {
+  try {
+    if (!event.withheld.empty()) {
+      Review prototype;
+      prototype.requestId = event.requestId;
+      prototype.ownerAgs = event.ownerAgs.value_or("");
+      prototype.registerName = event.registerName.value_or("");
+      prototype.actor = event.actor;
+      prototype.actorAgs = event.actorAgs;
+      prototype.purpose = event.purpose.value_or("");
+      prototype.caseRef = event.caseRef.value_or("");
+      prototype.mandate = event.mandate.value_or("");
+      oversight_.reportWithheld(prototype, event.withheld);
+    }
+    if (event.emergency && event.decision == "allow")
+      oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId, event.actor,
+                                event.actorAgs,
+                                "Emergency access by " + event.actor + " (" + event.actorAgs + ") to " +
+                                    event.registerName.value_or("") + ": " + std::to_string(event.resultCount) +
+                                    " record(s); purpose: " + event.purpose.value_or("")});
+  } catch (const std::exception& e) {
+    // The audit event already records the hit; the review list catches up from it if this write failed.
+    log::error("could not file review/alert for request " + event.requestId + ": " + e.what());
+  }
+}
+
+Response QueryService::refuse(const Principal& principal, const std::string& requestId, const QueryRequest& request,
+                              const RequestError& e) {
+  AuditEvent event = baseEvent(config_, principal, requestId, "search");
+  if (!request.registerName.empty()) event.registerName = request.registerName;
+  if (request.municipalities.empty()) event.ownerAgs = principal.ags;  // the default target
+  else if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
+  if (!request.purpose.empty()) event.purpose = request.purpose;
+  if (!request.caseRef.empty()) event.caseRef = request.caseRef;
+  event.mandate = request.mandate;
+  event.criteria = request.criteria;
+  event.emergency = request.emergencyReason.has_value();
+  event.decision = "deny";
+  event.reason = e.code;
+  std::vector<AuditEvent> one = {event};
+  if (!audit_.record(one)) return auditUnavailable(requestId);
+  return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
+}
 
 Response QueryService::query(const Principal& principal, const std::string& requestId, const std::string& body) {
   const auto started = Clock::now();
   QueryRequest request;
-  std::vector<AuditEvent> events;
-  std::vector<TargetResult> results;
   auto refused = [&](const RequestError& e) { return refuse(principal, requestId, request, e); };
 
   std::vector<RegisterEntry*> targets;
@@ -115,6 +170,19 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     return refused(e);
   }
 
+  const bool outside = std::any_of(request.municipalities.begin(), request.municipalities.end(),
+                                   [&](const std::string& ags) { return ags != principal.ags; });
+  Facts facts;
+  try {
+    facts = gather(principal, request.mandate, request.emergencyReason, outside, requestId);
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return {503, errorBody("database_unavailable", "Emergency access cannot be checked right now; try again shortly.",
+                           requestId)};
+  }
+
+  std::vector<AuditEvent> events;
+  std::vector<TargetResult> results;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     TargetResult result;
     result.ags = request.municipalities[i];
@@ -126,6 +194,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     event.caseRef = request.caseRef;
     event.mandate = request.mandate;
     event.criteria = request.criteria;
+    event.emergency = request.emergencyReason.has_value();
     RegisterEntry* entry = targets[i];
     if (!entry) {
       result.status = "error";
@@ -134,68 +203,66 @@ Response QueryService::query(const Principal& principal, const std::string& requ
       event.decision = "error";
       event.reason = result.code;
     } else {
-      const auto& schema = entry->config().fields;
-      std::vector<sdk::Condition> conditions = typeFilter(request.filter, schema);
+      const RegisterConfig& reg = entry->config();
+      std::vector<sdk::Condition> conditions = typeFilter(request.filter, reg.fields);
       AccessRequest access;
       access.operation = Operation::Search;
       access.ownerAgs = result.ags;
       access.registerName = request.registerName;
       access.fields = request.fields;
-      for (const auto& c : conditions) access.filterFields.push_back(c.field);
+      for (const auto& c : conditions) access.filter.push_back({c.field, c.op});
       access.mandate = request.mandate;
-      PolicyDecision decision = decide(principal, access, schema);
-      if (!decision.allowed && !decision.refusedFields.empty())
-        return refused(RequestError{403, decision.reason, decision.message, decision.refusedFields});
+      access.emergencyReason = request.emergencyReason;
+      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyWindowOpen};
+      PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
+      if (decision.refusalStatus != 0) {
+        std::vector<std::string> names = decision.refusedFields.empty() ? decision.missingCriteria : decision.refusedFields;
+        return refused(RequestError{decision.refusalStatus, decision.reason, decision.message, names});
+      }
       event.reason = decision.reason;
+      event.emergency = decision.emergency || event.emergency;
       if (!decision.allowed) {
         result.status = "denied";
         result.code = decision.reason;
         result.message = decision.message;
         event.decision = "deny";
       } else {
-        const std::string& idField = entry->config().idField;
-        result.fields = withIdFirst(idField, decision.fields);
-        // Push down what the adapter declares; evaluate the rest here with the reference semantics.
-        const sdk::Capabilities caps = entry->capabilities();
-        std::vector<sdk::Condition> pushed, residual;
-        for (auto& c : conditions)
-          (std::find(caps.operators.begin(), caps.operators.end(), c.op) != caps.operators.end() ? pushed : residual)
-              .push_back(std::move(c));
-        sdk::SearchRequest search;
-        search.conditions = pushed;
-        search.fields = adapterProjection(result.fields, residual);
-        search.limit = residual.empty() ? std::min(request.limit, caps.maxLimit) : caps.maxLimit;
-        const auto remaining = request.timeoutMs - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                       Clock::now() - started).count();
-        search.timeoutMs = std::min<std::int64_t>(remaining, entry->config().timeoutMs);
-        sdk::SearchResult found;
-        sdk::Status status = search.timeoutMs <= 0
-                                 ? sdk::Status::error(sdk::StatusCode::Timeout, "request deadline passed")
-                                 : host_.search(*entry, search, found);
-        if (!status.ok()) {
-          std::tie(result.status, result.code) = mapAdapterStatus(status);
-          result.message = "Register " + entry->id() + " could not answer: " + status.message;
+        result.fields = decision.fields;
+        const auto remaining =
+            request.timeoutMs - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        const std::int64_t budget = std::min<std::int64_t>(remaining, reg.timeoutMs);
+        std::vector<sdk::Condition> main = conditions;
+        if (decision.withholdBlocked) {
+          auto extra = unblocked(reg);
+          main.insert(main.end(), extra.begin(), extra.end());
+        }
+        SearchOutcome found = runSearch(host_, *entry, main, result.fields, request.limit, budget);
+        if (found.status.ok() && decision.withholdBlocked && !reg.blockFields.empty()) {
+          // Always run, hit or not, so the answer's timing does not tell whether a blocked record matched.
+          std::vector<std::string> probeFields = {reg.idField};
+          probeFields.insert(probeFields.end(), reg.blockFields.begin(), reg.blockFields.end());
+          for (const auto& blockField : reg.blockFields) {
+            std::vector<sdk::Condition> blocked = conditions;
+            blocked.push_back({blockField, sdk::Operator::Equals, {true}});
+            SearchOutcome hits = runSearch(host_, *entry, blocked, probeFields, 1000, budget);
+            if (!hits.status.ok()) {
+              found.status = hits.status;
+              break;
+            }
+            for (const auto& row : hits.rows)
+              if (!contains(event.withheld, idText(row[0]))) event.withheld.push_back(idText(row[0]));
+          }
+        }
+        if (!found.status.ok()) {
+          std::tie(result.status, result.code) = mapAdapterStatus(found.status);
+          result.message = "Register " + entry->id() + " could not answer: " + found.status.message;
           result.fields.clear();
+          event.withheld.clear();
           event.decision = "error";
           event.reason = result.code;
         } else {
+          result.rows = std::move(found.rows);
           result.truncated = found.truncated;
-          std::vector<std::size_t> residualColumn;
-          for (const auto& c : residual)
-            residualColumn.push_back(static_cast<std::size_t>(
-                std::find(search.fields.begin(), search.fields.end(), c.field) - search.fields.begin()));
-          for (auto& row : found.rows) {
-            bool keep = true;
-            for (std::size_t r = 0; r < residual.size() && keep; ++r)
-              keep = sdk::matches(residual[r], row[residualColumn[r]]);
-            if (!keep) continue;
-            if (static_cast<std::int64_t>(result.rows.size()) == request.limit) {
-              result.truncated = true;
-              break;
-            }
-            row.resize(result.fields.size());
-            result.rows.push_back(std::move(row));
-          }
           event.decision = "allow";
           event.fields = result.fields;
           for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
@@ -208,6 +275,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   }
 
   if (!audit_.record(events)) return auditUnavailable(requestId);
+  for (const auto& e : events) report(e);
 
   JsonWriter w;
   w.beginObject().key("request_id").value(requestId).key("results").beginArray();
@@ -235,23 +303,6 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   return {200, w.str()};
 }
 
-Response QueryService::refuse(const Principal& principal, const std::string& requestId, const QueryRequest& request,
-                              const RequestError& e) {
-  AuditEvent event = baseEvent(config_, principal, requestId, "search");
-  if (!request.registerName.empty()) event.registerName = request.registerName;
-  if (request.municipalities.empty()) event.ownerAgs = principal.ags;  // the default target
-  else if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
-  if (!request.purpose.empty()) event.purpose = request.purpose;
-  if (!request.caseRef.empty()) event.caseRef = request.caseRef;
-  event.mandate = request.mandate;
-  event.criteria = request.criteria;
-  event.decision = "deny";
-  event.reason = e.code;
-  std::vector<AuditEvent> one = {event};
-  if (!audit_.record(one)) return auditUnavailable(requestId);
-  return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
-}
-
 Response QueryService::getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request) {
   AuditEvent event = baseEvent(config_, principal, requestId, "get");
   event.ownerAgs = request.ags;
@@ -259,6 +310,7 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   if (!request.purpose.empty()) event.purpose = request.purpose;
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
+  event.emergency = request.emergencyReason.has_value();
   {
     std::string criteria = "{\"id\":";
     regfed::audit::appendJsonString(criteria, request.id);
@@ -267,6 +319,7 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   auto answer = [&](Response response) -> Response {
     std::vector<AuditEvent> one = {event};
     if (!audit_.record(one)) return auditUnavailable(requestId);
+    report(event);
     return response;
   };
   auto fail = [&](int status, const std::string& code, const std::string& message,
@@ -275,12 +328,15 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
     event.reason = code;
     return answer({status, errorBody(code, message, requestId, fields)});
   };
+  // The neutral answer: the same for a record that does not exist and one that is withheld.
+  const Response notFound{404, errorBody("not_found", "No such record.", requestId)};
 
   RegisterEntry* entry = host_.find(request.ags, request.registerName);
   std::optional<std::vector<std::string>> fields;
   try {
     checkPurpose(request.purpose, request.caseRef);
     checkMandate(request.mandate);
+    checkEmergencyReason(request.emergencyReason);
     if (request.id.empty() || request.id.size() > 200)
       throw RequestError{422, "invalid_id", "The record id must be 1 to 200 characters.", {}};
     if (!entry)
@@ -300,17 +356,33 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
     return fail(e.status, e.code, e.message, e.fields);
   }
 
+  Facts facts;
+  try {
+    facts = gather(principal, request.mandate, request.emergencyReason, request.ags != principal.ags, requestId);
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return {503, errorBody("database_unavailable", "Emergency access cannot be checked right now; try again shortly.",
+                           requestId)};
+  }
   AccessRequest access;
   access.operation = Operation::Get;
   access.ownerAgs = request.ags;
   access.registerName = request.registerName;
   access.fields = fields;
   access.mandate = request.mandate;
-  PolicyDecision decision = decide(principal, access, entry->config().fields);
-  if (!decision.allowed) return fail(403, decision.reason, decision.message, decision.refusedFields);
+  access.emergencyReason = request.emergencyReason;
+  PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyWindowOpen};
+  PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
+  if (!decision.allowed)
+    return fail(decision.refusalStatus ? decision.refusalStatus : 403, decision.reason, decision.message,
+                decision.refusedFields);
+  event.emergency = decision.emergency || event.emergency;
 
-  const std::vector<std::string> disclosed = withIdFirst(entry->config().idField, decision.fields);
-  sdk::GetRequest get{request.id, disclosed, entry->config().timeoutMs};
+  const RegisterConfig& reg = entry->config();
+  std::vector<std::string> projection = decision.fields;
+  const std::size_t firstBlock = projection.size();
+  if (decision.withholdBlocked) projection.insert(projection.end(), reg.blockFields.begin(), reg.blockFields.end());
+  sdk::GetRequest get{request.id, projection, reg.timeoutMs};
   sdk::GetResult found;
   sdk::Status status = host_.get(*entry, get, found);
   if (!status.ok()) {
@@ -321,13 +393,17 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   }
   event.decision = "allow";
   event.reason = decision.reason;
-  if (!found.row) return answer({404, errorBody("not_found", "No such record.", requestId)});
+  if (!found.row) return answer(notFound);
+  if (decision.withholdBlocked && isBlocked(*found.row, firstBlock, reg.blockFields.size())) {
+    event.withheld = {request.id};
+    return answer(notFound);
+  }
   event.subjects = {request.id};
-  event.fields = disclosed;
+  event.fields = decision.fields;
   event.resultCount = 1;
   JsonWriter w;
   w.beginObject().key("request_id").value(requestId).key("record").beginObject();
-  for (std::size_t f = 0; f < disclosed.size(); ++f) w.key(disclosed[f]).value((*found.row)[f]);
+  for (std::size_t f = 0; f < decision.fields.size(); ++f) w.key(decision.fields[f]).value((*found.row)[f]);
   w.endObject().endObject();
   return answer({200, w.str()});
 }

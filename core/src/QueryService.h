@@ -10,6 +10,8 @@
 #include "AdapterHost.h"
 #include "Config.h"
 #include "DataRequest.h"
+#include "MandateStore.h"
+#include "OversightStore.h"
 #include "Principal.h"
 
 namespace regfed::core {
@@ -29,12 +31,14 @@ struct RecordRequest {
   std::string purpose;                      ///< Regfed-Purpose header, decoded.
   std::string caseRef;                      ///< Regfed-Case-Ref header.
   std::optional<std::string> mandate;       ///< Regfed-Mandate header.
+  std::optional<std::string> emergencyReason;  ///< Regfed-Emergency header, decoded (responders).
 };
 
 /// Data requests against this node's registers.
 class QueryService {
  public:
-  QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit);
+  QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit, MandateStore& mandates,
+               OversightStore& oversight);
 
   /// POST /v1/query.
   Response query(const Principal& principal, const std::string& requestId, const std::string& body);
@@ -47,9 +51,22 @@ class QueryService {
                   const RequestError& error);
 
  private:
+  /// What the policy needs besides the request: today, the named mandate, the emergency window.
+  struct Facts {
+    Day today = 0;
+    std::optional<Mandate> mandate;
+    bool emergencyWindowOpen = false;
+  };
+  Facts gather(const Principal& principal, const std::optional<std::string>& mandate,
+               const std::optional<std::string>& emergencyReason, bool outside, const std::string& requestId);
+  /// After the audit commit: reviews and alerts for withheld records and emergency access.
+  void report(const regfed::audit::AuditEvent& event);
+
   const Config& config_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
+  MandateStore& mandates_;
+  OversightStore& oversight_;
 };
 
 }  // namespace regfed::core

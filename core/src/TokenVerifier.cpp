@@ -143,6 +143,7 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   Principal p;
   p.issuer = iss;
   p.expiresAt = *exp;
+  p.issuedAt = number("iat").value_or(0);
   p.id = claims.optValue<std::string>("sub", "");
   p.ags = claims.optValue<std::string>("ags", "");
   p.name = claims.optValue<std::string>("name", "");

@@ -1,5 +1,8 @@
-// The policy decision, table-driven over roles x municipality x requested fields, without a server.
+// The policy decision, table-driven over roles x municipality x mandate states x classifications x blocks x §38 x
+// emergency access, without a server.
 #include <boost/test/unit_test.hpp>
+
+#include <functional>
 
 #include "Policy.h"
 
@@ -7,103 +10,237 @@ using namespace regfed::core;
 using regfed::sdk::Classification;
 using regfed::sdk::FieldSpec;
 using regfed::sdk::FieldType;
+using regfed::sdk::Operator;
 
 namespace {
 
-const std::string kMerseburg = "15088220";
-const std::string kLeuna = "15088205";
+const std::string kMer = "15088220";
+const std::string kLeu = "15088205";
+const Day kToday = *parseDay("2026-12-02");
 
-std::vector<FieldSpec> schema() {
-  return {{"id", FieldType::String, Classification::Vertraulich, ""},
-          {"familienname", FieldType::String, Classification::Vertraulich, ""},
-          {"ort", FieldType::String, Classification::Intern, ""},
-          {"religion", FieldType::String, Classification::StrengVertraulich, ""}};
+RegisterRules rules() {
+  RegisterRules r;
+  r.schema = {{"id", FieldType::String, Classification::Vertraulich, ""},
+              {"familienname", FieldType::String, Classification::Vertraulich, ""},
+              {"vornamen", FieldType::String, Classification::Vertraulich, ""},
+              {"ort", FieldType::String, Classification::Intern, ""},
+              {"religion", FieldType::String, Classification::StrengVertraulich, ""},
+              {"auskunftssperre", FieldType::Boolean, Classification::Vertraulich, ""}};
+  r.idField = "id";
+  r.searchCriteria = {{"familienname", "vornamen", "ort"}, {"familienname", "vornamen", "geburtsdatum"}};
+  return r;
 }
 
-Principal person(const std::string& ags, std::set<std::string> roles) {
+Mandate mandate() {
+  Mandate m;
+  m.id = "M-2026-0001";
+  m.ownerAgs = kMer;
+  m.helperAgs = kLeu;
+  m.helpers = {"lena.wagner"};
+  m.registers = {"melderegister"};
+  m.operations = {"get", "search"};
+  m.fields = {"familienname", "vornamen", "ort", "religion"};  // religion named by mistake: must still never leave
+  m.agreement = "ZV-2026-01";
+  m.validFrom = *parseDay("2026-12-01");
+  m.validUntil = *parseDay("2026-12-03");
+  m.ownerApprovedBy = "mer.admin";
+  m.helperApprovedBy = "leu.admin";
+  return m;
+}
+
+Principal person(const std::string& id, const std::string& ags, std::set<std::string> roles) {
   Principal p;
-  p.id = "someone";
+  p.id = id;
   p.ags = ags;
   p.roles = std::move(roles);
   return p;
 }
 
+using Edit = std::function<void(Mandate&)>;
+
 struct Case {
   const char* name;
-  std::string ags;
-  std::set<std::string> roles;
+  Principal principal;
+  Operation op;
+  std::optional<std::string> mandateId;  // what the request names
+  std::optional<Edit> mandateState;      // nullopt: the named mandate does not exist
   std::optional<std::vector<std::string>> fields;
-  std::optional<std::string> mandate;
+  std::vector<FilterUse> filter;
   bool allowed;
   const char* reason;
+  int refusalStatus;
+  std::vector<std::string> disclosed;  // checked when allowed
+  bool withholdBlocked;
 };
+
+const std::vector<FilterUse> kFullCriteria = {
+    {"familienname", Operator::Equals}, {"vornamen", Operator::Phonetic}, {"ort", Operator::Equals}};
 
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(policy)
 
-BOOST_AUTO_TEST_CASE(decides_every_role_and_municipality_combination) {
+BOOST_AUTO_TEST_CASE(decides_every_combination_as_the_table_says) {
+  const Principal clerk = person("anna", kMer, {"clerk"});
+  const Principal helper = person("lena.wagner", kLeu, {"helper"});
+  const Principal otherHelper = person("max.mustermann", kLeu, {"helper"});
+  const Edit asIs = [](Mandate&) {};
+  const std::vector<std::string> helperView = {"id", "familienname", "vornamen", "ort"};
+  const std::vector<std::string> clerkView = {"id", "familienname", "vornamen", "ort", "religion", "auskunftssperre"};
+  const std::string M = "M-2026-0001";
+
   const std::vector<Case> cases = {
-      {"own clerk", kMerseburg, {"clerk"}, std::nullopt, std::nullopt, true, "own_municipality"},
-      {"own clerk with other roles", kMerseburg, {"clerk", "dpo"}, std::nullopt, std::nullopt, true, "own_municipality"},
-      {"own clerk sees streng_vertraulich explicitly", kMerseburg, {"clerk"},
-       std::vector<std::string>{"religion"}, std::nullopt, true, "own_municipality"},
-      {"no roles", kMerseburg, {}, std::nullopt, std::nullopt, false, "no_role"},
-      {"own dpo", kMerseburg, {"dpo"}, std::nullopt, std::nullopt, false, "role_without_data_access"},
-      {"own admin", kMerseburg, {"admin"}, std::nullopt, std::nullopt, false, "role_without_data_access"},
-      {"own helper only", kMerseburg, {"helper"}, std::nullopt, std::nullopt, false, "no_clerk_role"},
-      {"own responder only", kMerseburg, {"responder"}, std::nullopt, std::nullopt, false, "no_clerk_role"},
-      {"other clerk", kLeuna, {"clerk"}, std::nullopt, std::nullopt, false, "other_municipality"},
-      {"other dpo", kLeuna, {"dpo"}, std::nullopt, std::nullopt, false, "other_municipality"},
-      {"other helper", kLeuna, {"helper"}, std::nullopt, std::nullopt, false, "no_mandate"},
-      {"other responder", kLeuna, {"responder"}, std::nullopt, std::nullopt, false, "no_mandate"},
-      {"other clerk naming a mandate", kLeuna, {"clerk"}, std::nullopt, std::string("M-2026-0001"), false, "no_mandate"},
-      {"other helper naming a mandate", kLeuna, {"helper"}, std::nullopt, std::string("M-2026-0001"), false, "no_mandate"},
+      // Own municipality.
+      {"own clerk sees everything, blocks included", clerk, Operation::Search, std::nullopt, std::nullopt, std::nullopt,
+       {}, true, "own_municipality", 0, clerkView, false},
+      {"own clerk may filter on streng_vertraulich", clerk, Operation::Search, std::nullopt, std::nullopt, std::nullopt,
+       {{"religion", Operator::Equals}}, true, "own_municipality", 0, clerkView, false},
+      {"own clerk needs no §38 criteria", clerk, Operation::Search, std::nullopt, std::nullopt, std::nullopt,
+       {{"vornamen", Operator::Prefix}}, true, "own_municipality", 0, clerkView, false},
+      {"no roles", person("x", kMer, {}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {}, false, "no_role", 0, {}, false},
+      {"own dpo", person("d", kMer, {"dpo"}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {}, false,
+       "role_without_data_access", 0, {}, false},
+      {"own admin", person("a", kMer, {"admin"}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {}, false,
+       "role_without_data_access", 0, {}, false},
+      {"own helper-only role", person("h", kMer, {"helper"}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {},
+       false, "no_clerk_role", 0, {}, false},
+      // Other municipality without a mandate.
+      {"other clerk", person("c", kLeu, {"clerk"}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {}, false,
+       "other_municipality", 0, {}, false},
+      {"other helper, no mandate named", helper, Operation::Get, std::nullopt, std::nullopt, std::nullopt, {}, false,
+       "no_mandate", 0, {}, false},
+      {"other dpo, no mandate", person("d", kLeu, {"dpo"}), Operation::Get, std::nullopt, std::nullopt, std::nullopt, {},
+       false, "other_municipality", 0, {}, false},
+      // Mandate states.
+      {"helper under approved mandate: get", helper, Operation::Get, M, asIs, std::nullopt, {}, true, "mandate", 0,
+       helperView, true},
+      {"helper under approved mandate: search with §38 criteria", helper, Operation::Search, M, asIs, std::nullopt,
+       kFullCriteria, true, "mandate", 0, helperView, true},
+      {"unknown mandate", helper, Operation::Get, M, std::nullopt, std::nullopt, {}, false, "mandate_not_found", 0, {}, false},
+      {"mandate not naming this helper", otherHelper, Operation::Get, M, asIs, std::nullopt, {}, false, "mandate_not_yours",
+       0, {}, false},
+      {"someone else's mandate from a third municipality", person("lena.wagner", "15084590", {"helper"}), Operation::Get,
+       M, asIs, std::nullopt, {}, false, "mandate_not_yours", 0, {}, false},
+      {"named helper without helper role", person("lena.wagner", kLeu, {"clerk"}), Operation::Get, M, asIs, std::nullopt,
+       {}, false, "no_helper_role", 0, {}, false},
+      {"pending: only owner approved", helper, Operation::Get, M, Edit([](Mandate& m) { m.helperApprovedBy.clear(); }),
+       std::nullopt, {}, false, "mandate_not_approved", 0, {}, false},
+      {"pending: only helper side approved", helper, Operation::Get, M, Edit([](Mandate& m) { m.ownerApprovedBy.clear(); }),
+       std::nullopt, {}, false, "mandate_not_approved", 0, {}, false},
+      {"revoked", helper, Operation::Get, M, Edit([](Mandate& m) { m.revokedBy = "mer.admin"; }), std::nullopt, {}, false,
+       "mandate_revoked", 0, {}, false},
+      {"not yet in force", helper, Operation::Get, M, Edit([](Mandate& m) { m.validFrom = kToday + 1; m.validUntil = kToday + 3; }),
+       std::nullopt, {}, false, "mandate_not_in_force", 0, {}, false},
+      {"expired", helper, Operation::Get, M, Edit([](Mandate& m) { m.validFrom = kToday - 5; m.validUntil = kToday - 1; }),
+       std::nullopt, {}, false, "mandate_not_in_force", 0, {}, false},
+      {"mandate of another owner", helper, Operation::Get, M, Edit([](Mandate& m) { m.ownerAgs = "15084590"; }),
+       std::nullopt, {}, false, "mandate_scope", 0, {}, false},
+      {"register not covered", helper, Operation::Get, M, Edit([](Mandate& m) { m.registers = {"gewerberegister"}; }),
+       std::nullopt, {}, false, "mandate_scope", 0, {}, false},
+      {"operation not covered", helper, Operation::Search, M, Edit([](Mandate& m) { m.operations = {"get"}; }),
+       std::nullopt, kFullCriteria, false, "mandate_scope", 0, {}, false},
+      // Classification.
+      {"streng_vertraulich asked for explicitly", helper, Operation::Get, M, asIs, std::vector<std::string>{"religion"},
+       {}, false, "field_not_permitted", 403, {}, false},
+      {"vertraulich field not named by the mandate", helper, Operation::Get, M, asIs,
+       std::vector<std::string>{"familienname", "auskunftssperre"}, {}, false, "field_not_permitted", 403, {}, false},
+      {"filter on a field the helper may not see", helper, Operation::Search, M, asIs, std::nullopt,
+       {{"familienname", Operator::Equals}, {"vornamen", Operator::Equals}, {"ort", Operator::Equals},
+        {"religion", Operator::Equals}}, false, "field_not_permitted", 403, {}, false},
+      {"explicit projection within the mandate", helper, Operation::Get, M, asIs, std::vector<std::string>{"ort"}, {},
+       true, "mandate", 0, {"id", "ort"}, true},
+      // §38 BMG.
+      {"search with surname only", helper, Operation::Search, M, asIs, std::nullopt,
+       {{"familienname", Operator::Equals}}, false, "insufficient_criteria", 422, {}, false},
+      {"prefix does not count as a given name", helper, Operation::Search, M, asIs, std::nullopt,
+       {{"familienname", Operator::Equals}, {"vornamen", Operator::Prefix}, {"ort", Operator::Equals}}, false,
+       "insufficient_criteria", 422, {}, false},
+      {"get by id needs no criteria", helper, Operation::Get, M, asIs, std::nullopt, {}, true, "mandate", 0, helperView, true},
   };
   for (const auto& c : cases) {
+    std::optional<Mandate> m;
+    if (c.mandateState) {
+      m = mandate();
+      (*c.mandateState)(*m);
+    }
     AccessRequest request;
-    request.ownerAgs = kMerseburg;
+    request.operation = c.op;
+    request.ownerAgs = kMer;
     request.registerName = "melderegister";
     request.fields = c.fields;
-    request.mandate = c.mandate;
-    for (auto op : {Operation::Get, Operation::Search}) {
-      request.operation = op;
-      PolicyDecision d = decide(person(c.ags, c.roles), request, schema());
-      BOOST_TEST(d.allowed == c.allowed, c.name);
-      BOOST_TEST(d.reason == c.reason, c.name << ": got " << d.reason);
-      BOOST_TEST(!d.message.empty(), c.name);
-      if (!d.allowed) BOOST_TEST(d.fields.empty(), c.name << ": a denial discloses no fields");
-    }
+    request.filter = c.filter;
+    request.mandate = c.mandateId;
+    PolicyContext context{kToday, m ? &*m : nullptr, false};
+    PolicyDecision d = decide(c.principal, request, rules(), context);
+    BOOST_TEST(d.allowed == c.allowed, c.name << ": " << d.reason);
+    BOOST_TEST(d.reason == c.reason, c.name << ": got " << d.reason);
+    BOOST_TEST(d.refusalStatus == c.refusalStatus, c.name);
+    BOOST_TEST(!d.message.empty(), c.name);
+    if (c.allowed) BOOST_TEST((d.fields == c.disclosed), c.name);
+    else BOOST_TEST(d.fields.empty(), c.name << ": a denial discloses no fields");
+    BOOST_TEST(d.withholdBlocked == c.withholdBlocked, c.name);
+    for (const auto& f : d.fields) BOOST_TEST((c.principal.ags == kMer || f != "religion"), c.name << ": " << f);
   }
 }
 
-BOOST_AUTO_TEST_CASE(default_projection_is_every_visible_field_in_schema_order) {
+BOOST_AUTO_TEST_CASE(insufficient_criteria_names_what_the_closest_set_lacks) {
   AccessRequest request;
-  request.ownerAgs = kMerseburg;
+  request.ownerAgs = kMer;
   request.registerName = "melderegister";
-  PolicyDecision d = decide(person(kMerseburg, {"clerk"}), request, schema());
-  BOOST_TEST((d.fields == std::vector<std::string>{"id", "familienname", "ort", "religion"}));
+  request.mandate = "M-2026-0001";
+  request.filter = {{"familienname", Operator::Equals}, {"vornamen", Operator::Equals}};
+  Mandate m = mandate();
+  PolicyDecision d = decide(person("lena.wagner", kLeu, {"helper"}), request, rules(), PolicyContext{kToday, &m, false});
+  BOOST_TEST(d.reason == "insufficient_criteria");
+  BOOST_TEST((d.missingCriteria == std::vector<std::string>{"ort"}));
+  BOOST_TEST(d.message.find("missing: ort") != std::string::npos, d.message);
 }
 
-BOOST_AUTO_TEST_CASE(explicit_projection_is_kept_in_request_order) {
+BOOST_AUTO_TEST_CASE(emergency_access_is_for_responders_in_an_open_window_and_always_flagged) {
   AccessRequest request;
-  request.ownerAgs = kMerseburg;
+  request.operation = Operation::Get;
+  request.ownerAgs = kMer;
   request.registerName = "melderegister";
-  request.fields = std::vector<std::string>{"ort", "familienname"};
-  PolicyDecision d = decide(person(kMerseburg, {"clerk"}), request, schema());
-  BOOST_TEST((d.fields == std::vector<std::string>{"ort", "familienname"}));
+  request.emergencyReason = "Sicherheitsvorfall IKZ-2026-7";
+  const Principal responder = person("rita", kLeu, {"responder"});
+  PolicyDecision open = decide(responder, request, rules(), PolicyContext{kToday, nullptr, true});
+  BOOST_TEST(open.allowed);
+  BOOST_TEST(open.reason == "emergency");
+  BOOST_TEST(open.emergency);
+  BOOST_TEST(open.withholdBlocked);
+  BOOST_TEST((open.fields == std::vector<std::string>{"id", "familienname", "vornamen", "ort", "auskunftssperre"}),
+             "everything but streng_vertraulich");
+  PolicyDecision expired = decide(responder, request, rules(), PolicyContext{kToday, nullptr, false});
+  BOOST_TEST(!expired.allowed);
+  BOOST_TEST(expired.reason == "emergency_expired");
+  PolicyDecision notResponder = decide(person("lena", kLeu, {"helper"}), request, rules(), PolicyContext{kToday, nullptr, true});
+  BOOST_TEST(notResponder.reason == "emergency_not_permitted");
 }
 
-BOOST_AUTO_TEST_CASE(fields_outside_the_schema_are_refused_by_name) {
-  AccessRequest request;
-  request.ownerAgs = kMerseburg;
-  request.registerName = "melderegister";
-  request.fields = std::vector<std::string>{"familienname", "passwort"};
-  request.filterFields = {"geheim"};
-  PolicyDecision d = decide(person(kMerseburg, {"clerk"}), request, schema());
-  BOOST_TEST(!d.allowed);
-  BOOST_TEST(d.reason == "field_not_permitted");
-  BOOST_TEST((d.refusedFields == std::vector<std::string>{"passwort", "geheim"}));
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(mandate_days)
+
+BOOST_AUTO_TEST_CASE(support_days_count_helpers_times_days_per_year_and_stop_at_revocation) {
+  Mandate m = mandate();
+  m.helpers = {"a", "b"};
+  m.validFrom = *parseDay("2026-12-30");
+  m.validUntil = *parseDay("2027-01-02");
+  BOOST_TEST(m.supportDays() == 8);
+  BOOST_TEST(m.supportDaysIn(2026) == 4);
+  BOOST_TEST(m.supportDaysIn(2027) == 4);
+  m.revokedOn = *parseDay("2026-12-30");
+  BOOST_TEST(m.supportDaysIn(2026) == 2);
+  BOOST_TEST(m.supportDaysIn(2027) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(berlin_days_follow_cet_and_cest) {
+  // 2026-03-29 01:00 UTC summer time starts; 2026-10-25 01:00 UTC it ends.
+  BOOST_TEST(formatDay(berlinDay(*parseDay("2026-06-30") * 86400 + 22 * 3600 + 30 * 60)) == "2026-07-01");  // 00:30 CEST
+  BOOST_TEST(formatDay(berlinDay(*parseDay("2026-12-31") * 86400 + 22 * 3600 + 59 * 60)) == "2026-12-31");  // 23:59 CET
+  BOOST_TEST(formatDay(berlinDay(*parseDay("2026-12-31") * 86400 + 23 * 3600)) == "2027-01-01");            // 00:00 CET
+  BOOST_TEST(!parseDay("2026-02-29"));
+  BOOST_TEST(parseDay("2028-02-29").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

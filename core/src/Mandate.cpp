@@ -1,0 +1,32 @@
+#include "Mandate.h"
+
+#include <algorithm>
+
+namespace regfed::core {
+
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string Mandate::status() const {
+  if (!revokedBy.empty()) return "revoked";
+  if (!ownerApprovedBy.empty() && !helperApprovedBy.empty()) return "approved";
+  return "pending";
+}
+
+bool Mandate::inForce(Day day) const { return status() == "approved" && day >= validFrom && day <= validUntil; }
+
+std::int64_t Mandate::supportDays() const {
+  return static_cast<std::int64_t>(helpers.size()) * (validUntil - validFrom + 1);
+}
+
+std::int64_t Mandate::supportDaysIn(int year) const {
+  Day last = validUntil;
+  if (revokedOn) last = std::min(last, *revokedOn);
+  const Day from = std::max(validFrom, firstDayOf(year));
+  const Day until = std::min(last, firstDayOf(year + 1) - 1);
+  if (until < from) return 0;
+  return static_cast<std::int64_t>(helpers.size()) * (until - from + 1);
+}
+
+}  // namespace regfed::core

@@ -1,0 +1,46 @@
+#pragma once
+// A support mandate (Unterstützungsmandat): municipality `ownerAgs` lets named helpers of `helperAgs` work on its
+// registers and procedures, for a purpose, on whole days, once an admin of each side approved it.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CalendarDate.h"
+
+namespace regfed::core {
+
+/// One mandate as stored.
+struct Mandate {
+  std::string id;                        ///< "M-2026-0003".
+  std::string ownerAgs;                  ///< Municipality whose data is worked on.
+  std::string helperAgs;                 ///< Municipality providing the helpers.
+  std::vector<std::string> helpers;      ///< User ids of the helpers.
+  std::vector<std::string> registers;    ///< Registers of the owner.
+  std::vector<std::string> procedures;   ///< Procedures of the owner.
+  std::vector<std::string> operations;   ///< "get", "search", "process".
+  std::vector<std::string> fields;       ///< Fields the helpers may see (never streng_vertraulich ones).
+  std::string purpose;                   ///< Why.
+  std::string agreement;                 ///< Cooperation agreement it rests on.
+  Day validFrom = 0;                     ///< First day in force (Europe/Berlin).
+  Day validUntil = 0;                    ///< Last day in force.
+  std::string createdBy, createdAt;
+  std::string ownerApprovedBy, ownerApprovedAt;
+  std::string helperApprovedBy, helperApprovedAt;
+  std::string revokedBy, revokedAt;
+  std::optional<Day> revokedOn;          ///< Berlin day of the revocation.
+
+  /// "pending", "approved" or "revoked".
+  std::string status() const;
+  /// Approved, not revoked, and `day` within validFrom..validUntil.
+  bool inForce(Day day) const;
+  /// Helpers × days from validFrom to validUntil.
+  std::int64_t supportDays() const;
+  /// Support days that fall into `year`; a revoked mandate counts only the days up to its revocation day.
+  std::int64_t supportDaysIn(int year) const;
+};
+
+/// True when `list` contains `value`.
+bool contains(const std::vector<std::string>& list, const std::string& value);
+
+}  // namespace regfed::core
