@@ -57,10 +57,12 @@ CREATE TABLE regfed.alerts (
 );
 CREATE INDEX alerts_owner ON regfed.alerts (owner_ags, time);
 
+-- One window per sign-in (the token's issue time): it opens on the first emergency request and lasts a fixed time.
 CREATE TABLE regfed.emergency_windows (
-  actor      text NOT NULL,
-  actor_ags  text NOT NULL,
-  opened_at  timestamptz NOT NULL,
-  reason     text NOT NULL,
-  PRIMARY KEY (actor, actor_ags, opened_at)
+  actor      text   NOT NULL,
+  actor_ags  text   NOT NULL,
+  token_iat  bigint NOT NULL,
+  opened_at  timestamptz NOT NULL DEFAULT now(),
+  reason     text   NOT NULL,
+  PRIMARY KEY (actor, actor_ags, token_iat)
 );

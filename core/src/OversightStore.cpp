@@ -113,15 +113,12 @@ std::vector<Alert> OversightStore::alerts(const std::string& ownerAgs, int limit
 long long OversightStore::useEmergencyWindow(const std::string& actor, const std::string& actorAgs,
                                              long long tokenIssuedAt, const std::string& reason) {
   return db_.transaction([&](pqxx::work& tx) {
-    // The window of a sign-in is keyed by the token's issue time: a new sign-in is a new window (and new alerts).
-    const std::string opened = "to_timestamp(" + std::to_string(tokenIssuedAt) + ")";
-    tx.exec_params("INSERT INTO regfed.emergency_windows (actor, actor_ags, opened_at, reason) "
-                   "SELECT $1, $2, now(), $3 WHERE NOT EXISTS (SELECT 1 FROM regfed.emergency_windows "
-                   "WHERE actor = $1 AND actor_ags = $2 AND opened_at >= " + opened + ")",
-                   actor, actorAgs, reason);
-    return tx.exec_params("SELECT extract(epoch FROM now() - min(opened_at))::bigint FROM regfed.emergency_windows "
-                          "WHERE actor = $1 AND actor_ags = $2 AND opened_at >= " + opened,
-                          actor, actorAgs)[0][0].as<long long>();
+    tx.exec_params("INSERT INTO regfed.emergency_windows (actor, actor_ags, token_iat, reason) VALUES ($1, $2, $3, $4) "
+                   "ON CONFLICT DO NOTHING",
+                   actor, actorAgs, tokenIssuedAt, reason);
+    return tx.exec_params("SELECT extract(epoch FROM now() - opened_at)::bigint FROM regfed.emergency_windows "
+                          "WHERE actor = $1 AND actor_ags = $2 AND token_iat = $3",
+                          actor, actorAgs, tokenIssuedAt)[0][0].as<long long>();
   });
 }
 

@@ -47,21 +47,27 @@ PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const
   return d;
 }
 
-// §38 BMG: a person search from outside needs one acceptable criteria set given by equality or phonetics.
-std::optional<std::vector<std::string>> missingCriteria(const AccessRequest& request, const RegisterRules& rules) {
+// §38 BMG: a person search from outside needs one acceptable criteria set given by equality or phonetics. What is
+// missing is named for the closest set the caller may use (one within `visible`), else the closest of all.
+std::optional<std::vector<std::string>> missingCriteria(const AccessRequest& request, const RegisterRules& rules,
+                                                        const std::vector<std::string>& visible) {
   if (request.operation != Operation::Search || rules.searchCriteria.empty()) return std::nullopt;
   std::vector<std::string> given;
   for (const auto& c : request.filter)
     if (c.op == Operator::Equals || c.op == Operator::Phonetic) given.push_back(c.field);
-  std::optional<std::vector<std::string>> closest;
+  std::optional<std::vector<std::string>> closest, closestUsable;
   for (const auto& set : rules.searchCriteria) {
     std::vector<std::string> missing;
-    for (const auto& f : set)
+    bool usable = true;
+    for (const auto& f : set) {
       if (!contains(given, f)) missing.push_back(f);
+      usable = usable && contains(visible, f);
+    }
     if (missing.empty()) return std::nullopt;
     if (!closest || missing.size() < closest->size()) closest = missing;
+    if (usable && (!closestUsable || missing.size() < closestUsable->size())) closestUsable = missing;
   }
-  return closest;
+  return closestUsable ? closestUsable : closest;
 }
 
 std::vector<std::string> shareable(const RegisterRules& rules, const std::vector<std::string>* onlyThese) {
@@ -119,9 +125,10 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
   d.reason = "mandate";
   d.message = "Support mandate " + m->id + ".";
   d.withholdBlocked = true;
-  d = allowWithin(d, request, rules, shareable(rules, &m->fields));
+  const std::vector<std::string> visible = shareable(rules, &m->fields);
+  d = allowWithin(d, request, rules, visible);
   if (!d.allowed) return d;
-  if (auto missing = missingCriteria(request, rules)) {
+  if (auto missing = missingCriteria(request, rules, visible)) {
     PolicyDecision refusal = deny("insufficient_criteria",
                                   "A person search needs a surname and first name together with an address or place of "
                                   "residence and one more detail (§38 BMG); missing: " + joined(*missing) + ".");

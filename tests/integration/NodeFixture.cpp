@@ -11,12 +11,17 @@ namespace regfed::test {
 
 namespace {
 
-// The demo's Melderegister schema, so the tests exercise the fields clients rely on.
-std::string meldeFields() {
-  std::ifstream in(sourceDir() + "/schemas/demo/melderegister.fields.json");
+std::string schemaFile(const std::string& name) {
+  std::ifstream in(sourceDir() + "/schemas/demo/" + name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The demo's Melderegister schema and §38 criteria, so the tests exercise what clients rely on.
+std::string meldeRules() {
+  return R"("block_fields": ["auskunftssperre"], "search_criteria": )" + schemaFile("melderegister.criteria.json") +
+         R"(, "fields": )" + schemaFile("melderegister.fields.json");
 }
 
 const char* kTables = R"sql(
@@ -59,23 +64,27 @@ NodeFixture::NodeFixture(NodeOptions options) {
             "sign_every_events": )" + std::to_string(options.signEveryEvents) + R"(,
             "sign_interval_ms": )" + std::to_string(options.signIntervalMs) + R"(, "commit_timeout_ms": 3000},
   "issuers": [
-    {"iss": "https://idp.merseburg.test", "municipalities": ["15088220"], "algorithm": "ES256",
+    {"iss": "https://idp.merseburg.test", "municipalities": ["15088220", "15084590"], "algorithm": "ES256",
      "public_key": "idp-mer.pub.pem", "private_key": "idp-mer.pem"},
     {"iss": "https://idp.leuna.test", "municipalities": ["15088205"], "algorithm": "RS256",
      "public_key": "idp-leu.pub.pem", "private_key": "idp-leu.pem"}],
   "registers": [
     {"ags": "15088220", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
      "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088220", "pool_size": 4},
-     "fields": )" + meldeFields() + R"(},
+     )" + meldeRules() + R"(},
     {"ags": "15088205", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
      "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088205", "pool_size": 2},
-     "fields": )" + meldeFields() + R"(},
+     )" + meldeRules() + R"(},
     {"ags": "15088220", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl",
      "options": {"path": "gewerbe.jsonl"},
      "fields": [{"name": "id", "type": "string", "classification": "intern"},
                 {"name": "betriebsname", "type": "string", "classification": "intern"},
                 {"name": "inhaber", "type": "string", "classification": "vertraulich"},
-                {"name": "steuernummer", "type": "string", "classification": "streng_vertraulich"}]}]
+                {"name": "steuernummer", "type": "string", "classification": "streng_vertraulich"}]}],
+  "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10},
+                 {"id": "ZV-TEST", "title": "small test agreement", "support_days_per_year": )" +
+                 std::to_string(options.smallAgreementDays) + R"(}],
+  "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}]
 })";
   configPath = dir.write("node.json", json);
   auto load = regfed::core::loadConfig(configPath);
@@ -104,6 +113,16 @@ std::map<std::string, std::string> NodeFixture::bearer(const std::string& token)
 
 HttpResponse NodeFixture::query(const std::string& token, const std::string& body) const {
   return http(node->port(), "POST", "/v1/query", body, bearer(token));
+}
+
+HttpResponse NodeFixture::post(const std::string& token, const std::string& path, const std::string& body) const {
+  return http(node->port(), "POST", path, body, bearer(token));
+}
+
+HttpResponse NodeFixture::get(const std::string& token, const std::string& path,
+                              std::map<std::string, std::string> headers) const {
+  headers["Authorization"] = "Bearer " + token;
+  return http(node->port(), "GET", path, "", headers);
 }
 
 long long NodeFixture::auditCount() const {

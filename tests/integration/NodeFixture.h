@@ -17,6 +17,7 @@ constexpr const char* kLeuna = "15088205";
 struct NodeOptions {
   int signEveryEvents = 1000;  ///< audit.sign_every_events
   int signIntervalMs = 10000;  ///< audit.sign_interval_ms
+  int smallAgreementDays = 4;  ///< support days per year of agreement "ZV-TEST"
 };
 
 class NodeFixture {
@@ -30,6 +31,11 @@ class NodeFixture {
   static std::map<std::string, std::string> bearer(const std::string& token);
   /// POST /v1/query with a token.
   HttpResponse query(const std::string& token, const std::string& body) const;
+  /// POST with a token and a JSON body.
+  HttpResponse post(const std::string& token, const std::string& path, const std::string& body = "{}") const;
+  /// GET with a token and extra headers.
+  HttpResponse get(const std::string& token, const std::string& path,
+                   std::map<std::string, std::string> headers = {}) const;
   /// Number of audit events stored for this node.
   long long auditCount() const;
   /// Restarts the node process (same config, same database).
