@@ -10,8 +10,10 @@ municipalities=(
   "15084355|Stadt Naumburg (Saale)" "15088330|Gemeinde Schkopau" "15084550|Stadt Weißenfels" "15084590|Stadt Zeitz")
 gewerbe=(15088220 15088205 15084550)
 
-# The Melderegister fields (XMeld-like names clients rely on) are defined once, in schemas/demo.
+# The Melderegister fields (XMeld-like names clients rely on) and the §38 BMG criteria sets are defined once, in
+# schemas/demo.
 melde_fields=$(cat "$(dirname "$0")/../schemas/demo/melderegister.fields.json")
+melde_criteria=$(cat "$(dirname "$0")/../schemas/demo/melderegister.criteria.json")
 gewerbe_fields='[
         {"name": "id", "type": "string", "classification": "intern"},
         {"name": "betriebsname", "type": "string", "classification": "intern"},
@@ -60,6 +62,7 @@ gewerbe_fields='[
     ags=${m%%|*}
     printf '%s    {"ags": "%s", "name": "melderegister", "title": "Melderegister", "adapter": "sql", "id_field": "id",\n' "$sep" "$ags"
     printf '      "options": {"conninfo": "host=127.0.0.1 port=%s dbname=regfed user=regfed_reader", "table": "melde.melderegister_%s", "pool_size": 4},\n' "$port" "$ags"
+    printf '      "block_fields": ["auskunftssperre"], "search_criteria": %s,\n' "$melde_criteria"
     printf '      "fields": %s}' "$melde_fields"
     sep=$',\n'
   done
@@ -67,6 +70,14 @@ gewerbe_fields='[
     printf '%s    {"ags": "%s", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl", "id_field": "id",\n' "$sep" "$ags"
     printf '      "options": {"path": "data/gewerberegister-%s.jsonl"},\n' "$ags"
     printf '      "fields": %s}' "$gewerbe_fields"
+  done
+  printf '\n  ],\n'
+  echo '  "agreements": [{"id": "ZV-2026-01", "title": "Zweckvereinbarung IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10}],'
+  echo '  "procedures": ['
+  sep=""
+  for m in "${municipalities[@]}"; do
+    printf '%s    {"ags": "%s", "name": "online-antraege", "title": "Online-Anträge"}' "$sep" "${m%%|*}"
+    sep=$',\n'
   done
   printf '\n  ]\n}\n'
 } >"$out"

@@ -44,6 +44,9 @@ for ags in 15084130 15088205 15088150 15088220 15084355 15088330 15084550 150845
   fi
 done
 
+# A person with an Auskunftssperre in Merseburg, for the walk-through (the data is deterministic).
+blocked=$("${psql[@]}" -At -c "SELECT min(id) FROM melde.melderegister_15088220 WHERE auskunftssperre")
+
 listen="127.0.0.1:8480"
 if (exec 3<>/dev/tcp/127.0.0.1/8480) 2>/dev/null; then listen="127.0.0.1:0"; fi
 "$root/scripts/demo-config.sh" "$demo/regfed.json" "$PGPORT" "$listen" "$root/build/plugins-out"
@@ -96,15 +99,50 @@ Try, in another terminal (bash):
   curl -s -H "Authorization: Bearer \$TOKEN" -H 'Regfed-Purpose: Bearbeitung%20Online-Antrag' \\
        -H 'Regfed-Case-Ref: ANT-2026-000042' "\$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123?fields=familienname,vornamen,anschrift"; echo
 
-  # refused: a Leuna employee asking for Merseburg data (no support mandate) -> status "denied", reason no_mandate
-  HELPER=\$(regfed token --config \$REGFED_CONFIG --user lena.wagner --ags 15088205 --roles helper)
-  curl -s -H "Authorization: Bearer \$HELPER" -H 'Content-Type: application/json' \$REGFED_URL/v1/query -d '{
-    "register": "melderegister", "municipalities": ["15088220"], "filter": {"familienname": "Müller"},
-    "purpose": "Vertretung Meldebehörde", "case_ref": "ANT-2026-000050"}'; echo
-
   # refused: no purpose -> 422 missing_purpose (and audited)
   curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \$REGFED_URL/v1/query \\
        -d '{"register": "melderegister", "case_ref": "X-1"}'; echo
+
+  # ---- Support mandates: Stadt Leuna helps Stadt Merseburg ------------------------------------------------
+  HELPER=\$(regfed token --config \$REGFED_CONFIG --user lena.wagner --ags 15088205 --roles helper --name "Lena Wagner")
+  MER_ADMIN=\$(regfed token --config \$REGFED_CONFIG --user mer.admin --ags 15088220 --roles admin)
+  LEU_ADMIN=\$(regfed token --config \$REGFED_CONFIG --user leu.admin --ags 15088205 --roles admin)
+  MER_CLERK=\$TOKEN
+  MER_DPO=\$(regfed token --config \$REGFED_CONFIG --user dora.datenschutz --ags 15088220 --roles dpo)
+  ASK=(-H 'Regfed-Purpose: Bearbeitung%20Online-Antrag' -H 'Regfed-Case-Ref: ANT-2026-000050')
+
+  # 1. without a mandate the helper is refused (403 no_mandate)
+  curl -s -H "Authorization: Bearer \$HELPER" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
+
+  # 2. Merseburg's admin creates a mandate for lena.wagner, today and the next two days
+  M=\$(curl -s -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates -d '{"owner_ags": "15088220",
+    "helper_ags": "15088205", "helpers": ["lena.wagner"], "registers": ["melderegister"], "procedures": ["online-antraege"],
+    "operations": ["get", "search"], "fields": ["familienname", "vornamen", "geburtsdatum", "anschrift", "ort"],
+    "purpose": "Vertretung Meldebehörde während Personalengpass", "agreement": "ZV-2026-01",
+    "valid_from": "'\$(TZ=Europe/Berlin date +%F)'", "valid_until": "'\$(TZ=Europe/Berlin date -d +2days +%F)'"}' \
+    | sed -n 's/.*"id":"\(M-[0-9-]*\)".*/\1/p'); echo "mandate \$M"
+
+  # 3. both municipalities approve (four eyes); the second approval puts it in force
+  curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
+  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
+  curl -s -H "Authorization: Bearer \$LEU_ADMIN" "\$REGFED_URL/v1/quota?year=\$(date +%Y)" | grep -o '{"ags":"15088205"[^}]*}'
+
+  # 4. the helper now sees exactly the mandate's fields (no religion, no Steuer-ID) ...
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
+  #    ... a person search needs §38 BMG criteria (surname + first name + address, or place + one more detail) ...
+  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
+    "municipalities": ["15088220"], "filter": {"familienname": "Müller"}, "mandate": "'\$M'",
+    "purpose": "Bearbeitung Online-Antrag", "case_ref": "ANT-2026-000050"}'; echo
+  #    ... and a blocked person (Auskunftssperre) looks exactly like no person at all
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/$blocked; echo
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-999999; echo
+  #    Merseburg's clerks get the case for manual processing, its DPO an alert
+  curl -s -H "Authorization: Bearer \$MER_CLERK" "\$REGFED_URL/v1/reviews?status=open" | head -c 400; echo
+  curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/alerts | head -c 400; echo
+
+  # 5. Leuna's admin revokes: the very next request is refused (403 mandate_revoked)
+  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/revoke | head -c 120; echo
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
 
   # the audit trail: recompute the Merkle tree and check every signed tree head
   regfed audit verify --config \$REGFED_CONFIG
