@@ -9,6 +9,7 @@
 #include "DataRequest.h"
 #include "Json.h"
 #include "Log.h"
+#include "RequestAudit.h"
 
 namespace regfed::core {
 
@@ -124,14 +125,7 @@ std::int64_t MandateService::limitFor(const std::string& agreement) const {
 
 AuditEvent MandateService::event(const Principal& p, const std::string& requestId, const std::string& action,
                                  const Mandate& m, const std::string& reason) const {
-  AuditEvent e;
-  e.node = config_.nodeId;
-  e.time = regfed::audit::utcNow();
-  e.requestId = requestId;
-  e.actor = p.id;
-  e.actorAgs = p.ags;
-  e.roles.assign(p.roles.begin(), p.roles.end());
-  e.action = action;
+  AuditEvent e = newAuditEvent(config_, p, requestId, action);
   e.ownerAgs = m.ownerAgs.empty() ? std::optional<std::string>() : m.ownerAgs;
   if (!m.id.empty()) e.mandate = m.id;
   if (!m.purpose.empty()) e.purpose = m.purpose;
@@ -255,51 +249,33 @@ Response MandateService::create(const Principal& p, const std::string& requestId
   }
 }
 
-Response MandateService::approve(const Principal& p, const std::string& requestId, const std::string& id) {
+std::optional<Mandate> MandateService::lookup(const std::string& id) {
   auto known = mandates_.find(id);
-  const std::string owner = known ? known->ownerAgs : "";
+  if (known) return known;
+  // Created through another node since the last refresh? Ask the database once before answering 404.
+  try {
+    mandates_.refresh();
+  } catch (const DatabaseUnavailable& e) {
+    log::warn(e.what());
+  }
+  return mandates_.find(id);
+}
+
+template <class Change>
+Response MandateService::change(const Principal& p, const std::string& requestId, const std::string& id,
+                                const std::string& action, Change apply) {
+  auto known = lookup(id);
+  const std::string owner = known ? known->ownerAgs : p.ags;
   try {
     if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
     if (!p.has("admin") || (p.ags != known->ownerAgs && p.ags != known->helperAgs))
       throw StateConflict(403, "not_a_party", "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
-                                                  " can approve mandate " + id + ".");
-    const Side side = p.ags == known->ownerAgs ? Side::Owner : Side::Helper;
-    const std::int64_t limit = limitFor(known->agreement);
-    Mandate stored = mandates_.approve(
-        id, side, p.id,
-        [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
-          if (current.status() == "revoked") throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
-          if ((side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).size())
-            throw StateConflict(409, "already_approved", "Your municipality has already approved mandate " + id + ".");
-          if (current.validUntil < berlinToday())
-            throw StateConflict(409, "mandate_expired", "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
-          for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
-            const std::int64_t already = used.count(year) ? used.at(year) : 0;
-            const std::int64_t requested = current.supportDaysIn(year);
-            if (already + requested > limit) {
-              JsonWriter d;
-              d.beginObject().key("helper_ags").value(current.helperAgs).key("agreement").value(current.agreement);
-              d.key("year").value(year).key("limit_days").value(limit).key("used_days").value(already);
-              d.key("requested_days").value(requested).key("remaining_days").value(std::max<std::int64_t>(0, limit - already));
-              d.endObject();
-              throw StateConflict(409, "quota_exceeded",
-                                  "Approving would use " + std::to_string(already + requested) + " support days of " +
-                                      current.helperAgs + " in " + std::to_string(year) + "; the limit under " +
-                                      current.agreement + " is " + std::to_string(limit) + " (" +
-                                      std::to_string(already) + " already used).",
-                                  d.str());
-            }
-          }
-        },
-        [&](const Mandate& updated) {
-          const bool complete = updated.status() == "approved";
-          recordOrThrow(event(p, requestId, "mandate_approve", updated,
-                              complete ? "approved" : (side == Side::Owner ? "approved_by_owner" : "approved_by_helper")));
-        });
-    log::info("mandate " + id + " approved by " + p.id + " (" + p.ags + "); status " + stored.status());
+                                                  " can change mandate " + id + ".");
+    Mandate stored = apply(*known);
+    log::info(action + " " + id + " by " + p.id + " (" + p.ags + "); status " + stored.status());
     return {200, mandateJson(stored)};
   } catch (const StateConflict& c) {
-    return refused(p, requestId, "mandate_approve", owner.empty() ? p.ags : owner, id, c);
+    return refused(p, requestId, action, owner, id, c);
   } catch (const AuditDown&) {
     return auditUnavailable(requestId);
   } catch (const DatabaseUnavailable& e) {
@@ -308,31 +284,53 @@ Response MandateService::approve(const Principal& p, const std::string& requestI
   }
 }
 
+Response MandateService::approve(const Principal& p, const std::string& requestId, const std::string& id) {
+  return change(p, requestId, id, "mandate_approve", [&](const Mandate& known) {
+    const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
+    const std::int64_t limit = limitFor(known.agreement);
+    return mandates_.approve(
+        id, side, p.id,
+        [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
+          if (current.status() == "revoked") throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
+          if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
+            throw StateConflict(409, "already_approved", "Your municipality has already approved mandate " + id + ".");
+          if (current.validUntil < berlinToday())
+            throw StateConflict(409, "mandate_expired", "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
+          for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
+            const std::int64_t already = used.count(year) ? used.at(year) : 0;
+            const std::int64_t requested = current.supportDaysIn(year);
+            if (already + requested <= limit) continue;
+            JsonWriter d;
+            d.beginObject().key("helper_ags").value(current.helperAgs).key("agreement").value(current.agreement);
+            d.key("year").value(year).key("limit_days").value(limit).key("used_days").value(already);
+            d.key("requested_days").value(requested).key("remaining_days").value(std::max<std::int64_t>(0, limit - already));
+            d.endObject();
+            throw StateConflict(409, "quota_exceeded",
+                                "Approving would use " + std::to_string(already + requested) + " support days of " +
+                                    current.helperAgs + " in " + std::to_string(year) + "; the limit under " +
+                                    current.agreement + " is " + std::to_string(limit) + " (" +
+                                    std::to_string(already) + " already used).",
+                                d.str());
+          }
+        },
+        [&](const Mandate& updated) {
+          const bool complete = updated.status() == "approved";
+          recordOrThrow(event(p, requestId, "mandate_approve", updated,
+                              complete ? "approved" : (side == Side::Owner ? "approved_by_owner" : "approved_by_helper")));
+        });
+  });
+}
+
 Response MandateService::revoke(const Principal& p, const std::string& requestId, const std::string& id) {
-  auto known = mandates_.find(id);
-  const std::string owner = known ? known->ownerAgs : "";
-  try {
-    if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
-    if (!p.has("admin") || (p.ags != known->ownerAgs && p.ags != known->helperAgs))
-      throw StateConflict(403, "not_a_party", "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
-                                                  " can revoke mandate " + id + ".");
-    Mandate stored = mandates_.revoke(
+  return change(p, requestId, id, "mandate_revoke", [&](const Mandate&) {
+    return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {
           if (current.status() == "revoked")
             throw StateConflict(409, "already_revoked", "Mandate " + id + " was already revoked.");
         },
         [&](const Mandate& updated) { recordOrThrow(event(p, requestId, "mandate_revoke", updated, "revoked")); });
-    log::info("mandate " + id + " revoked by " + p.id + " (" + p.ags + ")");
-    return {200, mandateJson(stored)};
-  } catch (const StateConflict& c) {
-    return refused(p, requestId, "mandate_revoke", owner.empty() ? p.ags : owner, id, c);
-  } catch (const AuditDown&) {
-    return auditUnavailable(requestId);
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.", requestId)};
-  }
+  });
 }
 
 Response MandateService::list(const Principal& p, const std::string& requestId,
@@ -437,7 +435,9 @@ Response MandateService::closeReview(const Principal& p, const std::string& requ
     AuditEvent e = event(p, requestId, "review_close", stub, "closed");
     e.registerName = r.registerName;
     e.subjects = {r.recordId};
-    e.purpose = outcome;
+    JsonWriter criteria;
+    criteria.beginObject().key("outcome").value(outcome).key("review").value(static_cast<std::int64_t>(r.id)).endObject();
+    e.criteria = criteria.str();
     std::vector<AuditEvent> one = {e};
     if (!audit_.record(one)) log::error("review " + id + " closed but its audit event could not be written");
     return {200, "{\"id\":" + std::to_string(r.id) + ",\"status\":\"closed\"}"};

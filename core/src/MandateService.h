@@ -42,6 +42,11 @@ class MandateService {
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;
+  std::optional<Mandate> lookup(const std::string& id);
+  /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
+  template <class Change>
+  Response change(const Principal& p, const std::string& requestId, const std::string& id, const std::string& action,
+                  Change apply);
   Response refused(const Principal& p, const std::string& requestId, const std::string& action,
                    const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c);
   regfed::audit::AuditEvent event(const Principal& p, const std::string& requestId, const std::string& action,

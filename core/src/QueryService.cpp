@@ -8,6 +8,7 @@
 #include "Log.h"
 #include "Policy.h"
 #include "RegisterSearch.h"
+#include "RequestAudit.h"
 
 namespace regfed::core {
 
@@ -17,18 +18,6 @@ namespace sdk = regfed::sdk;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-AuditEvent baseEvent(const Config& config, const Principal& p, const std::string& requestId, const std::string& action) {
-  AuditEvent e;
-  e.node = config.nodeId;
-  e.time = regfed::audit::utcNow();
-  e.requestId = requestId;
-  e.actor = p.id;
-  e.actorAgs = p.ags;
-  e.roles.assign(p.roles.begin(), p.roles.end());
-  e.action = action;
-  return e;
-}
 
 Response auditUnavailable(const std::string& requestId) {
   return {503, errorBody("audit_unavailable",
@@ -125,7 +114,7 @@ void QueryService::report(const AuditEvent& event) {
 
 Response QueryService::refuse(const Principal& principal, const std::string& requestId, const QueryRequest& request,
                               const RequestError& e) {
-  AuditEvent event = baseEvent(config_, principal, requestId, "search");
+  AuditEvent event = newAuditEvent(config_, principal, requestId, "search");
   if (!request.registerName.empty()) event.registerName = request.registerName;
   if (request.municipalities.empty()) event.ownerAgs = principal.ags;  // the default target
   else if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
@@ -187,7 +176,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     TargetResult result;
     result.ags = request.municipalities[i];
     result.registerName = request.registerName;
-    AuditEvent event = baseEvent(config_, principal, requestId, "search");
+    AuditEvent event = newAuditEvent(config_, principal, requestId, "search");
     event.ownerAgs = result.ags;
     event.registerName = request.registerName;
     event.purpose = request.purpose;
@@ -304,7 +293,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
 }
 
 Response QueryService::getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request) {
-  AuditEvent event = baseEvent(config_, principal, requestId, "get");
+  AuditEvent event = newAuditEvent(config_, principal, requestId, "get");
   event.ownerAgs = request.ags;
   event.registerName = request.registerName;
   if (!request.purpose.empty()) event.purpose = request.purpose;
