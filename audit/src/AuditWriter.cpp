@@ -1,5 +1,7 @@
 #include <regfed/audit/AuditWriter.h>
 
+#include <regfed/audit/TreeHeadLog.h>
+
 #include <pqxx/pqxx>
 
 namespace regfed::audit {
@@ -34,6 +36,7 @@ void AuditWriter::connectAndLoad() {
     MerkleTree tree;
     std::vector<Hash> leaves = store->leafHashes(options_.node);
     std::vector<TreeHead> heads = store->treeHeads(options_.node);
+    if (!options_.headLog.empty()) heads = mergeHeads(heads, TreeHeadLog(options_.headLog).read(options_.node));
     std::size_t nextHead = 0;
     for (const Hash& leaf : leaves) {
       tree.append(leaf);
@@ -159,6 +162,7 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   tree_ = tree;
   committedSize_ = tree_.size();
   if (head) {
+    keepCopy(*head);
     lastHeadSize_ = head->size;
     signedSize_ = lastHeadSize_;
     lastHeadTime_ = std::chrono::steady_clock::now();
@@ -187,10 +191,21 @@ void AuditWriter::signIfDue(bool force) {
     if (observer_) observer_->writeFailed(std::string("storing tree head failed: ") + e.what());
     return;
   }
+  keepCopy(head);
   lastHeadSize_ = head.size;
   signedSize_ = lastHeadSize_;
   lastHeadTime_ = std::chrono::steady_clock::now();
   if (observer_) observer_->treeHeadSigned(head.size);
+}
+
+void AuditWriter::keepCopy(const TreeHead& head) {
+  if (options_.headLog.empty()) return;
+  try {
+    TreeHeadLog(options_.headLog).append(head);
+  } catch (const std::exception& e) {
+    // The head is in the database; the copy is a second line of defence, so report but keep serving.
+    if (observer_) observer_->writeFailed(std::string("cannot keep a copy of the signed tree head: ") + e.what());
+  }
 }
 
 }  // namespace regfed::audit

@@ -1,11 +1,20 @@
 #include <regfed/audit/LogVerifier.h>
+#include <regfed/audit/TreeHeadLog.h>
 
 namespace regfed::audit {
 
 VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHeadSigner& verifier,
-                       const std::function<void(std::int64_t, std::int64_t)>& progress) {
+                       const std::function<void(std::int64_t, std::int64_t)>& progress,
+                       const std::vector<TreeHead>& fileHeads) {
   VerifyResult result;
-  const std::vector<TreeHead> heads = store.treeHeads(node);
+  std::vector<TreeHead> heads;
+  try {
+    heads = mergeHeads(store.treeHeads(node), fileHeads);
+  } catch (const IntegrityError& e) {
+    result.firstBadSeq = 1;
+    result.problem = e.what();
+    return result;
+  }
   const std::int64_t total = store.maxSeq(node);
   if (!heads.empty()) result.latestHead = heads.back();
   MerkleTree tree;

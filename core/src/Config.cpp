@@ -316,7 +316,7 @@ ConfigLoad loadConfig(const std::string& path) {
   config.pluginDir = c.file(root, "plugin_dir", "", true, true);
 
   if (auto audit = c.object(root, "audit", "", true)) {
-    c.onlyKeys(audit, "audit", {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "batch_max_events",
+    c.onlyKeys(audit, "audit", {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "batch_max_events",
                                 "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
     AuditConfig& a = config.audit;
     a.dsn = c.text(audit, "dsn", "audit", true);
@@ -324,6 +324,8 @@ ConfigLoad loadConfig(const std::string& path) {
     a.nodeRole = c.text(audit, "node_role", "audit", !a.ownerDsn.empty());
     a.signingKey = c.file(audit, "signing_key", "audit", true, false);
     a.verifyKey = c.file(audit, "verify_key", "audit", false, true);
+    a.headLog = c.file(audit, "head_log", "audit", false, false);
+    if (a.headLog.empty() && !a.signingKey.empty()) a.headLog = a.signingKey + ".heads";
     a.batchMaxEvents = c.integer(audit, "batch_max_events", "audit", 1024, 1, 100000);
     a.signEveryEvents = c.integer(audit, "sign_every_events", "audit", 1000, 1, 10000000);
     a.signIntervalMs = c.integer(audit, "sign_interval_ms", "audit", 10000, 100, 3600000);

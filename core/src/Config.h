@@ -61,6 +61,7 @@ struct AuditConfig {
   std::string nodeRole;              ///< Role granted INSERT and SELECT by the migrations.
   std::string signingKey;            ///< PEM EC P-256 private key (absolute path), outside the database.
   std::string verifyKey;             ///< PEM public key for `audit verify` without the private key (optional).
+  std::string headLog;               ///< File with a copy of every signed tree head (default: signing key + ".heads").
   std::int64_t batchMaxEvents = 1024;
   std::int64_t signEveryEvents = 1000;
   std::int64_t signIntervalMs = 10000;

@@ -72,6 +72,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   options.signEveryEvents = a.signEveryEvents;
   options.signInterval = std::chrono::milliseconds(a.signIntervalMs);
   options.commitTimeout = std::chrono::milliseconds(a.commitTimeoutMs);
+  options.headLog = a.headLog;
   audit_ = std::make_unique<regfed::audit::AuditWriter>(options, loadOrCreateSigningKey(a.signingKey), this);
   retryDatabase("opening the audit log", databaseWait, [&] { audit_->start(); });
   metrics_.setAuditUp(true);

@@ -5,6 +5,7 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 #include <regfed/audit/LogVerifier.h>
+#include <regfed/audit/TreeHeadLog.h>
 #include <regfed/sdk/Version.h>
 
 #include <unistd.h>
@@ -31,7 +32,7 @@ const char* kUsage =
     "  regfed serve --config FILE [--ready-file FILE]\n"
     "  regfed config check FILE\n"
     "  regfed token --config FILE --user ID --ags AGS --roles R[,R] [--ttl 8h] [--name NAME]\n"
-    "  regfed audit verify --config FILE [--node ID]\n"
+    "  regfed audit verify --config FILE [--node ID] [--heads FILE]\n"
     "  regfed plugin check PATH.so\n";
 
 // --key value pairs after the subcommand words.
@@ -127,7 +128,12 @@ int auditVerify(const std::map<std::string, std::string>& f) {
       c.audit.verifyKey.empty() ? regfed::audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
                                 : regfed::audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
   regfed::audit::AuditStore store(c.audit.dsn);
-  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << "\n";
+  // Heads kept outside the database: the node's own file, or a copy the DPO holds (--heads).
+  const std::string headFile = f.count("heads") ? f.at("heads") : c.audit.headLog;
+  std::vector<regfed::audit::TreeHead> fileHeads;
+  if (!headFile.empty()) fileHeads = regfed::audit::TreeHeadLog(headFile).read(node);
+  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << " (" << fileHeads.size()
+            << " signed heads also from " << (headFile.empty() ? "no head file" : headFile) << ")\n";
   // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto lastReport = std::chrono::steady_clock::now();
@@ -137,7 +143,7 @@ int auditVerify(const std::map<std::string, std::string>& f) {
     lastReport = now;
     std::cerr << (terminal ? "\r" : "") << "  " << done << " / " << total << " events checked" << (terminal ? "" : "\n");
     if (terminal && done == total) std::cerr << "\n";
-  });
+  }, fileHeads);
   if (!result.ok) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
     return 1;

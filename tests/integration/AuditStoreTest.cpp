@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE audit_store_tests
 #include <regfed/audit/AuditWriter.h>
 #include <regfed/audit/LogVerifier.h>
+#include <regfed/audit/TreeHeadLog.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -25,12 +26,15 @@ struct LogFixture {
   std::string keyPath() const { return dir.path() + "/audit.pem"; }
   TreeHeadSigner signer() const { return TreeHeadSigner::fromPrivateKeyFile(keyPath()); }
 
-  std::unique_ptr<AuditWriter> writer(std::int64_t signEvery = 10) {
+  std::string headFile() const { return dir.path() + "/audit.pem.heads"; }
+
+  std::unique_ptr<AuditWriter> writer(std::int64_t signEvery = 10, bool keepHeads = false) {
     AuditWriterOptions o;
     o.dsn = db.dsn("regfed_node");
     o.node = "n1";
     o.signEveryEvents = signEvery;
     o.signInterval = std::chrono::milliseconds(60000);
+    if (keepHeads) o.headLog = headFile();
     auto w = std::make_unique<AuditWriter>(o, signer(), nullptr);
     w->start();
     return w;
@@ -64,9 +68,11 @@ struct LogFixture {
     }
   }
 
-  VerifyResult verify() {
+  VerifyResult verify(bool withHeadFile = false) {
     AuditStore store(db.dsn("regfed_node"));
-    return verifyLog(store, "n1", signer());
+    std::vector<TreeHead> fileHeads;
+    if (withHeadFile) fileHeads = TreeHeadLog(headFile()).read("n1");
+    return verifyLog(store, "n1", signer(), {}, fileHeads);
   }
 
   // A superuser bypasses the append-only triggers the way an attacker with full database access could.
@@ -175,12 +181,52 @@ BOOST_AUTO_TEST_CASE(truncated_tail_and_forged_signature_are_found) {
   BOOST_TEST(cut.problem.find("events were deleted") != std::string::npos, cut.problem);
 
   tamper("DELETE FROM regfed_audit.tree_heads WHERE size = 10");
-  BOOST_TEST(verify().ok, "without the head, the shorter log is consistent: heads must be kept elsewhere too");
+  BOOST_TEST(verify().ok, "without the head, the shorter log is consistent: that is why heads are kept elsewhere too");
   tamper("UPDATE regfed_audit.tree_heads SET signature = decode(repeat('00', 70), 'hex') WHERE size = 5");
   VerifyResult forged = verify();
   BOOST_TEST(!forged.ok);
   BOOST_TEST(forged.firstBadSeq.value() == 1);
   BOOST_TEST(forged.problem.find("no valid signature") != std::string::npos, forged.problem);
+}
+
+BOOST_AUTO_TEST_CASE(the_head_file_catches_deleted_events_whose_heads_were_deleted_too) {
+  {
+    auto w = writer(5, true);
+    write(*w, 1, 12);
+  }  // heads at 5, 10 and the final 12, in the database and in the file
+  BOOST_TEST(TreeHeadLog(headFile()).read("n1").size() == 3u);
+  BOOST_TEST(verify(true).ok);
+  tamper("DELETE FROM regfed_audit.events WHERE seq > 7; DELETE FROM regfed_audit.tree_heads WHERE size > 7");
+  BOOST_TEST(verify(false).ok, "the database alone cannot tell");
+  VerifyResult r = verify(true);
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value() == 8);
+  BOOST_TEST(r.problem.find("events were deleted") != std::string::npos, r.problem);
+  // And the node refuses to continue such a log.
+  AuditWriterOptions o;
+  o.dsn = db.dsn("regfed_node");
+  o.node = "n1";
+  o.headLog = headFile();
+  AuditWriter restarted(o, signer(), nullptr);
+  BOOST_CHECK_THROW(restarted.start(), IntegrityError);
+}
+
+BOOST_AUTO_TEST_CASE(a_head_file_that_disagrees_with_the_database_or_is_malformed_is_refused) {
+  {
+    auto w = writer(5, true);
+    write(*w, 1, 5);
+  }
+  TreeHead forged = TreeHeadLog(headFile()).read("n1").at(0);
+  forged.root = leafHash("another history");
+  TreeHeadLog(headFile()).append(forged);
+  BOOST_CHECK_THROW(TreeHeadLog(headFile()).read("n1"), IntegrityError);  // the file contradicts itself
+  dir.write("audit.pem.heads", "");
+  TreeHeadLog(headFile()).append(forged);
+  VerifyResult r = verify(true);  // the file contradicts the database
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.problem.find("two different signed tree heads for size 5") != std::string::npos, r.problem);
+  dir.write("audit.pem.heads", "v1 n1 five nonsense\n");
+  BOOST_CHECK_THROW(TreeHeadLog(headFile()).read("n1"), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_CASE(a_writer_refuses_to_start_on_a_tampered_log_or_with_too_many_rights) {

@@ -27,6 +27,7 @@ struct AuditWriterOptions {
   std::chrono::milliseconds signInterval{10000};      ///< ...or this long after the last head, if events came.
   std::chrono::milliseconds commitTimeout{5000};      ///< How long a request waits for its batch.
   std::chrono::milliseconds retryInterval{500};       ///< Pause between reconnect attempts.
+  std::string headLog;                                ///< File receiving a copy of every signed head ("" = none).
 };
 
 /// Receives the writer's measurements (metrics, logs); called on the writer thread.
@@ -78,6 +79,7 @@ class AuditWriter : public AuditSink {
   void signIfDue(bool force);
   void finish(std::vector<std::shared_ptr<Pending>>& batch, bool ok);
   void setAvailable(bool available);
+  void keepCopy(const TreeHead& head);
 
   AuditWriterOptions options_;
   TreeHeadSigner signer_;

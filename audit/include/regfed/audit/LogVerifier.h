@@ -22,8 +22,10 @@ struct VerifyResult {
   std::string problem;                      ///< Plain sentence when not ok.
 };
 
-/// Verifies the log of `node`; `progress(done, total)` is called every few thousand events.
+/// Verifies the log of `node` against the heads in the database and `fileHeads` (copies kept outside it);
+/// `progress(done, total)` is called every few thousand events.
 VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHeadSigner& verifier,
-                       const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+                       const std::function<void(std::int64_t, std::int64_t)>& progress = {},
+                       const std::vector<TreeHead>& fileHeads = {});
 
 }  // namespace regfed::audit
