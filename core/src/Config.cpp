@@ -276,7 +276,12 @@ ConfigLoad loadConfig(const std::string& path) {
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
 
   if (auto node = c.object(root, "node", "", true)) {
-    c.onlyKeys(node, "node", {"id", "listen", "max_threads"});
+    c.onlyKeys(node, "node", {"id", "listen", "max_threads", "tls"});
+    if (auto tls = c.object(node, "tls", "node", false)) {
+      c.onlyKeys(tls, "node.tls", {"certificate", "private_key"});
+      config.tlsCertificate = c.file(tls, "certificate", "node.tls", true, true);
+      config.tlsPrivateKey = c.file(tls, "private_key", "node.tls", true, true);
+    }
     config.nodeId = c.text(node, "id", "node", true);
     static const std::regex nodeId(R"([A-Za-z0-9][A-Za-z0-9._-]{0,63})");
     if (!config.nodeId.empty() && !std::regex_match(config.nodeId, nodeId))

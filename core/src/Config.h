@@ -75,6 +75,8 @@ struct Config {
   std::string listenHost = "127.0.0.1";
   int listenPort = 8080;
   int maxThreads = 64;
+  std::string tlsCertificate;        ///< PEM certificate (chain) for HTTPS; empty: plain HTTP.
+  std::string tlsPrivateKey;         ///< PEM private key of the certificate.
   std::vector<MunicipalityConfig> municipalities;
   std::string pluginDir;             ///< Absolute path.
   AuditConfig audit;

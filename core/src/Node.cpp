@@ -3,6 +3,8 @@
 #include <Poco/File.h>
 #include <Poco/Path.h>
 #include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 
 #include <pqxx/pqxx>
@@ -110,8 +112,23 @@ void Node::start(std::chrono::seconds databaseWait) {
   queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_);
   mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *oversight_, *audit_);
 
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.listenHost, static_cast<Poco::UInt16>(config_.listenPort)),
-                                 256);
+  const Poco::Net::SocketAddress address(config_.listenHost, static_cast<Poco::UInt16>(config_.listenPort));
+  Poco::Net::ServerSocket socket;
+  if (!config_.tlsCertificate.empty()) {
+    Poco::Net::Context::Params tls;
+    tls.certificateFile = config_.tlsCertificate;
+    tls.privateKeyFile = config_.tlsPrivateKey;
+    tls.verificationMode = Poco::Net::Context::VERIFY_NONE;  // clients authenticate with bearer tokens
+    tls.cipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:@STRENGTH";
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, tls);
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    socket = Poco::Net::SecureServerSocket(address, 256, context);
+  } else {
+    socket = Poco::Net::ServerSocket(address, 256);
+    if (!address.host().isLoopback())
+      log::warn("serving plain HTTP on " + address.toString() +
+                ": tokens and register data cross the network unencrypted; set node.tls or put a TLS proxy in front");
+  }
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(config_.maxThreads);
   params->setMaxQueued(1024);
@@ -122,7 +139,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   server_ = std::make_unique<Poco::Net::HTTPServer>(
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *host_, *audit_}), socket, params);
   server_->start();
-  log::info("node " + config_.nodeId + " listening on http://" + config_.listenHost + ":" + std::to_string(port()));
+  log::info("node " + config_.nodeId + " listening on " + url());
 }
 
 void Node::stop() {
@@ -148,6 +165,11 @@ void Node::stop() {
 }
 
 int Node::port() const { return server_ ? server_->port() : 0; }
+
+std::string Node::url() const {
+  return std::string(config_.tlsCertificate.empty() ? "http" : "https") + "://" + config_.listenHost + ":" +
+         std::to_string(port());
+}
 
 void Node::batchCommitted(std::size_t events, double seconds) { metrics_.auditBatch(events, seconds); }
 

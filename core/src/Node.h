@@ -34,6 +34,8 @@ class Node : public regfed::audit::AuditWriterObserver {
   void stop();
   /// The port actually bound (useful with port 0).
   int port() const;
+  /// The base URL clients use: http:// or https://, host and bound port.
+  std::string url() const;
 
  private:
   void batchCommitted(std::size_t events, double seconds) override;

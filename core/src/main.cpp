@@ -231,7 +231,7 @@ class NodeApplication : public Poco::Util::ServerApplication {
       return Poco::Util::Application::EXIT_SOFTWARE;
     }
     if (!readyFile_.empty()) {
-      std::ofstream(readyFile_ + ".tmp") << "http://" << config.listenHost << ":" << node.port() << "\n";
+      std::ofstream(readyFile_ + ".tmp") << node.url() << "\n";
       std::rename((readyFile_ + ".tmp").c_str(), readyFile_.c_str());
     }
     waitForTerminationRequest();

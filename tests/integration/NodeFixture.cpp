@@ -53,10 +53,19 @@ NodeFixture::NodeFixture(NodeOptions options) {
             "{\"id\":\"GEW-MER-00002\",\"betriebsname\":\"Café am Dom\",\"inhaber\":\"Voigt, Anna\",\"steuernummer\":\"0000000000002\"}\n");
   std::tie(merPrivate, merPublic) = writeKeyPair(dir.path(), "idp-mer");
   std::tie(leuPrivate, leuPublic) = writeKeyPair(dir.path(), "idp-leu", true);
-  const std::string port = std::to_string(db.port());
+  std::string tls;
+  if (options.tls) {
+    std::string out;
+    const int rc = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-keyout", dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+                       out);
+    if (rc != 0) throw std::runtime_error("openssl could not make a test certificate: " + out);
+    tls = R"(, "tls": {"certificate": "cert.pem", "private_key": "key.pem"})";
+  }
   const std::string conninfo = db.dsn("regfed_reader");
   std::string json = R"({
-  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32},
+  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32)" + tls + R"(},
   "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}, {"ags": "15088205", "name": "Stadt Leuna"}],
   "plugin_dir": ")" + pluginDir() + R"(",
   "audit": {"dsn": ")" + db.dsn("regfed_node") + R"(", "owner_dsn": ")" + db.dsn("regfed_owner") + R"(",

@@ -18,6 +18,7 @@ struct NodeOptions {
   int signEveryEvents = 1000;  ///< audit.sign_every_events
   int signIntervalMs = 10000;  ///< audit.sign_interval_ms
   int smallAgreementDays = 4;  ///< support days per year of agreement "ZV-TEST"
+  bool tls = false;            ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
 };
 
 class NodeFixture {

@@ -66,6 +66,7 @@ class NodeProcess {
  public:
   NodeProcess(const std::string& configPath, const std::string& workDir);
   ~NodeProcess();
+  /// Base URL as the node wrote it (http:// or https://).
   const std::string& url() const { return url_; }
   int port() const { return port_; }
   /// Sends SIGTERM and waits; returns the exit code.
