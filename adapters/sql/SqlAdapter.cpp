@@ -21,6 +21,8 @@ using namespace regfed::sdk;
 
 namespace {
 
+constexpr std::size_t kMaxPreparedShapes = 256;
+
 bool parsePositive(const std::optional<std::string>& text, std::int64_t fallback, std::int64_t& out) {
   if (!text) { out = fallback; return true; }
   try {
@@ -164,6 +166,12 @@ class SqlAdapter : public RegisterAdapter {
       // and the call is repeated once on a fresh connection. Safe because every call is a read.
       for (int attempt = 0;; ++attempt) {
         try {
+          if (name.empty()) {
+            // Past the cache limit: still parameterised, just not prepared.
+            pqxx::nontransaction tx(lease.connection());
+            consume(tx.exec_params(st.sql, pqxx::prepare::make_dynamic_params(st.parameters)));
+            return Status::success();
+          }
           lease.ensurePrepared(name, st.sql);
           pqxx::nontransaction tx(lease.connection());
           consume(tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(st.parameters)));
@@ -195,10 +203,13 @@ class SqlAdapter : public RegisterAdapter {
     }
   }
 
+  // Name of the prepared statement for this SQL, or "" once the cache is full: projections come in any order a
+  // client chooses, so the number of shapes is bounded here rather than by the clients.
   std::string statementName(const std::string& sql) {
     std::lock_guard<std::mutex> lock(namesMutex_);
     auto it = names_.find(sql);
     if (it != names_.end()) return it->second;
+    if (names_.size() >= kMaxPreparedShapes) return "";
     std::string name = "regfed_" + std::to_string(names_.size() + 1);
     names_.emplace(sql, name);
     return name;

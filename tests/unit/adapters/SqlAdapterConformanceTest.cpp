@@ -124,4 +124,23 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_unavailable_then_recovers_after_con
   BOOST_TEST(adapter->health().healthy);
 }
 
+BOOST_AUTO_TEST_CASE(more_query_shapes_than_the_statement_cache_holds_still_answer_correctly) {
+  auto request = SqlProvider::provision(regfed::sdk::conformance::fields(), regfed::sdk::conformance::rows());
+  auto adapter = makeAdapter();
+  BOOST_REQUIRE(adapter->open(request).ok());
+  std::vector<std::string> names = {"familienname", "vornamen", "geburtsdatum", "plz", "kinder", "aktiv"};
+  int shapes = 0, wrong = 0;
+  // 720 orderings of six fields, each a distinct statement; the cache stops preparing after 256.
+  std::sort(names.begin(), names.end());
+  do {
+    sdk::GetRequest get{"P-001", {"id"}, 0};
+    get.fields.insert(get.fields.end(), names.begin(), names.end());
+    sdk::GetResult result;
+    if (!adapter->get(get, result).ok() || !result.row || std::get<std::string>((*result.row)[0]) != "P-001") ++wrong;
+    ++shapes;
+  } while (std::next_permutation(names.begin(), names.end()) && shapes < 300);
+  BOOST_TEST(shapes == 300);
+  BOOST_TEST(wrong == 0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
