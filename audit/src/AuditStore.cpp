@@ -29,16 +29,6 @@ std::string timeText(const char* column) {
   return buf;
 }
 
-std::string hexOf(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 void appendList(std::string& out, const std::vector<std::string>& values) {
   out += '[';
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -158,7 +148,7 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
   if (!events.empty()) tx.exec_prepared("insert_events", json);
   if (head)
     tx.exec_prepared("insert_head", head->node, head->size, toHex(head->root), head->time, head->keyId,
-                     hexOf(head->signature));
+                     bytesToHex(head->signature));
   tx.commit();
 }
 

@@ -31,31 +31,49 @@ Hash nodeHash(const Hash& left, const Hash& right) {
   return sha256(0x01, left.data(), left.size(), right.data(), right.size());
 }
 
-std::string toHex(const Hash& hash) {
+namespace {
+
+template <class Bytes>
+std::string hexOf(const Bytes& bytes) {
   static const char* digits = "0123456789abcdef";
   std::string out;
-  out.reserve(64);
-  for (unsigned char c : hash) {
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
     out += digits[c >> 4];
     out += digits[c & 15];
   }
   return out;
 }
 
-bool fromHex(const std::string& hex, Hash& out) {
-  if (hex.size() != 64) return false;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < 32; ++i) {
-    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+int nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes hex into out[0..n); false on a non-hex digit.
+bool decode(const std::string& hex, unsigned char* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<unsigned char>(hi * 16 + lo);
   }
   return true;
+}
+
+}  // namespace
+
+std::string toHex(const Hash& hash) { return hexOf(hash); }
+
+std::string bytesToHex(const std::string& bytes) { return hexOf(bytes); }
+
+bool fromHex(const std::string& hex, Hash& out) { return hex.size() == 64 && decode(hex, out.data(), 32); }
+
+bool hexToBytes(const std::string& hex, std::string& out) {
+  if (hex.size() % 2) return false;
+  out.assign(hex.size() / 2, '\0');
+  return decode(hex, reinterpret_cast<unsigned char*>(out.data()), out.size());
 }
 
 void MerkleTree::append(const Hash& leaf) {

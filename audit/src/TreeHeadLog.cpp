@@ -10,35 +10,10 @@
 
 namespace regfed::audit {
 
-namespace {
-
-std::string hexOf(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
-bool bytesOf(const std::string& hex, std::string& out) {
-  if (hex.size() % 2) return false;
-  out.clear();
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    int hi = std::isxdigit(static_cast<unsigned char>(hex[i])) ? std::stoi(hex.substr(i, 1), nullptr, 16) : -1;
-    int lo = std::isxdigit(static_cast<unsigned char>(hex[i + 1])) ? std::stoi(hex.substr(i + 1, 1), nullptr, 16) : -1;
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return true;
-}
-
-}  // namespace
 
 void TreeHeadLog::append(const TreeHead& head) const {
   const std::string line = "v1 " + head.node + " " + std::to_string(head.size) + " " + toHex(head.root) + " " +
-                           head.time + " " + head.keyId + " " + hexOf(head.signature) + "\n";
+                           head.time + " " + head.keyId + " " + bytesToHex(head.signature) + "\n";
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) throw std::runtime_error("cannot open tree head file " + path_);
   const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
@@ -59,7 +34,7 @@ std::vector<TreeHead> TreeHeadLog::read(const std::string& node) const {
     std::string version, rootHex, sigHex;
     TreeHead h;
     if (!(fields >> version >> h.node >> h.size >> rootHex >> h.time >> h.keyId >> sigHex) || version != "v1" ||
-        !fromHex(rootHex, h.root) || !bytesOf(sigHex, h.signature))
+        !fromHex(rootHex, h.root) || !hexToBytes(sigHex, h.signature))
       throw std::runtime_error("tree head file " + path_ + " line " + std::to_string(lineNo) + " is malformed");
     if (h.node == node) out.push_back(std::move(h));
   }

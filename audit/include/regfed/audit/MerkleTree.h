@@ -23,6 +23,12 @@ std::string toHex(const Hash& hash);
 /// Parses 64 hex digits; false when malformed.
 bool fromHex(const std::string& hex, Hash& out);
 
+/// Lower-case hex of arbitrary bytes (signatures).
+std::string bytesToHex(const std::string& bytes);
+
+/// Parses an even number of hex digits into bytes; false when malformed.
+bool hexToBytes(const std::string& hex, std::string& out);
+
 /// The root of an append-only tree, maintained incrementally.
 class MerkleTree {
  public:
