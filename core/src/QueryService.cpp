@@ -136,6 +136,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   auto refused = [&](const RequestError& e) { return refuse(principal, requestId, request, e); };
 
   std::vector<RegisterEntry*> targets;
+  std::vector<std::vector<sdk::Condition>> typed;  // the filter typed for each target's schema
   try {
     parseQuery(body, request);
     if (request.municipalities.empty()) request.municipalities = {principal.ags};
@@ -151,9 +152,10 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     }
     // Names and filters are checked against every register that will run the request.
     for (auto* t : targets) {
+      typed.emplace_back();
       if (!t) continue;
       if (request.fields) checkFieldNames(*request.fields, t->config().fields);
-      typeFilter(request.filter, t->config().fields);
+      typed.back() = typeFilter(request.filter, t->config().fields);
     }
   } catch (const RequestError& e) {
     return refused(e);
@@ -193,7 +195,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
       event.reason = result.code;
     } else {
       const RegisterConfig& reg = entry->config();
-      std::vector<sdk::Condition> conditions = typeFilter(request.filter, reg.fields);
+      const std::vector<sdk::Condition>& conditions = typed[i];
       AccessRequest access;
       access.operation = Operation::Search;
       access.ownerAgs = result.ags;
