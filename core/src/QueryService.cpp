@@ -69,7 +69,26 @@ bool isBlocked(const sdk::Row& row, std::size_t firstBlockColumn, std::size_t co
 
 QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
                            MandateStore& mandates, OversightStore& oversight)
-    : config_(config), host_(host), audit_(audit), mandates_(mandates), oversight_(oversight) {}
+    : config_(config), host_(host), audit_(audit), mandates_(mandates), oversight_(oversight),
+      reporter_([this] { fileReports(); }) {}
+
+QueryService::~QueryService() {
+  {
+    std::lock_guard<std::mutex> lock(reportMutex_);
+    stopping_ = true;
+  }
+  reportQueued_.notify_all();
+  reporter_.join();
+}
+
+void QueryService::report(const AuditEvent& event) {
+  if (event.withheld.empty() && !(event.emergency && event.decision == "allow")) return;
+  {
+    std::lock_guard<std::mutex> lock(reportMutex_);
+    reports_.push_back(event);
+  }
+  reportQueued_.notify_one();
+}
 
 QueryService::Facts QueryService::gather(const Principal& principal, const std::optional<std::string>& mandate,
                                          const std::optional<std::string>& emergencyReason, bool outside,
@@ -86,29 +105,38 @@ QueryService::Facts QueryService::gather(const Principal& principal, const std::
   return facts;
 }
 
-void QueryService::report(const AuditEvent& event) {
-  try {
-    if (!event.withheld.empty()) {
-      Review prototype;
-      prototype.requestId = event.requestId;
-      prototype.ownerAgs = event.ownerAgs.value_or("");
-      prototype.registerName = event.registerName.value_or("");
-      prototype.actor = event.actor;
-      prototype.actorAgs = event.actorAgs;
-      prototype.purpose = event.purpose.value_or("");
-      prototype.caseRef = event.caseRef.value_or("");
-      prototype.mandate = event.mandate.value_or("");
-      oversight_.reportWithheld(prototype, event.withheld);
+void QueryService::fileReports() {
+  std::unique_lock<std::mutex> lock(reportMutex_);
+  for (;;) {
+    reportQueued_.wait(lock, [this] { return stopping_ || !reports_.empty(); });
+    if (reports_.empty()) return;  // stopping, and everything filed
+    AuditEvent event = std::move(reports_.front());
+    reports_.pop_front();
+    lock.unlock();
+    try {
+      if (!event.withheld.empty()) {
+        Review prototype;
+        prototype.requestId = event.requestId;
+        prototype.ownerAgs = event.ownerAgs.value_or("");
+        prototype.registerName = event.registerName.value_or("");
+        prototype.actor = event.actor;
+        prototype.actorAgs = event.actorAgs;
+        prototype.purpose = event.purpose.value_or("");
+        prototype.caseRef = event.caseRef.value_or("");
+        prototype.mandate = event.mandate.value_or("");
+        oversight_.reportWithheld(prototype, event.withheld);
+      }
+      if (event.emergency && event.decision == "allow")
+        oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId, event.actor,
+                                  event.actorAgs,
+                                  "Emergency access by " + event.actor + " (" + event.actorAgs + ") to " +
+                                      event.registerName.value_or("") + ": " + std::to_string(event.resultCount) +
+                                      " record(s); purpose: " + event.purpose.value_or("")});
+    } catch (const std::exception& e) {
+      // The audit event already records the hit (withheld ids, emergency flag), so nothing is lost for the DPO.
+      log::error("could not file review/alert for request " + event.requestId + ": " + e.what());
     }
-    if (event.emergency && event.decision == "allow")
-      oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId, event.actor,
-                                event.actorAgs,
-                                "Emergency access by " + event.actor + " (" + event.actorAgs + ") to " +
-                                    event.registerName.value_or("") + ": " + std::to_string(event.resultCount) +
-                                    " record(s); purpose: " + event.purpose.value_or("")});
-  } catch (const std::exception& e) {
-    // The audit event already records the hit; the review list catches up from it if this write failed.
-    log::error("could not file review/alert for request " + event.requestId + ": " + e.what());
+    lock.lock();
   }
 }
 
