@@ -11,7 +11,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
-#include <pqxx/pqxx>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +18,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
 
@@ -56,7 +56,8 @@ struct Phase {
 
 std::string personId(const std::string& prefix, std::mt19937& rng, int persons) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%s-%06d", prefix.c_str(), 1 + static_cast<int>(rng() % static_cast<unsigned>(persons)));
+  std::snprintf(buf, sizeof buf, "%s-%06d", prefix.c_str(),
+                1 + static_cast<int>(rng() % static_cast<unsigned>(persons)));
   return buf;
 }
 
@@ -111,8 +112,9 @@ double metric(const Poco::URI& uri, const std::string& name) {
 }
 
 void print(const char* name, const Phase& p) {
-  std::printf("%-34s %9.0f /s   p50 %6.2f ms   p90 %6.2f ms   p99 %6.2f ms   max %7.2f ms   errors %lld\n", name,
-              p.throughput(), p.percentile(0.50), p.percentile(0.90), p.percentile(0.99), p.percentile(1.0), p.errors);
+  std::printf("%-34s %9.0f /s   p50 %6.2f ms   p90 %6.2f ms   p99 %6.2f ms   max %7.2f ms   errors %lld\n",
+              name, p.throughput(), p.percentile(0.50), p.percentile(0.90), p.percentile(0.99),
+              p.percentile(1.0), p.errors);
 }
 
 }  // namespace
@@ -121,26 +123,42 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--config") a.config = v;
-    else if (k == "--url") a.url = v;
-    else if (k == "--ags") a.ags = v;
-    else if (k == "--clients") a.clients = std::stoi(v);
-    else if (k == "--seconds") a.seconds = std::stoi(v);
-    else if (k == "--rounds") a.rounds = std::stoi(v);
-    else if (k == "--persons") a.persons = std::stoi(v);
-    else { std::cerr << "unknown option " << k << "\n"; return 2; }
+    if (k == "--config")
+      a.config = v;
+    else if (k == "--url")
+      a.url = v;
+    else if (k == "--ags")
+      a.ags = v;
+    else if (k == "--clients")
+      a.clients = std::stoi(v);
+    else if (k == "--seconds")
+      a.seconds = std::stoi(v);
+    else if (k == "--rounds")
+      a.rounds = std::stoi(v);
+    else if (k == "--persons")
+      a.persons = std::stoi(v);
+    else {
+      std::cerr << "unknown option " << k << "\n";
+      return 2;
+    }
   }
   if (a.config.empty() || a.url.empty()) {
     std::cerr << "usage: lookup_bench --config FILE --url URL [--clients 16] [--seconds 15] [--rounds 2]\n";
     return 2;
   }
   auto load = regfed::core::loadConfig(a.config);
-  if (!load.problems.empty()) { std::cerr << load.problems[0] << "\n"; return 1; }
+  if (!load.problems.empty()) {
+    std::cerr << load.problems[0] << "\n";
+    return 1;
+  }
   const auto& config = load.config;
   const regfed::core::RegisterConfig* reg = nullptr;
   for (const auto& r : config.registers)
     if (r.ags == a.ags && r.name == "melderegister") reg = &r;
-  if (!reg) { std::cerr << "no melderegister for " << a.ags << " in the config\n"; return 1; }
+  if (!reg) {
+    std::cerr << "no melderegister for " << a.ags << " in the config\n";
+    return 1;
+  }
   std::string conninfo, table;
   for (const auto& o : reg->options) {
     if (o.key == "conninfo") conninfo = o.value;
@@ -161,8 +179,9 @@ int main(int argc, char** argv) {
     session->setKeepAlive(true);
     return [&, session](std::mt19937& rng) {
       const std::string id = personId(prefix, rng, a.persons);
-      Poco::Net::HTTPRequest request("GET", "/v1/registers/" + a.ags + "/melderegister/records/" + id + "?fields=" + fields,
-                                     Poco::Net::HTTPMessage::HTTP_1_1);
+      Poco::Net::HTTPRequest request(
+          "GET", "/v1/registers/" + a.ags + "/melderegister/records/" + id + "?fields=" + fields,
+          Poco::Net::HTTPMessage::HTTP_1_1);
       request.setKeepAlive(true);
       request.set("Authorization", "Bearer " + token);
       request.set("Regfed-Purpose", "Lasttest%20Abruf");
@@ -182,7 +201,8 @@ int main(int argc, char** argv) {
   };
   auto sqlSetup = [&](int) {
     auto conn = std::make_shared<pqxx::connection>(conninfo);
-    conn->prepare("lookup", "SELECT id, familienname, vornamen, geburtsdatum, anschrift FROM " + table + " WHERE id = $1");
+    conn->prepare("lookup", "SELECT id, familienname, vornamen, geburtsdatum, anschrift FROM " + table +
+                                " WHERE id = $1");
     return [&, conn](std::mt19937& rng) {
       const std::string id = personId(prefix, rng, a.persons);
       pqxx::nontransaction tx(*conn);
@@ -191,16 +211,18 @@ int main(int argc, char** argv) {
     };
   };
 
-  std::printf("lookup_bench: %d clients, %d s per phase, %d rounds, %s, register %s/melderegister (%s)\n", a.clients,
-              a.seconds, a.rounds, a.url.c_str(), a.ags.c_str(), table.c_str());
-  std::printf("machine: %u cores; node, PostgreSQL and this client share it\n\n", std::thread::hardware_concurrency());
+  std::printf("lookup_bench: %d clients, %d s per phase, %d rounds, %s, register %s/melderegister (%s)\n",
+              a.clients, a.seconds, a.rounds, a.url.c_str(), a.ags.c_str(), table.c_str());
+  std::printf("machine: %u cores; node, PostgreSQL and this client share it\n\n",
+              std::thread::hardware_concurrency());
   runPhase(a.clients, 2, httpSetup);  // warm-up: connections, prepared statements, token cache
   runPhase(a.clients, 2, sqlSetup);
   Phase http, sql;
   double events = 0, batches = 0, commitSeconds = 0;
   for (int round = 1; round <= a.rounds; ++round) {
     Phase s = runPhase(a.clients, a.seconds, sqlSetup);
-    const double e0 = metric(uri, "regfed_audit_batch_events_sum"), b0 = metric(uri, "regfed_audit_batch_events_count"),
+    const double e0 = metric(uri, "regfed_audit_batch_events_sum"),
+                 b0 = metric(uri, "regfed_audit_batch_events_count"),
                  c0 = metric(uri, "regfed_audit_commit_seconds_sum");
     Phase h = runPhase(a.clients, a.seconds, httpSetup);
     events += metric(uri, "regfed_audit_batch_events_sum") - e0;
@@ -215,12 +237,15 @@ int main(int argc, char** argv) {
   std::printf("\nall rounds\n");
   print("  baseline: libpqxx SELECT by id", sql);
   print("  regfed: audited GET over HTTP", http);
-  std::printf("  ratio regfed / baseline throughput: %.2f   p99 latency: %.2fx\n", http.throughput() / sql.throughput(),
+  std::printf("  ratio regfed / baseline throughput: %.2f   p99 latency: %.2fx\n",
+              http.throughput() / sql.throughput(),
               http.percentile(0.99) / std::max(0.001, sql.percentile(0.99)));
-  std::printf("  audit during the regfed phases: %.0f events in %.0f group commits (%.1f events per commit, "
-              "mean commit %.2f ms)\n", events, batches, events / std::max(1.0, batches),
-              1000 * commitSeconds / std::max(1.0, batches));
-  std::printf("  target (issue 2): >= 5000 audited lookups/s and p99 <= 20 ms -> %s\n",
-              http.throughput() >= 5000 && http.percentile(0.99) <= 20 && http.errors == 0 ? "met" : "NOT met");
+  std::printf(
+      "  audit during the regfed phases: %.0f events in %.0f group commits (%.1f events per commit, "
+      "mean commit %.2f ms)\n",
+      events, batches, events / std::max(1.0, batches), 1000 * commitSeconds / std::max(1.0, batches));
+  std::printf(
+      "  target (issue 2): >= 5000 audited lookups/s and p99 <= 20 ms -> %s\n",
+      http.throughput() >= 5000 && http.percentile(0.99) <= 20 && http.errors == 0 ? "met" : "NOT met");
   return 0;
 }

@@ -1,5 +1,5 @@
-// jsonl adapter: a register read from a JSON-lines file (one object per line) and indexed in memory. Meant for
-// small registers and the demo; the file is read once at open.
+// jsonl adapter: a register read from a JSON-lines file (one object per line) and indexed in memory. Meant
+// for small registers and the demo; the file is read once at open.
 //
 // Options: "path" (file, relative to the config's folder).
 
@@ -21,7 +21,8 @@ class JsonlAdapter : public RegisterAdapter {
  public:
   Status open(const OpenRequest& request) override {
     auto path = findOption(request.options, "path");
-    if (!path || path->empty()) return Status::error(StatusCode::InvalidArgument, "option 'path' is required");
+    if (!path || path->empty())
+      return Status::error(StatusCode::InvalidArgument, "option 'path' is required");
     const std::string file = (*path)[0] == '/' ? *path : request.baseDirectory + "/" + *path;
     std::ifstream in(file);
     if (!in) return Status::error(StatusCode::Unavailable, "cannot read " + file);
@@ -30,7 +31,8 @@ class JsonlAdapter : public RegisterAdapter {
     for (std::size_t i = 0; i < fields_.size(); ++i) fieldIndex_[fields_[i].name] = i;
     auto idIt = fieldIndex_.find(request.idField);
     if (idIt == fieldIndex_.end())
-      return Status::error(StatusCode::InvalidArgument, "id field '" + request.idField + "' is not configured");
+      return Status::error(StatusCode::InvalidArgument,
+                           "id field '" + request.idField + "' is not configured");
     const std::size_t idColumn = idIt->second;
 
     std::string line;
@@ -101,9 +103,15 @@ class JsonlAdapter : public RegisterAdapter {
       const Row& row = rows_[index];
       bool all = true;
       for (const auto& [c, column] : conditions)
-        if (!matches(*c, row[column])) { all = false; break; }
+        if (!matches(*c, row[column])) {
+          all = false;
+          break;
+        }
       if (!all) continue;
-      if (static_cast<std::int64_t>(result.rows.size()) >= request.limit) { result.truncated = true; break; }
+      if (static_cast<std::int64_t>(result.rows.size()) >= request.limit) {
+        result.truncated = true;
+        break;
+      }
       result.rows.push_back(project(row, columns));
     }
     return Status::success();
@@ -113,10 +121,16 @@ class JsonlAdapter : public RegisterAdapter {
 
  private:
   static bool convert(FieldType type, const Poco::Dynamic::Var& in, Value& out, std::string& problem) {
-    if (in.isEmpty()) { out = std::monostate{}; return true; }
+    if (in.isEmpty()) {
+      out = std::monostate{};
+      return true;
+    }
     switch (type) {
       case FieldType::String:
-        if (!in.isString()) { problem = "must be a string"; return false; }
+        if (!in.isString()) {
+          problem = "must be a string";
+          return false;
+        }
         out = in.extract<std::string>();
         return true;
       case FieldType::Date: {
@@ -129,11 +143,17 @@ class JsonlAdapter : public RegisterAdapter {
         return true;
       }
       case FieldType::Integer:
-        if (!in.isInteger()) { problem = "must be an integer"; return false; }
+        if (!in.isInteger()) {
+          problem = "must be an integer";
+          return false;
+        }
         out = static_cast<std::int64_t>(in.convert<Poco::Int64>());
         return true;
       case FieldType::Boolean:
-        if (!in.isBoolean()) { problem = "must be true or false"; return false; }
+        if (!in.isBoolean()) {
+          problem = "must be true or false";
+          return false;
+        }
         out = in.extract<bool>();
         return true;
     }
@@ -144,7 +164,8 @@ class JsonlAdapter : public RegisterAdapter {
     columns.reserve(fields.size());
     for (const auto& f : fields) {
       auto it = fieldIndex_.find(f);
-      if (it == fieldIndex_.end()) return Status::error(StatusCode::InvalidArgument, "unknown field '" + f + "'");
+      if (it == fieldIndex_.end())
+        return Status::error(StatusCode::InvalidArgument, "unknown field '" + f + "'");
       columns.push_back(it->second);
     }
     return Status::success();

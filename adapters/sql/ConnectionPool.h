@@ -1,13 +1,12 @@
 #pragma once
-// A fixed-size pool of libpqxx connections. A broken connection is dropped and replaced on next use, so the adapter
-// recovers by itself when PostgreSQL restarts. Statements are prepared lazily per connection.
-
-#include <pqxx/pqxx>
+// A fixed-size pool of libpqxx connections. A broken connection is dropped and replaced on next use, so the
+// adapter recovers by itself when PostgreSQL restarts. Statements are prepared lazily per connection.
 
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -32,7 +31,9 @@ class ConnectionPool {
     Lease(ConnectionPool& pool, std::size_t slot) : pool_(&pool), slot_(slot) {}
     Lease(Lease&& other) noexcept : pool_(other.pool_), slot_(other.slot_) { other.pool_ = nullptr; }
     Lease(const Lease&) = delete;
-    ~Lease() { if (pool_) pool_->release(slot_); }
+    ~Lease() {
+      if (pool_) pool_->release(slot_);
+    }
     /// The connection, connected; throws pqxx::broken_connection when it cannot connect.
     pqxx::connection& connection();
     /// Prepares `sql` under `name` on this connection unless done before.

@@ -1,7 +1,9 @@
-// sql adapter: a register living in a PostgreSQL table or view. Columns are mapped from configuration, filters and
-// limits are pushed down as prepared statements, connections come from a pool and are replaced when they break.
+// sql adapter: a register living in a PostgreSQL table or view. Columns are mapped from configuration,
+// filters and limits are pushed down as prepared statements, connections come from a pool and are replaced
+// when they break.
 //
-// Options: "conninfo" (libpq connection string) or "conninfo_env" (name of an environment variable holding it),
+// Options: "conninfo" (libpq connection string) or "conninfo_env" (name of an environment variable holding
+// it),
 //          "table" (name or schema.name), "pool_size" (default 8), "statement_timeout_ms" (default 5000),
 //          "pool_wait_ms" (default 2000).
 
@@ -24,7 +26,10 @@ namespace {
 constexpr std::size_t kMaxPreparedShapes = 256;
 
 bool parsePositive(const std::optional<std::string>& text, std::int64_t fallback, std::int64_t& out) {
-  if (!text) { out = fallback; return true; }
+  if (!text) {
+    out = fallback;
+    return true;
+  }
   try {
     std::size_t used = 0;
     out = std::stoll(*text, &used);
@@ -37,9 +42,12 @@ bool parsePositive(const std::optional<std::string>& text, std::int64_t fallback
 Value toValue(FieldType type, const pqxx::field& field) {
   if (field.is_null()) return std::monostate{};
   switch (type) {
-    case FieldType::Integer: return static_cast<std::int64_t>(field.as<long long>());
-    case FieldType::Boolean: return field.c_str()[0] == 't';
-    default: return std::string(field.c_str(), field.size());
+    case FieldType::Integer:
+      return static_cast<std::int64_t>(field.as<long long>());
+    case FieldType::Boolean:
+      return field.c_str()[0] == 't';
+    default:
+      return std::string(field.c_str(), field.size());
   }
 }
 
@@ -51,10 +59,12 @@ class SqlAdapter : public RegisterAdapter {
     std::optional<std::string> conninfo = findOption(request.options, "conninfo");
     if (auto env = findOption(request.options, "conninfo_env")) {
       const char* value = std::getenv(env->c_str());
-      if (!value) return Status::error(StatusCode::InvalidArgument, "environment variable " + *env + " is not set");
+      if (!value)
+        return Status::error(StatusCode::InvalidArgument, "environment variable " + *env + " is not set");
       conninfo = value;
     }
-    if (!conninfo) return Status::error(StatusCode::InvalidArgument, "option 'conninfo' or 'conninfo_env' is required");
+    if (!conninfo)
+      return Status::error(StatusCode::InvalidArgument, "option 'conninfo' or 'conninfo_env' is required");
     auto table = findOption(request.options, "table");
     if (!table || !isValidIdentifier(*table))
       return Status::error(StatusCode::InvalidArgument,
@@ -63,7 +73,8 @@ class SqlAdapter : public RegisterAdapter {
     if (!parsePositive(findOption(request.options, "pool_size"), 8, poolSize) || poolSize > 256)
       return Status::error(StatusCode::InvalidArgument, "option 'pool_size' must be a number from 1 to 256");
     if (!parsePositive(findOption(request.options, "statement_timeout_ms"), 5000, timeoutMs))
-      return Status::error(StatusCode::InvalidArgument, "option 'statement_timeout_ms' must be a positive number");
+      return Status::error(StatusCode::InvalidArgument,
+                           "option 'statement_timeout_ms' must be a positive number");
     if (!parsePositive(findOption(request.options, "pool_wait_ms"), 2000, poolWaitMs_))
       return Status::error(StatusCode::InvalidArgument, "option 'pool_wait_ms' must be a positive number");
 
@@ -76,7 +87,8 @@ class SqlAdapter : public RegisterAdapter {
       byName[f.name] = f;
     }
     if (!byName.count(request.idField))
-      return Status::error(StatusCode::InvalidArgument, "id field '" + request.idField + "' is not configured");
+      return Status::error(StatusCode::InvalidArgument,
+                           "id field '" + request.idField + "' is not configured");
     fields_ = request.fields;
     builder_ = std::make_unique<SqlBuilder>(*table, byName, request.idField);
     pool_ = std::make_unique<ConnectionPool>(
@@ -91,8 +103,9 @@ class SqlAdapter : public RegisterAdapter {
     } catch (const pqxx::broken_connection& e) {
       return Status::error(StatusCode::Unavailable, std::string("cannot connect: ") + e.what());
     } catch (const pqxx::sql_error& e) {
-      return Status::error(StatusCode::InvalidArgument, "table " + *table + " does not match the configured columns: " +
-                                                            firstLine(e.what()));
+      return Status::error(
+          StatusCode::InvalidArgument,
+          "table " + *table + " does not match the configured columns: " + firstLine(e.what()));
     } catch (const std::exception& e) {
       return Status::error(StatusCode::Unavailable, e.what());
     }
@@ -110,24 +123,22 @@ class SqlAdapter : public RegisterAdapter {
   }
 
   Status get(const GetRequest& request, GetResult& result) override {
-    return run(
-        [&] { return builder_->get(request.fields, request.id); },
-        [&](const pqxx::result& rows) {
-          if (!rows.empty()) result.row = toRow(rows[0], request.fields);
-        },
-        /*dataErrorMeansNoMatch=*/true);
+    return run([&] { return builder_->get(request.fields, request.id); },
+               [&](const pqxx::result& rows) {
+                 if (!rows.empty()) result.row = toRow(rows[0], request.fields);
+               },
+               /*dataErrorMeansNoMatch=*/true);
   }
 
   Status search(const SearchRequest& request, SearchResult& result) override {
-    return run(
-        [&] { return builder_->search(request); },
-        [&](const pqxx::result& rows) {
-          const auto limit = static_cast<pqxx::result::size_type>(request.limit);
-          result.truncated = rows.size() > limit;
-          for (pqxx::result::size_type i = 0; i < rows.size() && i < limit; ++i)
-            result.rows.push_back(toRow(rows[i], request.fields));
-        },
-        false);
+    return run([&] { return builder_->search(request); },
+               [&](const pqxx::result& rows) {
+                 const auto limit = static_cast<pqxx::result::size_type>(request.limit);
+                 result.truncated = rows.size() > limit;
+                 for (pqxx::result::size_type i = 0; i < rows.size() && i < limit; ++i)
+                   result.rows.push_back(toRow(rows[i], request.fields));
+               },
+               false);
   }
 
   Health health() override {
@@ -149,8 +160,8 @@ class SqlAdapter : public RegisterAdapter {
  private:
   static std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-  // Prepares (once per connection) and runs a statement; maps failures to statuses. Statement names come from a
-  // shared SQL-text cache, so every distinct query shape is planned once per connection.
+  // Prepares (once per connection) and runs a statement; maps failures to statuses. Statement names come from
+  // a shared SQL-text cache, so every distinct query shape is planned once per connection.
   template <class Build, class Consume>
   Status run(Build build, Consume consume, bool dataErrorMeansNoMatch) {
     Statement st;
@@ -162,8 +173,8 @@ class SqlAdapter : public RegisterAdapter {
     const std::string name = statementName(st.sql);
     try {
       auto lease = pool_->acquire(std::chrono::milliseconds(poolWaitMs_));
-      // A pooled connection may have died while idle (PostgreSQL restarted): the first failure on it discards it
-      // and the call is repeated once on a fresh connection. Safe because every call is a read.
+      // A pooled connection may have died while idle (PostgreSQL restarted): the first failure on it discards
+      // it and the call is repeated once on a fresh connection. Safe because every call is a read.
       for (int attempt = 0;; ++attempt) {
         try {
           if (name.empty()) {
@@ -203,8 +214,8 @@ class SqlAdapter : public RegisterAdapter {
     }
   }
 
-  // Name of the prepared statement for this SQL, or "" once the cache is full: projections come in any order a
-  // client chooses, so the number of shapes is bounded here rather than by the clients.
+  // Name of the prepared statement for this SQL, or "" once the cache is full: projections come in any order
+  // a client chooses, so the number of shapes is bounded here rather than by the clients.
   std::string statementName(const std::string& sql) {
     std::lock_guard<std::mutex> lock(namesMutex_);
     auto it = names_.find(sql);
@@ -239,5 +250,6 @@ class SqlAdapter : public RegisterAdapter {
 
 }  // namespace regfed::adapters::sql
 
-REGFED_EXPORT_ADAPTER(regfed::adapters::sql::SqlAdapter, "sql",
-                      "Register in PostgreSQL tables or views, with filters pushed down as prepared statements")
+REGFED_EXPORT_ADAPTER(
+    regfed::adapters::sql::SqlAdapter, "sql",
+    "Register in PostgreSQL tables or views, with filters pushed down as prepared statements")

@@ -29,7 +29,10 @@ std::string arrayLiteral(const std::vector<Value>& values) {
   std::string out = "{";
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) out += ',';
-    if (std::holds_alternative<std::monostate>(values[i])) { out += "NULL"; continue; }
+    if (std::holds_alternative<std::monostate>(values[i])) {
+      out += "NULL";
+      continue;
+    }
     out += '"';
     for (char c : parameterText(values[i])) {
       if (c == '"' || c == '\\') out += '\\';
@@ -56,8 +59,8 @@ std::string SqlBuilder::selectList(const std::vector<std::string>& projection) c
 }
 
 Statement SqlBuilder::get(const std::vector<std::string>& projection, const std::string& id) const {
-  return {"SELECT " + selectList(projection) + " FROM " + quoteIdentifier(table_) + " WHERE " + column(idField_) +
-              " = $1",
+  return {"SELECT " + selectList(projection) + " FROM " + quoteIdentifier(table_) + " WHERE " +
+              column(idField_) + " = $1",
           {id}};
 }
 
@@ -103,8 +106,8 @@ Statement SqlBuilder::search(const SearchRequest& request) const {
         throw std::invalid_argument("operator 'phonetic' is not supported by the sql adapter");
     }
   }
-  st.sql = "SELECT " + selectList(request.fields) + " FROM " + quoteIdentifier(table_) + where + " ORDER BY " +
-           column(idField_) + " LIMIT " + std::to_string(request.limit + 1);
+  st.sql = "SELECT " + selectList(request.fields) + " FROM " + quoteIdentifier(table_) + where +
+           " ORDER BY " + column(idField_) + " LIMIT " + std::to_string(request.limit + 1);
   return st;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
-// Turns requests into parameterised SQL. Identifiers come only from validated configuration and are quoted; every
-// value travels as a statement parameter.
+// Turns requests into parameterised SQL. Identifiers come only from validated configuration and are quoted;
+// every value travels as a statement parameter.
 
 #include <regfed/sdk/Types.h>
 

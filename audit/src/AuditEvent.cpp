@@ -10,13 +10,27 @@ void appendJsonString(std::string& out, const std::string& text) {
   out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -42,17 +56,29 @@ class CanonicalObject {
     appendJsonString(out_, name);
     out_ += ':';
   }
-  void text(const char* name, const std::string& value) { key(name); appendJsonString(out_, value); }
+  void text(const char* name, const std::string& value) {
+    key(name);
+    appendJsonString(out_, value);
+  }
   void optionalText(const char* name, const std::optional<std::string>& value) {
     key(name);
-    if (value) appendJsonString(out_, *value); else out_ += "null";
+    if (value)
+      appendJsonString(out_, *value);
+    else
+      out_ += "null";
   }
   void rawJson(const char* name, const std::optional<std::string>& json) {
     key(name);
     out_ += json ? *json : "null";
   }
-  void number(const char* name, std::int64_t value) { key(name); out_ += std::to_string(value); }
-  void boolean(const char* name, bool value) { key(name); out_ += value ? "true" : "false"; }
+  void number(const char* name, std::int64_t value) {
+    key(name);
+    out_ += std::to_string(value);
+  }
+  void boolean(const char* name, bool value) {
+    key(name);
+    out_ += value ? "true" : "false";
+  }
   void list(const char* name, const std::vector<std::string>& values) {
     key(name);
     out_ += '[';

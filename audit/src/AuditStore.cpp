@@ -39,7 +39,10 @@ void appendList(std::string& out, const std::vector<std::string>& values) {
 }
 
 void appendOptional(std::string& out, const std::optional<std::string>& value) {
-  if (value) appendJsonString(out, *value); else out += "null";
+  if (value)
+    appendJsonString(out, *value);
+  else
+    out += "null";
 }
 
 std::vector<std::string> readTextArray(const pqxx::field& field) {
@@ -157,8 +160,8 @@ std::vector<Hash> AuditStore::leafHashes(const std::string& node) {
   std::vector<Hash> out;
   std::int64_t expected = 1;
   // A server-side cursor would be kinder for huge logs; 32 bytes per event keeps this acceptable for now.
-  for (const auto& row : tx.exec_params("SELECT seq, leaf_hash FROM regfed_audit.events WHERE node = $1 ORDER BY seq",
-                                        node)) {
+  for (const auto& row :
+       tx.exec_params("SELECT seq, leaf_hash FROM regfed_audit.events WHERE node = $1 ORDER BY seq", node)) {
     const auto seq = row[0].as<std::int64_t>();
     if (seq != expected)
       throw IntegrityError("audit log of node " + node + " has a gap: event " + std::to_string(expected) +
@@ -178,10 +181,11 @@ std::int64_t AuditStore::maxSeq(const std::string& node) {
 std::vector<TreeHead> AuditStore::treeHeads(const std::string& node) {
   pqxx::nontransaction tx(*connection_);
   std::vector<TreeHead> out;
-  for (const auto& row : tx.exec_params("SELECT node, size, root, " + timeText("time") +
-                                            ", key_id, signature FROM regfed_audit.tree_heads WHERE node = $1 "
-                                            "ORDER BY size",
-                                        node)) {
+  for (const auto& row :
+       tx.exec_params("SELECT node, size, root, " + timeText("time") +
+                          ", key_id, signature FROM regfed_audit.tree_heads WHERE node = $1 "
+                          "ORDER BY size",
+                      node)) {
     TreeHead h;
     h.node = row[0].as<std::string>();
     h.size = row[1].as<std::int64_t>();
@@ -195,14 +199,16 @@ std::vector<TreeHead> AuditStore::treeHeads(const std::string& node) {
   return out;
 }
 
-std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_t afterSeq, std::int64_t limit) {
+std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_t afterSeq,
+                                            std::int64_t limit) {
   pqxx::nontransaction tx(*connection_);
   std::vector<StoredEvent> out;
-  const std::string sql =
-      "SELECT node, seq, " + timeText("time") +
-      ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate, criteria, "
-      "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, withheld FROM regfed_audit.events "
-      "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+  const std::string sql = "SELECT node, seq, " + timeText("time") +
+                          ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, "
+                          "case_ref, mandate, criteria, "
+                          "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, "
+                          "withheld FROM regfed_audit.events "
+                          "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   for (const auto& row : tx.exec_params(sql, node, afterSeq, limit)) {
     StoredEvent s;
     AuditEvent& e = s.event;

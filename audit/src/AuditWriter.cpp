@@ -1,5 +1,4 @@
 #include <regfed/audit/AuditWriter.h>
-
 #include <regfed/audit/TreeHeadLog.h>
 
 #include <pqxx/pqxx>
@@ -32,24 +31,28 @@ void AuditWriter::connectAndLoad() {
   store->requireAppendOnlyRole();
   const std::int64_t stored = store->maxSeq(options_.node);
   if (stored != tree_.size()) {
-    // First start, or a commit whose outcome was unknown when the connection broke: rebuild from the database.
+    // First start, or a commit whose outcome was unknown when the connection broke: rebuild from the
+    // database.
     MerkleTree tree;
     std::vector<Hash> leaves = store->leafHashes(options_.node);
     std::vector<TreeHead> heads = store->treeHeads(options_.node);
-    if (!options_.headLog.empty()) heads = mergeHeads(heads, TreeHeadLog(options_.headLog).read(options_.node));
+    if (!options_.headLog.empty())
+      heads = mergeHeads(heads, TreeHeadLog(options_.headLog).read(options_.node));
     std::size_t nextHead = 0;
     for (const Hash& leaf : leaves) {
       tree.append(leaf);
       while (nextHead < heads.size() && heads[nextHead].size == tree.size()) {
         const TreeHead& h = heads[nextHead++];
         if (!signer_.verify(h) || h.root != tree.root())
-          throw IntegrityError("audit log of node " + options_.node + " does not match its signed tree head at size " +
-                               std::to_string(h.size) + "; run `regfed audit verify` to find the first bad event");
+          throw IntegrityError("audit log of node " + options_.node +
+                               " does not match its signed tree head at size " + std::to_string(h.size) +
+                               "; run `regfed audit verify` to find the first bad event");
       }
     }
     if (nextHead < heads.size())
-      throw IntegrityError("audit log of node " + options_.node + " ends at event " + std::to_string(tree.size()) +
-                           " but a signed tree head covers " + std::to_string(heads[nextHead].size) + " events");
+      throw IntegrityError("audit log of node " + options_.node + " ends at event " +
+                           std::to_string(tree.size()) + " but a signed tree head covers " +
+                           std::to_string(heads[nextHead].size) + " events");
     tree_ = tree;
     lastHeadSize_ = heads.empty() ? 0 : heads.back().size;
     signedSize_ = lastHeadSize_;
@@ -98,7 +101,8 @@ void AuditWriter::run() {
                        [&] { return stopping_ || !queue_.empty(); });
       stopping = stopping_;
       std::size_t events = 0;
-      while (!queue_.empty() && (batch.empty() || events + queue_.front()->events.size() <= options_.maxBatchEvents)) {
+      while (!queue_.empty() &&
+             (batch.empty() || events + queue_.front()->events.size() <= options_.maxBatchEvents)) {
         events += queue_.front()->events.size();
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -169,8 +173,8 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     if (observer_) observer_->treeHeadSigned(head->size);
   }
   if (observer_)
-    observer_->batchCommitted(events.size(),
-                              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    observer_->batchCommitted(
+        events.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   finish(batch, true);
 }
 
@@ -204,7 +208,8 @@ void AuditWriter::keepCopy(const TreeHead& head) {
     TreeHeadLog(options_.headLog).append(head);
   } catch (const std::exception& e) {
     // The head is in the database; the copy is a second line of defence, so report but keep serving.
-    if (observer_) observer_->writeFailed(std::string("cannot keep a copy of the signed tree head: ") + e.what());
+    if (observer_)
+      observer_->writeFailed(std::string("cannot keep a copy of the signed tree head: ") + e.what());
   }
 }
 

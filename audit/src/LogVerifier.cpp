@@ -59,8 +59,8 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHea
   if (progress) progress(tree.size(), total);
   if (nextHead < heads.size())
     return fail(tree.size() + 1, "the log ends at event " + std::to_string(tree.size()) +
-                                     " but a signed tree head covers " + std::to_string(heads[nextHead].size) +
-                                     " events (events were deleted)");
+                                     " but a signed tree head covers " +
+                                     std::to_string(heads[nextHead].size) + " events (events were deleted)");
   result.ok = true;
   result.size = tree.size();
   result.root = tree.root();

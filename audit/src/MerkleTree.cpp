@@ -1,7 +1,6 @@
-#include <regfed/audit/MerkleTree.h>
-
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <regfed/audit/MerkleTree.h>
 
 #include <memory>
 
@@ -9,9 +8,11 @@ namespace regfed::audit {
 
 namespace {
 
-Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb) {
+Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const unsigned char* b,
+            std::size_t nb) {
   // One context per thread: hashing runs on the audit writer and in the verifier, often many times a second.
-  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free);
   Hash out;
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   EVP_DigestUpdate(ctx.get(), &prefix, 1);

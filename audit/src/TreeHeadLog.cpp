@@ -1,7 +1,6 @@
+#include <fcntl.h>
 #include <regfed/audit/AuditStore.h>
 #include <regfed/audit/TreeHeadLog.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -10,13 +9,13 @@
 
 namespace regfed::audit {
 
-
 void TreeHeadLog::append(const TreeHead& head) const {
-  const std::string line = "v1 " + head.node + " " + std::to_string(head.size) + " " + toHex(head.root) + " " +
-                           head.time + " " + head.keyId + " " + bytesToHex(head.signature) + "\n";
+  const std::string line = "v1 " + head.node + " " + std::to_string(head.size) + " " + toHex(head.root) +
+                           " " + head.time + " " + head.keyId + " " + bytesToHex(head.signature) + "\n";
   const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) throw std::runtime_error("cannot open tree head file " + path_);
-  const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) throw std::runtime_error("cannot write tree head file " + path_);
 }
@@ -33,9 +32,10 @@ std::vector<TreeHead> TreeHeadLog::read(const std::string& node) const {
     std::istringstream fields(line);
     std::string version, rootHex, sigHex;
     TreeHead h;
-    if (!(fields >> version >> h.node >> h.size >> rootHex >> h.time >> h.keyId >> sigHex) || version != "v1" ||
-        !fromHex(rootHex, h.root) || !hexToBytes(sigHex, h.signature))
-      throw std::runtime_error("tree head file " + path_ + " line " + std::to_string(lineNo) + " is malformed");
+    if (!(fields >> version >> h.node >> h.size >> rootHex >> h.time >> h.keyId >> sigHex) ||
+        version != "v1" || !fromHex(rootHex, h.root) || !hexToBytes(sigHex, h.signature))
+      throw std::runtime_error("tree head file " + path_ + " line " + std::to_string(lineNo) +
+                               " is malformed");
     if (h.node == node) out.push_back(std::move(h));
   }
   return mergeHeads({}, out);

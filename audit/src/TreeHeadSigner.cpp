@@ -1,8 +1,7 @@
-#include <regfed/audit/TreeHeadSigner.h>
-
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <regfed/audit/TreeHeadSigner.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -11,7 +10,8 @@
 namespace regfed::audit {
 
 std::string TreeHead::signedMessage() const {
-  return "regfed tree head v1\n" + node + "\n" + std::to_string(size) + "\n" + toHex(root) + "\n" + time + "\n";
+  return "regfed tree head v1\n" + node + "\n" + std::to_string(size) + "\n" + toHex(root) + "\n" + time +
+         "\n";
 }
 
 namespace {

@@ -13,19 +13,26 @@ namespace {
 
 const char* statusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::Ok: return "ok";
-    case StatusCode::InvalidArgument: return "invalid_argument";
-    case StatusCode::Unsupported: return "unsupported";
-    case StatusCode::Unavailable: return "unavailable";
-    case StatusCode::Timeout: return "timeout";
-    case StatusCode::Internal: return "internal";
+    case StatusCode::Ok:
+      return "ok";
+    case StatusCode::InvalidArgument:
+      return "invalid_argument";
+    case StatusCode::Unsupported:
+      return "unsupported";
+    case StatusCode::Unavailable:
+      return "unavailable";
+    case StatusCode::Timeout:
+      return "timeout";
+    case StatusCode::Internal:
+      return "internal";
   }
   return "unknown";
 }
 
 }  // namespace
 
-RegisterEntry::RegisterEntry(RegisterConfig config) : config_(std::move(config)), id_(config_.ags + "/" + config_.name) {
+RegisterEntry::RegisterEntry(RegisterConfig config)
+    : config_(std::move(config)), id_(config_.ags + "/" + config_.name) {
   for (const auto& f : config_.fields) fieldIndex_[f.name] = f;
 }
 
@@ -92,7 +99,8 @@ void AdapterHost::open(RegisterEntry& entry) {
   } else {
     entry.problem_ = status.message;
     entry.up_ = false;
-    log::warn("register " + entry.id() + " is unavailable: " + status.message + " (retrying in the background)");
+    log::warn("register " + entry.id() + " is unavailable: " + status.message +
+              " (retrying in the background)");
   }
   if (metrics_) metrics_->setRegisterUp(entry.id(), status.ok());
 }
@@ -119,8 +127,10 @@ void AdapterHost::checkHealth(RegisterEntry& entry) {
     entry.problem_ = health.healthy ? "" : health.detail;
   }
   if (was != health.healthy) {
-    if (health.healthy) log::info("register " + entry.id() + " is healthy again");
-    else log::warn("register " + entry.id() + " is unhealthy: " + health.detail);
+    if (health.healthy)
+      log::info("register " + entry.id() + " is healthy again");
+    else
+      log::warn("register " + entry.id() + " is unhealthy: " + health.detail);
   }
   if (metrics_) metrics_->setRegisterUp(entry.id(), health.healthy);
 }
@@ -167,7 +177,8 @@ Status AdapterHost::contain(RegisterEntry& entry, std::int64_t timeoutMs, Call c
   }
   Status status;
   if (!adapter) {
-    status = Status::error(StatusCode::Unavailable, "register " + entry.id() + " is not available: " + entry.problem());
+    status = Status::error(StatusCode::Unavailable,
+                           "register " + entry.id() + " is not available: " + entry.problem());
   } else {
     const auto started = std::chrono::steady_clock::now();
     try {
@@ -178,7 +189,8 @@ Status AdapterHost::contain(RegisterEntry& entry, std::int64_t timeoutMs, Call c
       status = Status::error(StatusCode::Internal, "adapter failed with an unknown exception");
     }
     const auto elapsed =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
     // An answer after the deadline is discarded: the caller has been told "timeout" by then.
     if (status.ok() && elapsed > timeoutMs)
       status = Status::error(StatusCode::Timeout, "register " + entry.id() + " answered after " +

@@ -1,7 +1,7 @@
 #pragma once
-// Loads adapter plugins and opens one adapter per configured register. Contains plugin failure: exceptions, error
-// statuses and overruns become per-register results; a register that cannot open is retried in the background
-// while the node serves the others.
+// Loads adapter plugins and opens one adapter per configured register. Contains plugin failure: exceptions,
+// error statuses and overruns become per-register results; a register that cannot open is retried in the
+// background while the node serves the others.
 
 #include <AdapterLoader.h>
 #include <regfed/sdk/RegisterAdapter.h>

@@ -41,7 +41,8 @@ std::optional<Day> parseDay(const std::string& text) {
   int y = 0;
   unsigned m = 0, d = 0;
   char extra = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &extra) != 3) return std::nullopt;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &extra) != 3)
+    return std::nullopt;
   if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
   const Day day = daysFromCivil(y, m, d);
   int y2;

@@ -1,5 +1,6 @@
 #pragma once
-// Whole days as the mandates count them: calendar dates in Europe/Berlin, independent of the host's time zone.
+// Whole days as the mandates count them: calendar dates in Europe/Berlin, independent of the host's time
+// zone.
 
 #include <cstdint>
 #include <ctime>
@@ -23,8 +24,8 @@ int yearOf(Day day);
 /// First day of a year.
 Day firstDayOf(int year);
 
-/// The Europe/Berlin calendar day at a UTC instant (CET/CEST by the EU rule: summer time from the last Sunday of
-/// March 01:00 UTC to the last Sunday of October 01:00 UTC).
+/// The Europe/Berlin calendar day at a UTC instant (CET/CEST by the EU rule: summer time from the last Sunday
+/// of March 01:00 UTC to the last Sunday of October 01:00 UTC).
 Day berlinDay(std::time_t utc);
 
 /// Today in Europe/Berlin.

@@ -31,9 +31,12 @@ namespace {
 // Walks the JSON tree, collecting problems with their key paths instead of stopping at the first.
 class Checker {
  public:
-  Checker(std::vector<std::string>& problems, std::string baseDir) : problems_(problems), baseDir_(std::move(baseDir)) {}
+  Checker(std::vector<std::string>& problems, std::string baseDir)
+      : problems_(problems), baseDir_(std::move(baseDir)) {}
 
-  void problem(const std::string& path, const std::string& message) { problems_.push_back(path + ": " + message); }
+  void problem(const std::string& path, const std::string& message) {
+    problems_.push_back(path + ": " + message);
+  }
 
   // Reports keys that are not part of the schema (usually typos).
   void onlyKeys(const Object::Ptr& o, const std::string& path, const std::set<std::string>& allowed) {
@@ -43,7 +46,8 @@ class Checker {
       if (!allowed.count(n)) problem(join(path, n), "unknown key");
   }
 
-  Object::Ptr object(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required) {
+  Object::Ptr object(const Object::Ptr& parent, const std::string& key, const std::string& path,
+                     bool required) {
     if (!parent->has(key)) {
       if (required) problem(join(path, key), "is required");
       return nullptr;
@@ -56,7 +60,8 @@ class Checker {
     return v.extract<Object::Ptr>();
   }
 
-  Array::Ptr array(const Object::Ptr& parent, const std::string& key, const std::string& path, bool required) {
+  Array::Ptr array(const Object::Ptr& parent, const std::string& key, const std::string& path,
+                   bool required) {
     if (!parent->has(key)) {
       if (required) problem(join(path, key), "is required");
       return nullptr;
@@ -115,7 +120,9 @@ class Checker {
   static std::string join(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
   }
-  static std::string at(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+  static std::string at(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
 
  private:
   std::vector<std::string>& problems_;
@@ -125,7 +132,10 @@ class Checker {
 template <class T>
 bool oneOf(const std::string& value, const std::vector<std::pair<const char*, T>>& table, T& out) {
   for (const auto& [name, v] : table)
-    if (value == name) { out = v; return true; }
+    if (value == name) {
+      out = v;
+      return true;
+    }
   return false;
 }
 
@@ -133,11 +143,13 @@ void loadFields(Checker& c, const Array::Ptr& fields, const std::string& path, R
   static const std::regex fieldName(R"([a-z][a-z0-9_]{0,62})");
   using sdk::Classification;
   using sdk::FieldType;
-  const std::vector<std::pair<const char*, FieldType>> types = {
-      {"string", FieldType::String}, {"date", FieldType::Date}, {"integer", FieldType::Integer},
-      {"boolean", FieldType::Boolean}};
+  const std::vector<std::pair<const char*, FieldType>> types = {{"string", FieldType::String},
+                                                                {"date", FieldType::Date},
+                                                                {"integer", FieldType::Integer},
+                                                                {"boolean", FieldType::Boolean}};
   const std::vector<std::pair<const char*, Classification>> classes = {
-      {"intern", Classification::Intern}, {"vertraulich", Classification::Vertraulich},
+      {"intern", Classification::Intern},
+      {"vertraulich", Classification::Vertraulich},
       {"streng_vertraulich", Classification::StrengVertraulich}};
   std::set<std::string> seen;
   for (std::size_t i = 0; i < fields->size(); ++i) {
@@ -151,8 +163,10 @@ void loadFields(Checker& c, const Array::Ptr& fields, const std::string& path, R
     sdk::FieldSpec spec;
     spec.name = c.text(f, "name", p, true);
     if (!spec.name.empty() && !std::regex_match(spec.name, fieldName))
-      c.problem(p + ".name", "must be lower-case letters, digits and underscores (got \"" + spec.name + "\")");
-    if (!spec.name.empty() && !seen.insert(spec.name).second) c.problem(p + ".name", "duplicate field \"" + spec.name + "\"");
+      c.problem(p + ".name",
+                "must be lower-case letters, digits and underscores (got \"" + spec.name + "\")");
+    if (!spec.name.empty() && !seen.insert(spec.name).second)
+      c.problem(p + ".name", "duplicate field \"" + spec.name + "\"");
     std::string type = c.text(f, "type", p, true);
     if (!type.empty() && !oneOf(type, types, spec.type))
       c.problem(p + ".type", "must be one of string, date, integer, boolean (got \"" + type + "\")");
@@ -175,12 +189,14 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
       continue;
     }
     auto r = registers->getObject(static_cast<unsigned>(i));
-    c.onlyKeys(r, p, {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms", "block_fields",
-                      "search_criteria"});
+    c.onlyKeys(r, p,
+               {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms",
+                "block_fields", "search_criteria"});
     RegisterConfig reg;
     reg.ags = c.text(r, "ags", p, true);
     if (!reg.ags.empty() && config.municipalityName(reg.ags).empty())
-      c.problem(p + ".ags", "\"" + reg.ags + "\" is not a municipality hosted by this node (see municipalities)");
+      c.problem(p + ".ags",
+                "\"" + reg.ags + "\" is not a municipality hosted by this node (see municipalities)");
     reg.name = c.text(r, "name", p, true);
     if (!reg.name.empty() && !std::regex_match(reg.name, registerName))
       c.problem(p + ".name", "must be lower-case letters, digits, '-' and '_' (got \"" + reg.name + "\")");
@@ -206,7 +222,8 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
       loadFields(c, fields, p + ".fields", reg);
       bool hasId = false;
       for (const auto& f : reg.fields) hasId = hasId || f.name == reg.idField;
-      if (!hasId && fields->size() > 0) c.problem(p + ".id_field", "\"" + reg.idField + "\" is not one of the fields");
+      if (!hasId && fields->size() > 0)
+        c.problem(p + ".id_field", "\"" + reg.idField + "\" is not one of the fields");
     }
     auto fieldOf = [&](const std::string& name) -> const sdk::FieldSpec* {
       for (const auto& f : reg.fields)
@@ -216,10 +233,14 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
     if (auto blocks = c.array(r, "block_fields", p, false)) {
       for (std::size_t j = 0; j < blocks->size(); ++j) {
         const std::string bp = Checker::at(p + ".block_fields", j);
-        std::string name = blocks->get(static_cast<unsigned>(j)).isString() ? blocks->get(static_cast<unsigned>(j)).toString() : "";
+        std::string name = blocks->get(static_cast<unsigned>(j)).isString()
+                               ? blocks->get(static_cast<unsigned>(j)).toString()
+                               : "";
         const sdk::FieldSpec* f = fieldOf(name);
-        if (!f || f->type != sdk::FieldType::Boolean) c.problem(bp, "must name a boolean field of this register");
-        else reg.blockFields.push_back(name);
+        if (!f || f->type != sdk::FieldType::Boolean)
+          c.problem(bp, "must name a boolean field of this register");
+        else
+          reg.blockFields.push_back(name);
       }
     }
     if (auto sets = c.array(r, "search_criteria", p, false)) {
@@ -233,9 +254,13 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
         auto set = v.extract<Array::Ptr>();
         std::vector<std::string> names;
         for (std::size_t k = 0; k < set->size(); ++k) {
-          std::string name = set->get(static_cast<unsigned>(k)).isString() ? set->get(static_cast<unsigned>(k)).toString() : "";
-          if (!fieldOf(name)) c.problem(Checker::at(sp, k), "\"" + name + "\" is not a field of this register");
-          else names.push_back(name);
+          std::string name = set->get(static_cast<unsigned>(k)).isString()
+                                 ? set->get(static_cast<unsigned>(k)).toString()
+                                 : "";
+          if (!fieldOf(name))
+            c.problem(Checker::at(sp, k), "\"" + name + "\" is not a field of this register");
+          else
+            names.push_back(name);
         }
         reg.searchCriteria.push_back(names);
       }
@@ -271,8 +296,9 @@ ConfigLoad loadConfig(const std::string& path) {
     return load;
   }
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
-  c.onlyKeys(root, "", {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-                        "procedures", "emergency_window_minutes"});
+  c.onlyKeys(root, "",
+             {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
+              "procedures", "emergency_window_minutes"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
 
   if (auto node = c.object(root, "node", "", true)) {
@@ -311,8 +337,10 @@ ConfigLoad loadConfig(const std::string& path) {
       auto m = list->getObject(static_cast<unsigned>(i));
       c.onlyKeys(m, p, {"ags", "name"});
       MunicipalityConfig mc{c.text(m, "ags", p, true), c.text(m, "name", p, true)};
-      if (!mc.ags.empty() && !isAgs(mc.ags)) c.problem(p + ".ags", "must be 8 digits (got \"" + mc.ags + "\")");
-      if (!mc.ags.empty() && !seen.insert(mc.ags).second) c.problem(p + ".ags", "duplicate municipality " + mc.ags);
+      if (!mc.ags.empty() && !isAgs(mc.ags))
+        c.problem(p + ".ags", "must be 8 digits (got \"" + mc.ags + "\")");
+      if (!mc.ags.empty() && !seen.insert(mc.ags).second)
+        c.problem(p + ".ags", "duplicate municipality " + mc.ags);
       config.municipalities.push_back(mc);
     }
     if (list->size() == 0) c.problem("municipalities", "must list at least one municipality");
@@ -321,8 +349,9 @@ ConfigLoad loadConfig(const std::string& path) {
   config.pluginDir = c.file(root, "plugin_dir", "", true, true);
 
   if (auto audit = c.object(root, "audit", "", true)) {
-    c.onlyKeys(audit, "audit", {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "batch_max_events",
-                                "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
+    c.onlyKeys(audit, "audit",
+               {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "batch_max_events",
+                "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
     AuditConfig& a = config.audit;
     a.dsn = c.text(audit, "dsn", "audit", true);
     a.ownerDsn = c.text(audit, "owner_dsn", "audit", false);

@@ -28,22 +28,24 @@ struct IssuerConfig {
 
 /// One register served by an adapter.
 struct RegisterConfig {
-  std::string ags;                          ///< Owning municipality.
-  std::string name;                         ///< e.g. "melderegister".
-  std::string title;                        ///< e.g. "Melderegister".
-  std::string adapter;                      ///< Adapter kind, e.g. "sql".
-  std::string idField;                      ///< Field identifying a record.
+  std::string ags;                             ///< Owning municipality.
+  std::string name;                            ///< e.g. "melderegister".
+  std::string title;                           ///< e.g. "Melderegister".
+  std::string adapter;                         ///< Adapter kind, e.g. "sql".
+  std::string idField;                         ///< Field identifying a record.
   std::vector<regfed::sdk::FieldSpec> fields;  ///< Schema with classifications.
   std::vector<regfed::sdk::Option> options;    ///< Adapter options.
-  std::int64_t timeoutMs = 3000;            ///< Default time budget per call.
-  std::vector<std::string> blockFields;     ///< Boolean fields that block disclosure outside the owner (§51/§52 BMG).
-  std::vector<std::vector<std::string>> searchCriteria;  ///< Acceptable criteria sets for outside searches (§38 BMG).
+  std::int64_t timeoutMs = 3000;               ///< Default time budget per call.
+  std::vector<std::string>
+      blockFields;  ///< Boolean fields that block disclosure outside the owner (§51/§52 BMG).
+  std::vector<std::vector<std::string>>
+      searchCriteria;  ///< Acceptable criteria sets for outside searches (§38 BMG).
 };
 
 /// A cooperation agreement (Zweckvereinbarung) that mandates rest on.
 struct AgreementConfig {
-  std::string id;                   ///< e.g. "ZV-2026-01".
-  std::string title;                ///< Plain name.
+  std::string id;                        ///< e.g. "ZV-2026-01".
+  std::string title;                     ///< Plain name.
   std::int64_t supportDaysPerYear = 10;  ///< Yearly support days per providing municipality.
 };
 
@@ -56,12 +58,12 @@ struct ProcedureConfig {
 
 /// Audit trail settings.
 struct AuditConfig {
-  std::string dsn;                   ///< Node role: INSERT and SELECT on audit rows only.
-  std::string ownerDsn;              ///< Schema owner, for migrations; empty: migrations are run elsewhere.
-  std::string nodeRole;              ///< Role granted INSERT and SELECT by the migrations.
-  std::string signingKey;            ///< PEM EC P-256 private key (absolute path), outside the database.
-  std::string verifyKey;             ///< PEM public key for `audit verify` without the private key (optional).
-  std::string headLog;               ///< File with a copy of every signed tree head (default: signing key + ".heads").
+  std::string dsn;         ///< Node role: INSERT and SELECT on audit rows only.
+  std::string ownerDsn;    ///< Schema owner, for migrations; empty: migrations are run elsewhere.
+  std::string nodeRole;    ///< Role granted INSERT and SELECT by the migrations.
+  std::string signingKey;  ///< PEM EC P-256 private key (absolute path), outside the database.
+  std::string verifyKey;   ///< PEM public key for `audit verify` without the private key (optional).
+  std::string headLog;     ///< File with a copy of every signed tree head (default: signing key + ".heads").
   std::int64_t batchMaxEvents = 1024;
   std::int64_t signEveryEvents = 1000;
   std::int64_t signIntervalMs = 10000;
@@ -70,15 +72,15 @@ struct AuditConfig {
 
 /// The whole configuration of a node.
 struct Config {
-  std::string file;                  ///< Absolute path of the config file.
+  std::string file;  ///< Absolute path of the config file.
   std::string nodeId;
   std::string listenHost = "127.0.0.1";
   int listenPort = 8080;
   int maxThreads = 64;
-  std::string tlsCertificate;        ///< PEM certificate (chain) for HTTPS; empty: plain HTTP.
-  std::string tlsPrivateKey;         ///< PEM private key of the certificate.
+  std::string tlsCertificate;  ///< PEM certificate (chain) for HTTPS; empty: plain HTTP.
+  std::string tlsPrivateKey;   ///< PEM private key of the certificate.
   std::vector<MunicipalityConfig> municipalities;
-  std::string pluginDir;             ///< Absolute path.
+  std::string pluginDir;  ///< Absolute path.
   AuditConfig audit;
   std::vector<IssuerConfig> issuers;
   std::vector<RegisterConfig> registers;

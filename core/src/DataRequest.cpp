@@ -58,14 +58,16 @@ regfed::sdk::Value typedValue(const regfed::sdk::FieldSpec& field, const Var& ra
   switch (field.type) {
     case FieldType::String:
       if (!raw.isString()) reject("invalid_value", where + " must be a string.", {field.name});
-      if (raw.extract<std::string>().size() > 1000) reject("invalid_value", where + " is too long.", {field.name});
+      if (raw.extract<std::string>().size() > 1000)
+        reject("invalid_value", where + " is too long.", {field.name});
       return raw.extract<std::string>();
     case FieldType::Date:
       if (!raw.isString() || !isValidDate(raw.extract<std::string>()))
         reject("invalid_value", where + " must be a date YYYY-MM-DD.", {field.name});
       return raw.extract<std::string>();
     case FieldType::Integer:
-      if (!raw.isInteger() || raw.isBoolean()) reject("invalid_value", where + " must be a whole number.", {field.name});
+      if (!raw.isInteger() || raw.isBoolean())
+        reject("invalid_value", where + " must be a whole number.", {field.name});
       return static_cast<std::int64_t>(raw.convert<Poco::Int64>());
     case FieldType::Boolean:
       if (!raw.isBoolean()) reject("invalid_value", where + " must be true or false.", {field.name});
@@ -80,7 +82,8 @@ FilterTerm parseTerm(const std::string& field, const Var& spec) {
     reject("unknown_field", "Filter field '" + field + "' does not exist.", {field});
   if (!isObject(spec)) {
     if (isArray(spec) || spec.isEmpty())
-      reject("invalid_filter", "Filter on '" + field + "' must be a value or an operator object such as {\"prefix\": \"Mü\"}.");
+      reject("invalid_filter",
+             "Filter on '" + field + "' must be a value or an operator object such as {\"prefix\": \"Mü\"}.");
     return FilterTerm{field, Operator::Equals, {spec}};
   }
   auto o = spec.extract<Object::Ptr>();
@@ -89,12 +92,14 @@ FilterTerm parseTerm(const std::string& field, const Var& spec) {
   const std::set<std::string> known = {"prefix", "from", "to", "in", "phonetic"};
   for (const auto& n : names)
     if (!known.count(n))
-      reject("unknown_operator", "Unknown filter operator '" + n + "' on '" + field +
-                                     "'; use prefix, from/to, in or phonetic.", {field});
+      reject("unknown_operator",
+             "Unknown filter operator '" + n + "' on '" + field + "'; use prefix, from/to, in or phonetic.",
+             {field});
   const bool range = o->has("from") || o->has("to");
   if (names.empty() || (range && names.size() != static_cast<std::size_t>(o->has("from") + o->has("to"))) ||
       (!range && names.size() != 1))
-    reject("invalid_filter", "Filter on '" + field + "' must use exactly one operator (from/to count as one).", {field});
+    reject("invalid_filter",
+           "Filter on '" + field + "' must use exactly one operator (from/to count as one).", {field});
   if (range) return FilterTerm{field, Operator::Range, {o->get("from"), o->get("to")}};
   if (o->has("prefix")) return FilterTerm{field, Operator::Prefix, {o->get("prefix")}};
   if (o->has("phonetic")) return FilterTerm{field, Operator::Phonetic, {o->get("phonetic")}};
@@ -111,18 +116,20 @@ FilterTerm parseTerm(const std::string& field, const Var& spec) {
 }  // namespace
 
 std::size_t utf8Length(const std::string& text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(
+      text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 void checkPurpose(const std::string& purpose, const std::string& caseRef) {
   if (purpose.empty())
-    reject("missing_purpose", "Every data request needs a purpose (Anlass), e.g. \"Bearbeitung Online-Antrag\".");
+    reject("missing_purpose",
+           "Every data request needs a purpose (Anlass), e.g. \"Bearbeitung Online-Antrag\".");
   const auto n = utf8Length(purpose);
   if (n < 3 || n > 500) reject("invalid_purpose", "The purpose must be 3 to 500 characters long.");
   if (caseRef.empty())
     reject("missing_case_ref", "Every data request needs a case reference (Aktenzeichen or application id).");
-  if (utf8Length(caseRef) > 100) reject("invalid_case_ref", "The case reference must be at most 100 characters long.");
+  if (utf8Length(caseRef) > 100)
+    reject("invalid_case_ref", "The case reference must be at most 100 characters long.");
 }
 
 void checkMandate(const std::optional<std::string>& mandate) {
@@ -138,12 +145,13 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   } catch (const Poco::Exception&) {
     throw RequestError{400, "malformed_json", "The request body is not valid JSON.", {}};
   }
-  if (!isObject(parsed)) throw RequestError{400, "malformed_json", "The request body must be a JSON object.", {}};
+  if (!isObject(parsed))
+    throw RequestError{400, "malformed_json", "The request body must be a JSON object.", {}};
   auto o = parsed.extract<Object::Ptr>();
   std::vector<std::string> names;
   o->getNames(names);
-  const std::set<std::string> known = {"register", "municipalities", "filter", "fields", "limit",
-                                       "purpose", "case_ref", "mandate", "timeout_ms", "emergency"};
+  const std::set<std::string> known = {"register", "municipalities", "filter",  "fields",     "limit",
+                                       "purpose",  "case_ref",       "mandate", "timeout_ms", "emergency"};
   for (const auto& n : names)
     if (!known.count(n)) reject("unknown_parameter", "Unknown request parameter '" + n + "'.");
 
@@ -155,7 +163,8 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     Var e = o->get("emergency");
     if (!isObject(e)) reject("invalid_type", "'emergency' must be an object with a 'reason'.");
     auto eo = e.extract<Object::Ptr>();
-    out.emergencyReason = eo->has("reason") && eo->get("reason").isString() ? eo->get("reason").extract<std::string>() : "";
+    out.emergencyReason =
+        eo->has("reason") && eo->get("reason").isString() ? eo->get("reason").extract<std::string>() : "";
   }
   if (!o->has("register")) reject("missing_register", "Name the register to query, e.g. \"melderegister\".");
   out.registerName = requireString(o, "register");
@@ -166,13 +175,18 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     Var m = o->get("municipalities");
     if (!isArray(m)) reject("invalid_type", "'municipalities' must be a list of 8-digit AGS or [\"*\"].");
     auto a = m.extract<Array::Ptr>();
-    if (a->size() == 0 || a->size() > 100) reject("invalid_municipalities", "'municipalities' must list 1 to 100 entries.");
+    if (a->size() == 0 || a->size() > 100)
+      reject("invalid_municipalities", "'municipalities' must list 1 to 100 entries.");
     for (std::size_t i = 0; i < a->size(); ++i) {
       Var v = a->get(static_cast<unsigned>(i));
       if (!v.isString()) reject("invalid_type", "'municipalities' must be a list of strings.");
       std::string ags = v.extract<std::string>();
-      if (ags == "*" && a->size() == 1) { out.municipalities = {"*"}; break; }
-      if (!isAgs(ags)) reject("invalid_municipalities", "'" + ags + "' is not an 8-digit AGS (use [\"*\"] alone for all).");
+      if (ags == "*" && a->size() == 1) {
+        out.municipalities = {"*"};
+        break;
+      }
+      if (!isAgs(ags))
+        reject("invalid_municipalities", "'" + ags + "' is not an 8-digit AGS (use [\"*\"] alone for all).");
       if (std::find(out.municipalities.begin(), out.municipalities.end(), ags) == out.municipalities.end())
         out.municipalities.push_back(ags);
     }
@@ -194,7 +208,8 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     Var f = o->get("fields");
     if (!isArray(f)) reject("invalid_type", "'fields' must be a list of field names.");
     auto a = f.extract<Array::Ptr>();
-    if (a->size() == 0) reject("invalid_fields", "'fields' must name at least one field (leave it out for all).");
+    if (a->size() == 0)
+      reject("invalid_fields", "'fields' must name at least one field (leave it out for all).");
     std::vector<std::string> fields;
     for (std::size_t i = 0; i < a->size(); ++i) {
       Var v = a->get(static_cast<unsigned>(i));
@@ -212,7 +227,8 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   }
   if (o->has("timeout_ms")) {
     out.timeoutMs = requireInteger(o, "timeout_ms");
-    if (out.timeoutMs < 1 || out.timeoutMs > 30000) reject("invalid_timeout", "'timeout_ms' must be between 1 and 30000.");
+    if (out.timeoutMs < 1 || out.timeoutMs > 30000)
+      reject("invalid_timeout", "'timeout_ms' must be between 1 and 30000.");
   }
   checkPurpose(out.purpose, out.caseRef);
   checkMandate(out.mandate);
@@ -222,15 +238,18 @@ void parseQuery(const std::string& body, QueryRequest& out) {
 void checkEmergencyReason(const std::optional<std::string>& reason) {
   if (!reason) return;
   if (reason->empty())
-    reject("missing_emergency_reason", "Emergency access needs a reason: \"emergency\": {\"reason\": \"…\"}.");
+    reject("missing_emergency_reason",
+           "Emergency access needs a reason: \"emergency\": {\"reason\": \"…\"}.");
   if (utf8Length(*reason) < 3 || utf8Length(*reason) > 500)
     reject("invalid_emergency_reason", "The emergency reason must be 3 to 500 characters long.");
 }
 
-void checkFieldNames(const std::vector<std::string>& names, const std::vector<regfed::sdk::FieldSpec>& schema) {
+void checkFieldNames(const std::vector<std::string>& names,
+                     const std::vector<regfed::sdk::FieldSpec>& schema) {
   std::vector<std::string> unknown;
   for (const auto& n : names)
-    if (std::none_of(schema.begin(), schema.end(), [&](const auto& f) { return f.name == n; })) unknown.push_back(n);
+    if (std::none_of(schema.begin(), schema.end(), [&](const auto& f) { return f.name == n; }))
+      unknown.push_back(n);
   if (!unknown.empty()) {
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
@@ -243,12 +262,14 @@ std::vector<regfed::sdk::Condition> typeFilter(const std::vector<FilterTerm>& fi
   std::vector<regfed::sdk::Condition> out;
   for (const auto& term : filter) {
     auto it = std::find_if(schema.begin(), schema.end(), [&](const auto& f) { return f.name == term.field; });
-    if (it == schema.end()) reject("unknown_field", "Filter field '" + term.field + "' does not exist.", {term.field});
+    if (it == schema.end())
+      reject("unknown_field", "Filter field '" + term.field + "' does not exist.", {term.field});
     const auto& field = *it;
     if ((term.op == Operator::Prefix || term.op == Operator::Phonetic) && field.type != FieldType::String)
-      reject("operator_not_applicable", std::string("Operator '") + regfed::sdk::operatorName(term.op) +
-                                            "' needs a text field; '" + field.name + "' is a " +
-                                            regfed::sdk::fieldTypeName(field.type) + ".", {field.name});
+      reject("operator_not_applicable",
+             std::string("Operator '") + regfed::sdk::operatorName(term.op) + "' needs a text field; '" +
+                 field.name + "' is a " + regfed::sdk::fieldTypeName(field.type) + ".",
+             {field.name});
     regfed::sdk::Condition c{field.name, term.op, {}};
     for (const auto& raw : term.values) {
       if (term.op == Operator::Range && raw.isEmpty()) {
@@ -257,12 +278,17 @@ std::vector<regfed::sdk::Condition> typeFilter(const std::vector<FilterTerm>& fi
       }
       c.values.push_back(typedValue(field, raw));
     }
-    if (term.op == Operator::Range && c.values.size() == 2 && !std::holds_alternative<std::monostate>(c.values[0]) &&
-        !std::holds_alternative<std::monostate>(c.values[1]) && regfed::sdk::compareValues(c.values[0], c.values[1]) > 0)
+    if (term.op == Operator::Range && c.values.size() == 2 &&
+        !std::holds_alternative<std::monostate>(c.values[0]) &&
+        !std::holds_alternative<std::monostate>(c.values[1]) &&
+        regfed::sdk::compareValues(c.values[0], c.values[1]) > 0)
       reject("invalid_filter", "Range on '" + field.name + "' has 'from' after 'to'.", {field.name});
-    if ((term.op == Operator::Prefix || term.op == Operator::Phonetic) && std::get<std::string>(c.values[0]).empty())
-      reject("invalid_filter", std::string("Operator '") + regfed::sdk::operatorName(term.op) + "' on '" +
-                                   field.name + "' needs a non-empty text.", {field.name});
+    if ((term.op == Operator::Prefix || term.op == Operator::Phonetic) &&
+        std::get<std::string>(c.values[0]).empty())
+      reject("invalid_filter",
+             std::string("Operator '") + regfed::sdk::operatorName(term.op) + "' on '" + field.name +
+                 "' needs a non-empty text.",
+             {field.name});
     out.push_back(std::move(c));
   }
   return out;

@@ -2,10 +2,9 @@
 // One PostgreSQL connection for the node's rare-path state (mandates, reviews, alerts, emergency windows):
 // serialised by a mutex, reconnected on the next use after it broke.
 
-#include <pqxx/pqxx>
-
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 

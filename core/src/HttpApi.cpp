@@ -54,7 +54,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       answer = dispatch(request, requestId, route, contentType);
     } catch (const std::exception& e) {
       log::error("request " + requestId + " failed: " + e.what());
-      answer = {500, errorBody("internal_error", "The node could not complete the request; it has been logged.", requestId)};
+      answer = {500, errorBody("internal_error",
+                               "The node could not complete the request; it has been logged.", requestId)};
     }
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(contentType);
@@ -99,11 +100,13 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (auto refused = authenticate(request, requestId, principal)) return *refused;
       std::string body;
       if (!readBody(request, body))
-        return ctx_.queries.refuse(principal, requestId, QueryRequest{},
-                                   RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}});
+        return ctx_.queries.refuse(
+            principal, requestId, QueryRequest{},
+            RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}});
       return ctx_.queries.query(principal, requestId, body);
     }
-    if (segments.size() == 6 && segments[0] == "v1" && segments[1] == "registers" && segments[4] == "records") {
+    if (segments.size() == 6 && segments[0] == "v1" && segments[1] == "registers" &&
+        segments[4] == "records") {
       route = "/v1/registers/{ags}/{register}/records/{id}";
       if (method != "GET") return methodNotAllowed(requestId);
       Principal principal;
@@ -171,15 +174,19 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   Response methodNotAllowed(const std::string& requestId) {
-    return {405, errorBody("method_not_allowed", "This endpoint does not support that HTTP method.", requestId)};
+    return {405,
+            errorBody("method_not_allowed", "This endpoint does not support that HTTP method.", requestId)};
   }
 
-  std::optional<Response> authenticate(HTTPServerRequest& request, const std::string& requestId, Principal& out) {
+  std::optional<Response> authenticate(HTTPServerRequest& request, const std::string& requestId,
+                                       Principal& out) {
     const std::string header = request.get("Authorization", "");
     if (header.empty())
-      return Response{401, errorBody("missing_token", "Send a bearer token: Authorization: Bearer <JWT>.", requestId)};
+      return Response{
+          401, errorBody("missing_token", "Send a bearer token: Authorization: Bearer <JWT>.", requestId)};
     if (header.compare(0, 7, "Bearer ") != 0)
-      return Response{401, errorBody("invalid_token", "The Authorization header must be 'Bearer <JWT>'.", requestId)};
+      return Response{
+          401, errorBody("invalid_token", "The Authorization header must be 'Bearer <JWT>'.", requestId)};
     try {
       out = ctx_.tokens.verify(header.substr(7));
     } catch (const AuthError& e) {

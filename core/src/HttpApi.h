@@ -1,5 +1,6 @@
 #pragma once
-// The HTTP API v1 (see shared API.md): routing, request ids, authentication, body limits, error bodies, metrics.
+// The HTTP API v1 (see shared API.md): routing, request ids, authentication, body limits, error bodies,
+// metrics.
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <regfed/audit/AuditSink.h>

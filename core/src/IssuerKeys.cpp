@@ -47,8 +47,10 @@ EVP_PKEY* fromParams(const char* type, OSSL_PARAM_BLD* builder) {
 
 EVP_PKEY* rsaKey(const std::string& n, const std::string& e) {
   OSSL_PARAM_BLD* b = OSSL_PARAM_BLD_new();
-  BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
-  BIGNUM* be = BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr);
+  BIGNUM* bn =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr);
+  BIGNUM* be =
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr);
   OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, bn);
   OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be);
   EVP_PKEY* key = fromParams("RSA", b);
@@ -74,9 +76,11 @@ std::shared_ptr<Poco::JWT::Signer> signerFor(EVP_PKEY* raw, const std::string& a
   EVP_PKEY_free(raw);
   std::shared_ptr<Poco::JWT::Signer> signer;
   if (algorithm == "ES256")
-    signer = std::make_shared<Poco::JWT::Signer>(Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(key)));
+    signer = std::make_shared<Poco::JWT::Signer>(
+        Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(key)));
   else
-    signer = std::make_shared<Poco::JWT::Signer>(Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(key)));
+    signer = std::make_shared<Poco::JWT::Signer>(
+        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(key)));
   // Only this key's algorithm: "none" and HMAC variants are never accepted.
   signer->setAlgorithms({algorithm});
   return signer;

@@ -1,6 +1,6 @@
 #pragma once
-// Public keys of a token issuer: one PEM file, or a JWKS file (RFC 7517) as identity providers such as Keycloak
-// publish it, with several keys told apart by `kid` during key rotation.
+// Public keys of a token issuer: one PEM file, or a JWKS file (RFC 7517) as identity providers such as
+// Keycloak publish it, with several keys told apart by `kid` during key rotation.
 
 #include <memory>
 #include <stdexcept>
@@ -15,9 +15,9 @@ namespace regfed::core {
 
 /// One verification key of an issuer.
 struct IssuerKey {
-  std::string kid;                           ///< Key id from the JWKS; empty for a PEM key.
-  std::string algorithm;                     ///< "ES256" or "RS256".
-  std::shared_ptr<Poco::JWT::Signer> signer; ///< Verifies only this algorithm.
+  std::string kid;                            ///< Key id from the JWKS; empty for a PEM key.
+  std::string algorithm;                      ///< "ES256" or "RS256".
+  std::shared_ptr<Poco::JWT::Signer> signer;  ///< Verifies only this algorithm.
 };
 
 /// Loads a PEM public key for `algorithm`; throws std::runtime_error with the file name.

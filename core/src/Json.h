@@ -1,6 +1,6 @@
 #pragma once
-// Small JSON helpers: an ordered writer for responses (cheaper than building POCO objects on the hot path) and the
-// canonical form of parsed JSON used for audit criteria.
+// Small JSON helpers: an ordered writer for responses (cheaper than building POCO objects on the hot path)
+// and the canonical form of parsed JSON used for audit criteria.
 
 #include <Poco/Dynamic/Var.h>
 #include <regfed/sdk/Types.h>

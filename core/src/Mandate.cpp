@@ -14,7 +14,9 @@ std::string Mandate::status() const {
   return "pending";
 }
 
-bool Mandate::inForce(Day day) const { return status() == "approved" && day >= validFrom && day <= validUntil; }
+bool Mandate::inForce(Day day) const {
+  return status() == "approved" && day >= validFrom && day <= validUntil;
+}
 
 std::int64_t Mandate::supportDays() const {
   return static_cast<std::int64_t>(helpers.size()) * (validUntil - validFrom + 1);

@@ -1,6 +1,6 @@
 #pragma once
-// A support mandate (Unterstützungsmandat): municipality `ownerAgs` lets named helpers of `helperAgs` work on its
-// registers and procedures, for a purpose, on whole days, once an admin of each side approved it.
+// A support mandate (Unterstützungsmandat): municipality `ownerAgs` lets named helpers of `helperAgs` work on
+// its registers and procedures, for a purpose, on whole days, once an admin of each side approved it.
 
 #include <optional>
 #include <string>
@@ -12,23 +12,23 @@ namespace regfed::core {
 
 /// One mandate as stored.
 struct Mandate {
-  std::string id;                        ///< "M-2026-0003".
-  std::string ownerAgs;                  ///< Municipality whose data is worked on.
-  std::string helperAgs;                 ///< Municipality providing the helpers.
-  std::vector<std::string> helpers;      ///< User ids of the helpers.
-  std::vector<std::string> registers;    ///< Registers of the owner.
-  std::vector<std::string> procedures;   ///< Procedures of the owner.
-  std::vector<std::string> operations;   ///< "get", "search", "process".
-  std::vector<std::string> fields;       ///< Fields the helpers may see (never streng_vertraulich ones).
-  std::string purpose;                   ///< Why.
-  std::string agreement;                 ///< Cooperation agreement it rests on.
-  Day validFrom = 0;                     ///< First day in force (Europe/Berlin).
-  Day validUntil = 0;                    ///< Last day in force.
+  std::string id;                       ///< "M-2026-0003".
+  std::string ownerAgs;                 ///< Municipality whose data is worked on.
+  std::string helperAgs;                ///< Municipality providing the helpers.
+  std::vector<std::string> helpers;     ///< User ids of the helpers.
+  std::vector<std::string> registers;   ///< Registers of the owner.
+  std::vector<std::string> procedures;  ///< Procedures of the owner.
+  std::vector<std::string> operations;  ///< "get", "search", "process".
+  std::vector<std::string> fields;      ///< Fields the helpers may see (never streng_vertraulich ones).
+  std::string purpose;                  ///< Why.
+  std::string agreement;                ///< Cooperation agreement it rests on.
+  Day validFrom = 0;                    ///< First day in force (Europe/Berlin).
+  Day validUntil = 0;                   ///< Last day in force.
   std::string createdBy, createdAt;
   std::string ownerApprovedBy, ownerApprovedAt;
   std::string helperApprovedBy, helperApprovedAt;
   std::string revokedBy, revokedAt;
-  std::optional<Day> revokedOn;          ///< Berlin day of the revocation.
+  std::optional<Day> revokedOn;  ///< Berlin day of the revocation.
 
   /// "pending", "approved" or "revoked".
   std::string status() const;

@@ -27,8 +27,8 @@ struct AuditDown : std::runtime_error {
 };
 
 Response auditUnavailable(const std::string& requestId) {
-  return {503, errorBody("audit_unavailable", "The audit trail cannot be written right now, so nothing was changed.",
-                         requestId)};
+  return {503, errorBody("audit_unavailable",
+                         "The audit trail cannot be written right now, so nothing was changed.", requestId)};
 }
 
 Response conflictResponse(const StateConflict& c, const std::string& requestId) {
@@ -103,12 +103,16 @@ std::string mandateJson(const Mandate& m) {
   w.key("in_force_today").value(m.inForce(berlinToday()));
   w.key("approvals").beginObject();
   w.key("owner").raw(m.ownerApprovedBy.empty() ? "null"
-                                               : "{\"by\":" + nullable(m.ownerApprovedBy) + ",\"at\":" + nullable(m.ownerApprovedAt) + "}");
+                                               : "{\"by\":" + nullable(m.ownerApprovedBy) +
+                                                     ",\"at\":" + nullable(m.ownerApprovedAt) + "}");
   w.key("helper").raw(m.helperApprovedBy.empty() ? "null"
-                                                 : "{\"by\":" + nullable(m.helperApprovedBy) + ",\"at\":" + nullable(m.helperApprovedAt) + "}");
+                                                 : "{\"by\":" + nullable(m.helperApprovedBy) +
+                                                       ",\"at\":" + nullable(m.helperApprovedAt) + "}");
   w.endObject();
   w.key("created").raw("{\"by\":" + nullable(m.createdBy) + ",\"at\":" + nullable(m.createdAt) + "}");
-  w.key("revoked").raw(m.revokedBy.empty() ? "null" : "{\"by\":" + nullable(m.revokedBy) + ",\"at\":" + nullable(m.revokedAt) + "}");
+  w.key("revoked").raw(m.revokedBy.empty()
+                           ? "null"
+                           : "{\"by\":" + nullable(m.revokedBy) + ",\"at\":" + nullable(m.revokedAt) + "}");
   w.endObject();
   return w.str();
 }
@@ -132,7 +136,13 @@ AuditEvent MandateService::event(const Principal& p, const std::string& requestI
   if (!m.agreement.empty()) e.caseRef = m.agreement;
   if (!m.helperAgs.empty()) {
     JsonWriter w;
-    w.beginObject().key("fields").strings(m.fields).key("helper_ags").value(m.helperAgs).key("helpers").strings(m.helpers);
+    w.beginObject()
+        .key("fields")
+        .strings(m.fields)
+        .key("helper_ags")
+        .value(m.helperAgs)
+        .key("helpers")
+        .strings(m.helpers);
     w.key("operations").strings(m.operations).key("registers").strings(m.registers);
     w.key("support_days").value(m.supportDays()).key("valid_from").value(formatDay(m.validFrom));
     w.key("valid_until").value(formatDay(m.validUntil)).endObject();
@@ -149,7 +159,8 @@ void MandateService::recordOrThrow(AuditEvent e) {
 }
 
 Response MandateService::refused(const Principal& p, const std::string& requestId, const std::string& action,
-                                 const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c) {
+                                 const std::string& ownerAgs, const std::string& mandateId,
+                                 const StateConflict& c) {
   Mandate stub;
   stub.id = mandateId;
   stub.ownerAgs = ownerAgs;
@@ -166,22 +177,26 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     Object::Ptr o = parseObject(body);
     std::vector<std::string> names;
     o->getNames(names);
-    const std::set<std::string> known = {"owner_ags", "helper_ags", "helpers", "registers", "procedures", "operations",
-                                         "fields", "purpose", "agreement", "valid_from", "valid_until"};
+    const std::set<std::string> known = {"owner_ags",  "helper_ags", "helpers",    "registers",
+                                         "procedures", "operations", "fields",     "purpose",
+                                         "agreement",  "valid_from", "valid_until"};
     for (const auto& n : names)
       if (!known.count(n)) invalid("unknown_parameter", "Unknown mandate parameter '" + n + "'.");
     m.ownerAgs = text(o, "owner_ags");
     if (!p.has("admin") || p.ags != m.ownerAgs)
-      throw StateConflict(403, "not_owner_admin", "Only an admin of the owning municipality " + m.ownerAgs +
-                                                      " can create a mandate for its registers.");
+      throw StateConflict(403, "not_owner_admin",
+                          "Only an admin of the owning municipality " + m.ownerAgs +
+                              " can create a mandate for its registers.");
     if (config_.municipalityName(m.ownerAgs).empty())
       invalid("unknown_municipality", "Municipality " + m.ownerAgs + " is not hosted by this node.");
     m.helperAgs = text(o, "helper_ags");
     if (!isAgs(m.helperAgs)) invalid("invalid_ags", "'helper_ags' must be an 8-digit AGS.");
-    if (m.helperAgs == m.ownerAgs) invalid("same_municipality", "A mandate is between two different municipalities.");
+    if (m.helperAgs == m.ownerAgs)
+      invalid("same_municipality", "A mandate is between two different municipalities.");
     m.helpers = stringList(o, "helpers", true);
     static const std::regex userId(R"([A-Za-z0-9._@-]{1,100})");
-    if (m.helpers.empty()) invalid("missing_helpers", "Name at least one helper (user id of " + m.helperAgs + ").");
+    if (m.helpers.empty())
+      invalid("missing_helpers", "Name at least one helper (user id of " + m.helperAgs + ").");
     for (const auto& h : m.helpers)
       if (!std::regex_match(h, userId)) invalid("invalid_helper", "'" + h + "' is not a user id.");
     m.registers = stringList(o, "registers", false);
@@ -199,10 +214,12 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     for (const auto& proc : m.procedures) {
       bool found = false;
       for (const auto& pc : config_.procedures) found = found || (pc.ags == m.ownerAgs && pc.name == proc);
-      if (!found) invalid("unknown_procedure", "Municipality " + m.ownerAgs + " has no procedure '" + proc + "'.");
+      if (!found)
+        invalid("unknown_procedure", "Municipality " + m.ownerAgs + " has no procedure '" + proc + "'.");
     }
     m.operations = stringList(o, "operations", true);
-    if (m.operations.empty()) invalid("missing_operations", "Name at least one operation: get, search, process.");
+    if (m.operations.empty())
+      invalid("missing_operations", "Name at least one operation: get, search, process.");
     for (const auto& op : m.operations)
       if (op != "get" && op != "search" && op != "process")
         invalid("invalid_operation", "Unknown operation '" + op + "'; use get, search or process.");
@@ -214,7 +231,8 @@ Response MandateService::create(const Principal& p, const std::string& requestId
           if (fs.name == f) spec = &fs;
         if (!spec) invalid("unknown_field", "Register " + reg->name + " has no field '" + f + "'.");
         if (spec->classification == sdk::Classification::StrengVertraulich)
-          invalid("field_not_shareable", "Field '" + f + "' is streng vertraulich and never leaves " + m.ownerAgs + ".");
+          invalid("field_not_shareable",
+                  "Field '" + f + "' is streng vertraulich and never leaves " + m.ownerAgs + ".");
       }
     m.purpose = text(o, "purpose");
     if (utf8Length(m.purpose) < 3 || utf8Length(m.purpose) > 500)
@@ -222,12 +240,14 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     m.agreement = text(o, "agreement");
     bool knownAgreement = false;
     for (const auto& a : config_.agreements) knownAgreement = knownAgreement || a.id == m.agreement;
-    if (!knownAgreement) invalid("unknown_agreement", "There is no cooperation agreement '" + m.agreement + "'.");
+    if (!knownAgreement)
+      invalid("unknown_agreement", "There is no cooperation agreement '" + m.agreement + "'.");
     auto from = parseDay(text(o, "valid_from")), until = parseDay(text(o, "valid_until"));
     if (!from || !until) invalid("invalid_date", "'valid_from' and 'valid_until' must be dates YYYY-MM-DD.");
     if (*until < *from) invalid("dates_reversed", "'valid_until' is before 'valid_from'.");
     if (*from < berlinToday())
-      invalid("date_in_past", "A mandate cannot start in the past (today is " + formatDay(berlinToday()) + ").");
+      invalid("date_in_past",
+              "A mandate cannot start in the past (today is " + formatDay(berlinToday()) + ").");
     if (*until - *from > 365) invalid("too_long", "A mandate covers at most one year.");
     m.validFrom = *from;
     m.validUntil = *until;
@@ -245,7 +265,8 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     return auditUnavailable(requestId);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Mandates cannot be stored right now; try again shortly.", requestId)};
+    return {503, errorBody("database_unavailable", "Mandates cannot be stored right now; try again shortly.",
+                           requestId)};
   }
 }
 
@@ -269,8 +290,9 @@ Response MandateService::change(const Principal& p, const std::string& requestId
   try {
     if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
     if (!p.has("admin") || (p.ags != known->ownerAgs && p.ags != known->helperAgs))
-      throw StateConflict(403, "not_a_party", "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
-                                                  " can change mandate " + id + ".");
+      throw StateConflict(403, "not_a_party",
+                          "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
+                              " can change mandate " + id + ".");
     Mandate stored = apply(*known);
     log::info(action + " " + id + " by " + p.id + " (" + p.ags + "); status " + stored.status());
     return {200, mandateJson(stored)};
@@ -280,7 +302,8 @@ Response MandateService::change(const Principal& p, const std::string& requestId
     return auditUnavailable(requestId);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.", requestId)};
+    return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.",
+                           requestId)};
   }
 }
 
@@ -291,32 +314,44 @@ Response MandateService::approve(const Principal& p, const std::string& requestI
     return mandates_.approve(
         id, side, p.id,
         [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
-          if (current.status() == "revoked") throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
+          if (current.status() == "revoked")
+            throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
           if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
-            throw StateConflict(409, "already_approved", "Your municipality has already approved mandate " + id + ".");
+            throw StateConflict(409, "already_approved",
+                                "Your municipality has already approved mandate " + id + ".");
           if (current.validUntil < berlinToday())
-            throw StateConflict(409, "mandate_expired", "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
+            throw StateConflict(409, "mandate_expired",
+                                "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
           for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
             const std::int64_t already = used.count(year) ? used.at(year) : 0;
             const std::int64_t requested = current.supportDaysIn(year);
             if (already + requested <= limit) continue;
             JsonWriter d;
-            d.beginObject().key("helper_ags").value(current.helperAgs).key("agreement").value(current.agreement);
+            d.beginObject()
+                .key("helper_ags")
+                .value(current.helperAgs)
+                .key("agreement")
+                .value(current.agreement);
             d.key("year").value(year).key("limit_days").value(limit).key("used_days").value(already);
-            d.key("requested_days").value(requested).key("remaining_days").value(std::max<std::int64_t>(0, limit - already));
+            d.key("requested_days")
+                .value(requested)
+                .key("remaining_days")
+                .value(std::max<std::int64_t>(0, limit - already));
             d.endObject();
             throw StateConflict(409, "quota_exceeded",
-                                "Approving would use " + std::to_string(already + requested) + " support days of " +
-                                    current.helperAgs + " in " + std::to_string(year) + "; the limit under " +
-                                    current.agreement + " is " + std::to_string(limit) + " (" +
-                                    std::to_string(already) + " already used).",
+                                "Approving would use " + std::to_string(already + requested) +
+                                    " support days of " + current.helperAgs + " in " + std::to_string(year) +
+                                    "; the limit under " + current.agreement + " is " +
+                                    std::to_string(limit) + " (" + std::to_string(already) +
+                                    " already used).",
                                 d.str());
           }
         },
         [&](const Mandate& updated) {
           const bool complete = updated.status() == "approved";
-          recordOrThrow(event(p, requestId, "mandate_approve", updated,
-                              complete ? "approved" : (side == Side::Owner ? "approved_by_owner" : "approved_by_helper")));
+          recordOrThrow(event(
+              p, requestId, "mandate_approve", updated,
+              complete ? "approved" : (side == Side::Owner ? "approved_by_owner" : "approved_by_helper")));
         });
   });
 }
@@ -329,7 +364,9 @@ Response MandateService::revoke(const Principal& p, const std::string& requestId
           if (current.status() == "revoked")
             throw StateConflict(409, "already_revoked", "Mandate " + id + " was already revoked.");
         },
-        [&](const Mandate& updated) { recordOrThrow(event(p, requestId, "mandate_revoke", updated, "revoked")); });
+        [&](const Mandate& updated) {
+          recordOrThrow(event(p, requestId, "mandate_revoke", updated, "revoked"));
+        });
   });
 }
 
@@ -385,7 +422,8 @@ Response MandateService::quota(const Principal&, const std::string& requestId,
 Response MandateService::reviews(const Principal& p, const std::string& requestId,
                                  const std::map<std::string, std::string>& query) {
   if (!p.has("clerk"))
-    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.", requestId)};
+    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.",
+                           requestId)};
   const std::string status = query.count("status") ? query.at("status") : "open";
   if (status != "open" && status != "closed" && status != "all")
     return {422, errorBody("invalid_status", "status must be open, closed or all.", requestId)};
@@ -400,8 +438,8 @@ Response MandateService::reviews(const Principal& p, const std::string& requestI
       w.key("actor").value(r.actor).key("actor_ags").value(r.actorAgs);
       w.key("purpose").value(r.purpose).key("case_ref").value(r.caseRef).key("mandate").value(r.mandate);
       if (r.status == "closed")
-        w.key("closed").raw("{\"by\":" + nullable(r.closedBy) + ",\"at\":" + nullable(r.closedAt) + ",\"outcome\":" +
-                            nullable(r.outcome) + "}");
+        w.key("closed").raw("{\"by\":" + nullable(r.closedBy) + ",\"at\":" + nullable(r.closedAt) +
+                            ",\"outcome\":" + nullable(r.outcome) + "}");
       w.endObject();
     }
     w.endArray().endObject();
@@ -415,7 +453,8 @@ Response MandateService::reviews(const Principal& p, const std::string& requestI
 Response MandateService::closeReview(const Principal& p, const std::string& requestId, const std::string& id,
                                      const std::string& body) {
   if (!p.has("clerk"))
-    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.", requestId)};
+    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.",
+                           requestId)};
   long long reviewId = 0;
   try {
     std::size_t used = 0;
@@ -436,7 +475,12 @@ Response MandateService::closeReview(const Principal& p, const std::string& requ
     e.registerName = r.registerName;
     e.subjects = {r.recordId};
     JsonWriter criteria;
-    criteria.beginObject().key("outcome").value(outcome).key("review").value(static_cast<std::int64_t>(r.id)).endObject();
+    criteria.beginObject()
+        .key("outcome")
+        .value(outcome)
+        .key("review")
+        .value(static_cast<std::int64_t>(r.id))
+        .endObject();
     e.criteria = criteria.str();
     std::vector<AuditEvent> one = {e};
     if (!audit_.record(one)) log::error("review " + id + " closed but its audit event could not be written");
@@ -451,7 +495,8 @@ Response MandateService::closeReview(const Principal& p, const std::string& requ
 
 Response MandateService::alerts(const Principal& p, const std::string& requestId) {
   if (!p.has("dpo"))
-    return {403, errorBody("not_permitted", "Alerts are for the data protection officer (role dpo).", requestId)};
+    return {403,
+            errorBody("not_permitted", "Alerts are for the data protection officer (role dpo).", requestId)};
   try {
     std::vector<Alert> list = oversight_.alerts(p.ags, 500);
     // Reading the audit is itself audited.

@@ -1,7 +1,7 @@
 #pragma once
-// The mandate workflow over HTTP (API.md "Mandates"), the yearly quota, and the owner's oversight lists: reviews
-// of blocked-record hits for clerks, alerts for DPOs. Every mandate change is an audit event committed in the same
-// transaction as the change; refusals are audited too.
+// The mandate workflow over HTTP (API.md "Mandates"), the yearly quota, and the owner's oversight lists:
+// reviews of blocked-record hits for clerks, alerts for DPOs. Every mandate change is an audit event
+// committed in the same transaction as the change; refusals are audited too.
 
 #include <Poco/JSON/Object.h>
 #include <regfed/audit/AuditSink.h>
@@ -30,13 +30,17 @@ class MandateService {
   /// POST /v1/mandates/{id}/revoke.
   Response revoke(const Principal& p, const std::string& requestId, const std::string& id);
   /// GET /v1/mandates?ags=&status=.
-  Response list(const Principal& p, const std::string& requestId, const std::map<std::string, std::string>& query);
+  Response list(const Principal& p, const std::string& requestId,
+                const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
-  Response quota(const Principal& p, const std::string& requestId, const std::map<std::string, std::string>& query);
+  Response quota(const Principal& p, const std::string& requestId,
+                 const std::map<std::string, std::string>& query);
   /// GET /v1/reviews?status=.
-  Response reviews(const Principal& p, const std::string& requestId, const std::map<std::string, std::string>& query);
+  Response reviews(const Principal& p, const std::string& requestId,
+                   const std::map<std::string, std::string>& query);
   /// POST /v1/reviews/{id}/close.
-  Response closeReview(const Principal& p, const std::string& requestId, const std::string& id, const std::string& body);
+  Response closeReview(const Principal& p, const std::string& requestId, const std::string& id,
+                       const std::string& body);
   /// GET /v1/audit/alerts.
   Response alerts(const Principal& p, const std::string& requestId);
 
@@ -45,8 +49,8 @@ class MandateService {
   std::optional<Mandate> lookup(const std::string& id);
   /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
   template <class Change>
-  Response change(const Principal& p, const std::string& requestId, const std::string& id, const std::string& action,
-                  Change apply);
+  Response change(const Principal& p, const std::string& requestId, const std::string& id,
+                  const std::string& action, Change apply);
   Response refused(const Principal& p, const std::string& requestId, const std::string& action,
                    const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c);
   regfed::audit::AuditEvent event(const Principal& p, const std::string& requestId, const std::string& action,

@@ -15,7 +15,8 @@ constexpr const char* kColumns =
     "coalesce(helper_approved_by, ''), "
     "coalesce(to_char(helper_approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
     "coalesce(revoked_by, ''), "
-    "coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), revoked_on::text";
+    "coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+    "revoked_on::text";
 
 std::vector<std::string> textArray(const pqxx::field& f) {
   std::vector<std::string> out;
@@ -66,13 +67,15 @@ Mandate fromRow(const pqxx::row& r) {
 }
 
 Mandate lockRow(pqxx::work& tx, const std::string& id) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1 FOR UPDATE", id);
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1 FOR UPDATE", id);
   if (rows.empty()) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
   return fromRow(rows[0]);
 }
 
 Mandate reread(pqxx::work& tx, const std::string& id) {
-  return fromRow(tx.exec_params(std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1", id)[0]);
+  return fromRow(
+      tx.exec_params(std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1", id)[0]);
 }
 
 }  // namespace
@@ -112,18 +115,23 @@ void MandateStore::remember(const Mandate& m) {
 Mandate MandateStore::create(Mandate m, const std::function<void(const Mandate&)>& beforeCommit) {
   Mandate stored = db_.transaction([&](pqxx::work& tx) {
     const int year = yearOf(berlinToday());
-    const int number = tx.exec_params(
-        "INSERT INTO regfed.mandate_ids (year, last) VALUES ($1, 1) "
-        "ON CONFLICT (year) DO UPDATE SET last = regfed.mandate_ids.last + 1 RETURNING last", year)[0][0].as<int>();
+    const int number =
+        tx.exec_params(
+              "INSERT INTO regfed.mandate_ids (year, last) VALUES ($1, 1) "
+              "ON CONFLICT (year) DO UPDATE SET last = regfed.mandate_ids.last + 1 RETURNING last",
+              year)[0][0]
+            .as<int>();
     char id[32];
     std::snprintf(id, sizeof id, "M-%d-%04d", year, number);
     tx.exec_params(
-        "INSERT INTO regfed.mandates (id, owner_ags, helper_ags, helpers, registers, procedures, operations, fields, "
+        "INSERT INTO regfed.mandates (id, owner_ags, helper_ags, helpers, registers, procedures, operations, "
+        "fields, "
         "purpose, agreement, valid_from, valid_until, created_by) "
-        "VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9, $10, $11::date, $12::date, $13)",
+        "VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9, $10, $11::date, "
+        "$12::date, $13)",
         std::string(id), m.ownerAgs, m.helperAgs, arrayLiteral(m.helpers), arrayLiteral(m.registers),
-        arrayLiteral(m.procedures), arrayLiteral(m.operations), arrayLiteral(m.fields), m.purpose, m.agreement,
-        formatDay(m.validFrom), formatDay(m.validUntil), m.createdBy);
+        arrayLiteral(m.procedures), arrayLiteral(m.operations), arrayLiteral(m.fields), m.purpose,
+        m.agreement, formatDay(m.validFrom), formatDay(m.validUntil), m.createdBy);
     Mandate created = reread(tx, id);
     beforeCommit(created);
     return created;
@@ -132,29 +140,33 @@ Mandate MandateStore::create(Mandate m, const std::function<void(const Mandate&)
   return stored;
 }
 
-Mandate MandateStore::approve(const std::string& id, Side side, const std::string& user,
-                              const std::function<void(const Mandate&, const std::map<int, std::int64_t>&)>& check,
-                              const std::function<void(const Mandate&)>& beforeCommit) {
+Mandate MandateStore::approve(
+    const std::string& id, Side side, const std::string& user,
+    const std::function<void(const Mandate&, const std::map<int, std::int64_t>&)>& check,
+    const std::function<void(const Mandate&)>& beforeCommit) {
   Mandate stored = db_.transaction([&](pqxx::work& tx) {
     Mandate current = lockRow(tx, id);
     // Serialise approvals that count against the same quota, across every node sharing this database.
     for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year)
-      tx.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))",
-                     "regfed_quota/" + current.helperAgs + "/" + current.agreement + "/" + std::to_string(year));
+      tx.exec_params(
+          "SELECT pg_advisory_xact_lock(hashtext($1))",
+          "regfed_quota/" + current.helperAgs + "/" + current.agreement + "/" + std::to_string(year));
     std::map<int, std::int64_t> used;
-    for (const auto& r : tx.exec_params(std::string("SELECT ") + kColumns +
-                                            " FROM regfed.mandates WHERE helper_ags = $1 AND agreement = $2 AND id <> $3 "
-                                            "AND owner_approved_by IS NOT NULL AND helper_approved_by IS NOT NULL",
-                                        current.helperAgs, current.agreement, id)) {
+    for (const auto& r :
+         tx.exec_params(std::string("SELECT ") + kColumns +
+                            " FROM regfed.mandates WHERE helper_ags = $1 AND agreement = $2 AND id <> $3 "
+                            "AND owner_approved_by IS NOT NULL AND helper_approved_by IS NOT NULL",
+                        current.helperAgs, current.agreement, id)) {
       Mandate other = fromRow(r);
       for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year)
         used[year] += other.supportDaysIn(year);
     }
     check(current, used);
-    tx.exec_params(side == Side::Owner
-                       ? "UPDATE regfed.mandates SET owner_approved_by = $2, owner_approved_at = now() WHERE id = $1"
-                       : "UPDATE regfed.mandates SET helper_approved_by = $2, helper_approved_at = now() WHERE id = $1",
-                   id, user);
+    tx.exec_params(
+        side == Side::Owner
+            ? "UPDATE regfed.mandates SET owner_approved_by = $2, owner_approved_at = now() WHERE id = $1"
+            : "UPDATE regfed.mandates SET helper_approved_by = $2, helper_approved_at = now() WHERE id = $1",
+        id, user);
     Mandate updated = reread(tx, id);
     beforeCommit(updated);
     return updated;
@@ -169,8 +181,9 @@ Mandate MandateStore::revoke(const std::string& id, const std::string& user, Day
   Mandate stored = db_.transaction([&](pqxx::work& tx) {
     Mandate current = lockRow(tx, id);
     check(current);
-    tx.exec_params("UPDATE regfed.mandates SET revoked_by = $2, revoked_at = now(), revoked_on = $3::date WHERE id = $1",
-                   id, user, formatDay(today));
+    tx.exec_params(
+        "UPDATE regfed.mandates SET revoked_by = $2, revoked_at = now(), revoked_on = $3::date WHERE id = $1",
+        id, user, formatDay(today));
     Mandate updated = reread(tx, id);
     beforeCommit(updated);
     return updated;
@@ -179,11 +192,13 @@ Mandate MandateStore::revoke(const std::string& id, const std::string& user, Day
   return stored;
 }
 
-std::int64_t MandateStore::usedDays(const std::string& helperAgs, const std::string& agreement, int year) const {
+std::int64_t MandateStore::usedDays(const std::string& helperAgs, const std::string& agreement,
+                                    int year) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   std::int64_t used = 0;
   for (const auto& [id, m] : mandates_)
-    if (m.helperAgs == helperAgs && m.agreement == agreement && !m.ownerApprovedBy.empty() && !m.helperApprovedBy.empty())
+    if (m.helperAgs == helperAgs && m.agreement == agreement && !m.ownerApprovedBy.empty() &&
+        !m.helperApprovedBy.empty())
       used += m.supportDaysIn(year);
   return used;
 }

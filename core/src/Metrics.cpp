@@ -16,13 +16,17 @@ std::string label(const std::string& name, const std::string& value) {
   std::string out = name + "=\"";
   for (char c : value) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     out += c;
   }
   return out + "\"";
 }
 
-const std::vector<double> kLatencyBounds = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+const std::vector<double> kLatencyBounds = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                            0.1,    0.25,  0.5,   1,     2.5,  5};
 
 }  // namespace
 
@@ -33,7 +37,10 @@ Histogram::Histogram(std::vector<double> bounds)
 
 void Histogram::observe(double value) {
   for (std::size_t i = 0; i < bounds_.size(); ++i)
-    if (value <= bounds_[i]) { buckets_[i]++; break; }
+    if (value <= bounds_[i]) {
+      buckets_[i]++;
+      break;
+    }
   count_++;
   sumMicros_ += static_cast<std::uint64_t>(value * 1e6);
 }
@@ -43,7 +50,8 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += buckets_[i].load();
-    out += name + "_bucket{" + labels + sep + "le=\"" + number(bounds_[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_bucket{" + labels + sep + "le=\"" + number(bounds_[i]) + "\"} " +
+           std::to_string(cumulative) + "\n";
   }
   const std::string braces = labels.empty() ? "" : "{" + labels + "}";
   out += name + "_bucket{" + labels + sep + "le=\"+Inf\"} " + std::to_string(count_.load()) + "\n";
@@ -87,32 +95,52 @@ void Metrics::setRegisterUp(const std::string& registerId, bool up) {
 std::string Metrics::render() const {
   std::string out;
   std::lock_guard<std::mutex> lock(mutex_);
-  out += "# HELP regfed_http_requests_total HTTP requests by route and status.\n# TYPE regfed_http_requests_total counter\n";
-  for (const auto& [labels, n] : requests_) out += "regfed_http_requests_total{" + labels + "} " + std::to_string(n) + "\n";
-  out += "# HELP regfed_http_request_duration_seconds HTTP request latency by route.\n"
-         "# TYPE regfed_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) h->render(out, "regfed_http_request_duration_seconds", label("route", route));
-  out += "# HELP regfed_plugin_errors_total Failed adapter calls by register and code.\n"
-         "# TYPE regfed_plugin_errors_total counter\n";
-  for (const auto& [labels, n] : pluginErrors_) out += "regfed_plugin_errors_total{" + labels + "} " + std::to_string(n) + "\n";
-  out += "# HELP regfed_register_up Whether a register's backend answered its last health check.\n"
-         "# TYPE regfed_register_up gauge\n";
-  for (const auto& [id, up] : registerUp_) out += "regfed_register_up{" + label("register", id) + "} " + std::to_string(up) + "\n";
-  out += "# HELP regfed_audit_batch_events Events per audit commit (group commit).\n# TYPE regfed_audit_batch_events histogram\n";
+  out +=
+      "# HELP regfed_http_requests_total HTTP requests by route and status.\n# TYPE "
+      "regfed_http_requests_total counter\n";
+  for (const auto& [labels, n] : requests_)
+    out += "regfed_http_requests_total{" + labels + "} " + std::to_string(n) + "\n";
+  out +=
+      "# HELP regfed_http_request_duration_seconds HTTP request latency by route.\n"
+      "# TYPE regfed_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_)
+    h->render(out, "regfed_http_request_duration_seconds", label("route", route));
+  out +=
+      "# HELP regfed_plugin_errors_total Failed adapter calls by register and code.\n"
+      "# TYPE regfed_plugin_errors_total counter\n";
+  for (const auto& [labels, n] : pluginErrors_)
+    out += "regfed_plugin_errors_total{" + labels + "} " + std::to_string(n) + "\n";
+  out +=
+      "# HELP regfed_register_up Whether a register's backend answered its last health check.\n"
+      "# TYPE regfed_register_up gauge\n";
+  for (const auto& [id, up] : registerUp_)
+    out += "regfed_register_up{" + label("register", id) + "} " + std::to_string(up) + "\n";
+  out +=
+      "# HELP regfed_audit_batch_events Events per audit commit (group commit).\n# TYPE "
+      "regfed_audit_batch_events histogram\n";
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
-  out += "# HELP regfed_audit_commit_seconds Audit batch commit latency.\n# TYPE regfed_audit_commit_seconds histogram\n";
+  out +=
+      "# HELP regfed_audit_commit_seconds Audit batch commit latency.\n# TYPE regfed_audit_commit_seconds "
+      "histogram\n";
   auditCommitSeconds_.render(out, "regfed_audit_commit_seconds", "");
-  out += "# HELP regfed_audit_write_failures_total Failed audit commits and reconnects.\n"
-         "# TYPE regfed_audit_write_failures_total counter\nregfed_audit_write_failures_total " +
-         std::to_string(auditFailures_.load()) + "\n";
-  out += "# HELP regfed_audit_up Whether the audit store is reachable (0: requests get 503).\n"
-         "# TYPE regfed_audit_up gauge\nregfed_audit_up " + std::to_string(auditUp_.load()) + "\n";
-  out += "# HELP regfed_audit_signed_tree_size Size of the newest signed tree head.\n"
-         "# TYPE regfed_audit_signed_tree_size gauge\nregfed_audit_signed_tree_size " +
-         std::to_string(signedSize_.load()) + "\n";
-  out += "# HELP regfed_token_cache_total Verified-token cache lookups.\n# TYPE regfed_token_cache_total counter\n"
-         "regfed_token_cache_total{result=\"hit\"} " + std::to_string(tokenCacheHits_.load()) +
-         "\nregfed_token_cache_total{result=\"miss\"} " + std::to_string(tokenCacheMisses_.load()) + "\n";
+  out +=
+      "# HELP regfed_audit_write_failures_total Failed audit commits and reconnects.\n"
+      "# TYPE regfed_audit_write_failures_total counter\nregfed_audit_write_failures_total " +
+      std::to_string(auditFailures_.load()) + "\n";
+  out +=
+      "# HELP regfed_audit_up Whether the audit store is reachable (0: requests get 503).\n"
+      "# TYPE regfed_audit_up gauge\nregfed_audit_up " +
+      std::to_string(auditUp_.load()) + "\n";
+  out +=
+      "# HELP regfed_audit_signed_tree_size Size of the newest signed tree head.\n"
+      "# TYPE regfed_audit_signed_tree_size gauge\nregfed_audit_signed_tree_size " +
+      std::to_string(signedSize_.load()) + "\n";
+  out +=
+      "# HELP regfed_token_cache_total Verified-token cache lookups.\n# TYPE regfed_token_cache_total "
+      "counter\n"
+      "regfed_token_cache_total{result=\"hit\"} " +
+      std::to_string(tokenCacheHits_.load()) + "\nregfed_token_cache_total{result=\"miss\"} " +
+      std::to_string(tokenCacheMisses_.load()) + "\n";
   return out;
 }
 

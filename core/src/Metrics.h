@@ -1,5 +1,6 @@
 #pragma once
-// Prometheus metrics of the node: counters and histograms with labels, rendered in the text exposition format.
+// Prometheus metrics of the node: counters and histograms with labels, rendered in the text exposition
+// format.
 
 #include <atomic>
 #include <map>
@@ -54,8 +55,8 @@ class Metrics {
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::uint64_t> requests_;                  // route + status labels
-  std::map<std::string, std::unique_ptr<Histogram>> latency_;      // route label
+  std::map<std::string, std::uint64_t> requests_;              // route + status labels
+  std::map<std::string, std::unique_ptr<Histogram>> latency_;  // route label
   std::map<std::string, std::uint64_t> pluginErrors_;
   std::map<std::string, int> registerUp_;
   Histogram auditBatchSize_;

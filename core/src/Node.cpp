@@ -1,11 +1,11 @@
 #include "Node.h"
 
 #include <Poco/File.h>
-#include <Poco/Path.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Path.h>
 
 #include <pqxx/pqxx>
 #include <thread>
@@ -29,7 +29,8 @@ void retryDatabase(const std::string& what, std::chrono::seconds wait, Attempt a
     } catch (const std::exception& e) {
       if (std::chrono::steady_clock::now() >= deadline)
         throw std::runtime_error(what + " failed: " + std::string(e.what()));
-      if (tries == 1) log::warn(what + ": database not reachable yet (" + std::string(e.what()) + "); retrying");
+      if (tries == 1)
+        log::warn(what + ": database not reachable yet (" + std::string(e.what()) + "); retrying");
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
@@ -61,7 +62,8 @@ void Node::start(std::chrono::seconds databaseWait) {
       for (int v : regfed::audit::applyMigrations(
                a.ownerDsn, "regfed", coreMigrations(),
                {"GRANT USAGE ON SCHEMA regfed TO " + role,
-                "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews TO " + role,
+                "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews TO " +
+                    role,
                 "GRANT SELECT, INSERT ON regfed.alerts, regfed.emergency_windows TO " + role,
                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role}))
         log::info("applied core migration " + std::to_string(v));
@@ -127,7 +129,8 @@ void Node::start(std::chrono::seconds databaseWait) {
     socket = Poco::Net::ServerSocket(address, 256);
     if (!address.host().isLoopback())
       log::warn("serving plain HTTP on " + address.toString() +
-                ": tokens and register data cross the network unencrypted; set node.tls or put a TLS proxy in front");
+                ": tokens and register data cross the network unencrypted; set node.tls or put a TLS proxy "
+                "in front");
   }
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(config_.maxThreads);
@@ -137,7 +140,8 @@ void Node::start(std::chrono::seconds databaseWait) {
   params->setKeepAliveTimeout(Poco::Timespan(10, 0));  // an idle keep-alive connection holds a thread
   params->setTimeout(Poco::Timespan(30, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *host_, *audit_}), socket, params);
+      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *host_, *audit_}),
+      socket, params);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
 }

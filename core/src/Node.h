@@ -1,6 +1,6 @@
 #pragma once
-// One running regfed node: audit writer, adapters, token verification and the HTTP server, started and stopped
-// in the right order.
+// One running regfed node: audit writer, adapters, token verification and the HTTP server, started and
+// stopped in the right order.
 
 #include <Poco/Net/HTTPServer.h>
 #include <regfed/audit/AuditWriter.h>
@@ -14,8 +14,8 @@
 #include "HttpApi.h"
 #include "MandateService.h"
 #include "MandateStore.h"
-#include "OversightStore.h"
 #include "Metrics.h"
+#include "OversightStore.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
 

@@ -35,8 +35,10 @@ Review reviewFrom(const pqxx::row& r) {
 }
 
 std::string reviewColumns() {
-  return "id, " + utc("created_at") + ", request_id, owner_ags, register, record_id, actor, actor_ags, purpose, "
-         "case_ref, mandate, status, closed_by, " + utc("closed_at") + ", outcome";
+  return "id, " + utc("created_at") +
+         ", request_id, owner_ags, register, record_id, actor, actor_ags, purpose, "
+         "case_ref, mandate, status, closed_by, " +
+         utc("closed_at") + ", outcome";
 }
 
 }  // namespace
@@ -45,31 +47,36 @@ void OversightStore::reportWithheld(const Review& p, const std::vector<std::stri
   if (recordIds.empty()) return;
   db_.transaction([&](pqxx::work& tx) {
     for (const auto& id : recordIds) {
-      tx.exec_params("INSERT INTO regfed.reviews (request_id, owner_ags, register, record_id, actor, actor_ags, purpose, "
-                     "case_ref, mandate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, ''))",
-                     p.requestId, p.ownerAgs, p.registerName, id, p.actor, p.actorAgs, p.purpose, p.caseRef, p.mandate);
-      tx.exec_params("INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
-                     "VALUES ($1, 'blocked_record_hit', $2, $3, $4, $5)",
-                     p.ownerAgs, p.requestId, p.actor, p.actorAgs,
-                     "A request from " + p.actorAgs + " hit record " + id + " of " + p.registerName +
-                         ", which is blocked (Auskunftssperre); it was withheld and listed for manual processing.");
+      tx.exec_params(
+          "INSERT INTO regfed.reviews (request_id, owner_ags, register, record_id, actor, actor_ags, "
+          "purpose, "
+          "case_ref, mandate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, ''))",
+          p.requestId, p.ownerAgs, p.registerName, id, p.actor, p.actorAgs, p.purpose, p.caseRef, p.mandate);
+      tx.exec_params(
+          "INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
+          "VALUES ($1, 'blocked_record_hit', $2, $3, $4, $5)",
+          p.ownerAgs, p.requestId, p.actor, p.actorAgs,
+          "A request from " + p.actorAgs + " hit record " + id + " of " + p.registerName +
+              ", which is blocked (Auskunftssperre); it was withheld and listed for manual processing.");
     }
   });
 }
 
 void OversightStore::addAlert(const Alert& a) {
   db_.transaction([&](pqxx::work& tx) {
-    tx.exec_params("INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
-                   "VALUES ($1, $2, $3, $4, $5, $6)",
-                   a.ownerAgs, a.kind, a.requestId, a.actor, a.actorAgs, a.detail);
+    tx.exec_params(
+        "INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        a.ownerAgs, a.kind, a.requestId, a.actor, a.actorAgs, a.detail);
   });
 }
 
 std::vector<Review> OversightStore::reviews(const std::string& ownerAgs, const std::string& status) {
   return db_.transaction([&](pqxx::work& tx) {
     std::vector<Review> out;
-    for (const auto& r : tx.exec_params("SELECT " + reviewColumns() + " FROM regfed.reviews WHERE owner_ags = $1 "
-                                        "AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 1000",
+    for (const auto& r : tx.exec_params("SELECT " + reviewColumns() +
+                                            " FROM regfed.reviews WHERE owner_ags = $1 "
+                                            "AND ($2 = '' OR status = $2) ORDER BY id DESC LIMIT 1000",
                                         ownerAgs, status))
       out.push_back(reviewFrom(r));
     return out;
@@ -79,22 +86,30 @@ std::vector<Review> OversightStore::reviews(const std::string& ownerAgs, const s
 Review OversightStore::closeReview(long long id, const std::string& ownerAgs, const std::string& user,
                                    const std::string& outcome) {
   return db_.transaction([&](pqxx::work& tx) {
-    auto rows = tx.exec_params("SELECT status FROM regfed.reviews WHERE id = $1 AND owner_ags = $2 FOR UPDATE", id, ownerAgs);
-    if (rows.empty()) throw StateConflict(404, "not_found", "There is no review " + std::to_string(id) + " of your municipality.");
+    auto rows = tx.exec_params(
+        "SELECT status FROM regfed.reviews WHERE id = $1 AND owner_ags = $2 FOR UPDATE", id, ownerAgs);
+    if (rows.empty())
+      throw StateConflict(404, "not_found",
+                          "There is no review " + std::to_string(id) + " of your municipality.");
     if (rows[0][0].as<std::string>() != "open")
       throw StateConflict(409, "already_closed", "Review " + std::to_string(id) + " is already closed.");
-    tx.exec_params("UPDATE regfed.reviews SET status = 'closed', closed_by = $2, closed_at = now(), outcome = $3 WHERE id = $1",
-                   id, user, outcome);
-    return reviewFrom(tx.exec_params("SELECT " + reviewColumns() + " FROM regfed.reviews WHERE id = $1", id)[0]);
+    tx.exec_params(
+        "UPDATE regfed.reviews SET status = 'closed', closed_by = $2, closed_at = now(), outcome = $3 WHERE "
+        "id = $1",
+        id, user, outcome);
+    return reviewFrom(
+        tx.exec_params("SELECT " + reviewColumns() + " FROM regfed.reviews WHERE id = $1", id)[0]);
   });
 }
 
 std::vector<Alert> OversightStore::alerts(const std::string& ownerAgs, int limit) {
   return db_.transaction([&](pqxx::work& tx) {
     std::vector<Alert> out;
-    for (const auto& r : tx.exec_params("SELECT id, " + utc("time") + ", owner_ags, kind, request_id, actor, actor_ags, "
-                                        "detail FROM regfed.alerts WHERE owner_ags = $1 ORDER BY id DESC LIMIT $2",
-                                        ownerAgs, limit)) {
+    for (const auto& r :
+         tx.exec_params("SELECT id, " + utc("time") +
+                            ", owner_ags, kind, request_id, actor, actor_ags, "
+                            "detail FROM regfed.alerts WHERE owner_ags = $1 ORDER BY id DESC LIMIT $2",
+                        ownerAgs, limit)) {
       Alert a;
       a.id = r[0].as<long long>();
       a.time = text(r[1]);
@@ -113,12 +128,16 @@ std::vector<Alert> OversightStore::alerts(const std::string& ownerAgs, int limit
 long long OversightStore::useEmergencyWindow(const std::string& actor, const std::string& actorAgs,
                                              long long tokenIssuedAt, const std::string& reason) {
   return db_.transaction([&](pqxx::work& tx) {
-    tx.exec_params("INSERT INTO regfed.emergency_windows (actor, actor_ags, token_iat, reason) VALUES ($1, $2, $3, $4) "
-                   "ON CONFLICT DO NOTHING",
-                   actor, actorAgs, tokenIssuedAt, reason);
-    return tx.exec_params("SELECT extract(epoch FROM now() - opened_at)::bigint FROM regfed.emergency_windows "
-                          "WHERE actor = $1 AND actor_ags = $2 AND token_iat = $3",
-                          actor, actorAgs, tokenIssuedAt)[0][0].as<long long>();
+    tx.exec_params(
+        "INSERT INTO regfed.emergency_windows (actor, actor_ags, token_iat, reason) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING",
+        actor, actorAgs, tokenIssuedAt, reason);
+    return tx
+        .exec_params(
+            "SELECT extract(epoch FROM now() - opened_at)::bigint FROM regfed.emergency_windows "
+            "WHERE actor = $1 AND actor_ags = $2 AND token_iat = $3",
+            actor, actorAgs, tokenIssuedAt)[0][0]
+        .as<long long>();
   });
 }
 

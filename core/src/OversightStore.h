@@ -1,6 +1,6 @@
 #pragma once
-// What the owner's people act on: requests that hit a blocked record wait for manual processing (reviews), DPO
-// alerts (blocked-record hits, emergency access), and the emergency windows of responders.
+// What the owner's people act on: requests that hit a blocked record wait for manual processing (reviews),
+// DPO alerts (blocked-record hits, emergency access), and the emergency windows of responders.
 
 #include <optional>
 #include <string>
@@ -13,7 +13,8 @@ namespace regfed::core {
 /// A request that hit a blocked record, waiting for an owner's clerk.
 struct Review {
   long long id = 0;
-  std::string createdAt, requestId, ownerAgs, registerName, recordId, actor, actorAgs, purpose, caseRef, mandate;
+  std::string createdAt, requestId, ownerAgs, registerName, recordId, actor, actorAgs, purpose, caseRef,
+      mandate;
   std::string status = "open", closedBy, closedAt, outcome;
 };
 
@@ -35,7 +36,8 @@ class OversightStore {
   /// Reviews of a municipality with a status ("open", "closed", or "" for all), newest first.
   std::vector<Review> reviews(const std::string& ownerAgs, const std::string& status);
   /// Closes an open review of `ownerAgs`; throws StateConflict (404 unknown, 409 already closed).
-  Review closeReview(long long id, const std::string& ownerAgs, const std::string& user, const std::string& outcome);
+  Review closeReview(long long id, const std::string& ownerAgs, const std::string& user,
+                     const std::string& outcome);
   /// Alerts of a municipality, newest first.
   std::vector<Alert> alerts(const std::string& ownerAgs, int limit);
 

@@ -47,9 +47,11 @@ PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const
   return d;
 }
 
-// §38 BMG: a person search from outside needs one acceptable criteria set given by equality or phonetics. What is
-// missing is named for the closest set the caller may use (one within `visible`), else the closest of all.
-std::optional<std::vector<std::string>> missingCriteria(const AccessRequest& request, const RegisterRules& rules,
+// §38 BMG: a person search from outside needs one acceptable criteria set given by equality or phonetics.
+// What is missing is named for the closest set the caller may use (one within `visible`), else the closest of
+// all.
+std::optional<std::vector<std::string>> missingCriteria(const AccessRequest& request,
+                                                        const RegisterRules& rules,
                                                         const std::vector<std::string>& visible) {
   if (request.operation != Operation::Search || rules.searchCriteria.empty()) return std::nullopt;
   std::vector<std::string> given;
@@ -85,10 +87,12 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
                              const PolicyContext& context) {
   if (request.emergencyReason) {
     if (!p.has("responder"))
-      return deny("emergency_not_permitted", "Emergency access is for members of the response group (role responder).");
+      return deny("emergency_not_permitted",
+                  "Emergency access is for members of the response group (role responder).");
     if (!context.emergencyWindowOpen)
-      return deny("emergency_expired", "Emergency access of this sign-in ended 4 hours after its first use; sign in "
-                                       "again to open a new emergency window (it will be reported again).");
+      return deny("emergency_expired",
+                  "Emergency access of this sign-in ended 4 hours after its first use; sign in "
+                  "again to open a new emergency window (it will be reported again).");
     PolicyDecision d;
     d.reason = "emergency";
     d.message = "Emergency access; reported to the data protection officer of " + request.ownerAgs + ".";
@@ -98,10 +102,12 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
   }
   if (!request.mandate) {
     if (p.has("helper") || p.has("responder"))
-      return deny("no_mandate", "Reading register " + request.registerName + " of municipality " + request.ownerAgs +
+      return deny("no_mandate", "Reading register " + request.registerName + " of municipality " +
+                                    request.ownerAgs +
                                     " needs an approved support mandate naming you; name it in the request.");
     return deny("other_municipality", "Register " + request.registerName + " belongs to municipality " +
-                                          request.ownerAgs + "; you can only read your own municipality's registers.");
+                                          request.ownerAgs +
+                                          "; you can only read your own municipality's registers.");
   }
   const Mandate* m = context.mandate;
   if (!m) return deny("mandate_not_found", "There is no mandate " + *request.mandate + ".");
@@ -115,12 +121,14 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
   if (m->status() != "approved")
     return deny("mandate_not_approved", "Mandate " + m->id + " is not yet approved by both municipalities.");
   if (!m->inForce(context.today))
-    return deny("mandate_not_in_force", "Mandate " + m->id + " is in force from " + formatDay(m->validFrom) + " to " +
-                                            formatDay(m->validUntil) + " only.");
+    return deny("mandate_not_in_force", "Mandate " + m->id + " is in force from " + formatDay(m->validFrom) +
+                                            " to " + formatDay(m->validUntil) + " only.");
   if (!contains(m->registers, request.registerName))
-    return deny("mandate_scope", "Mandate " + m->id + " does not cover register " + request.registerName + ".");
+    return deny("mandate_scope",
+                "Mandate " + m->id + " does not cover register " + request.registerName + ".");
   if (!contains(m->operations, operationName(request.operation)))
-    return deny("mandate_scope", std::string("Mandate ") + m->id + " does not allow '" + operationName(request.operation) + "'.");
+    return deny("mandate_scope", std::string("Mandate ") + m->id + " does not allow '" +
+                                     operationName(request.operation) + "'.");
   PolicyDecision d;
   d.reason = "mandate";
   d.message = "Support mandate " + m->id + ".";
@@ -129,9 +137,11 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
   d = allowWithin(d, request, rules, visible);
   if (!d.allowed) return d;
   if (auto missing = missingCriteria(request, rules, visible)) {
-    PolicyDecision refusal = deny("insufficient_criteria",
-                                  "A person search needs a surname and first name together with an address or place of "
-                                  "residence and one more detail (§38 BMG); missing: " + joined(*missing) + ".");
+    PolicyDecision refusal =
+        deny("insufficient_criteria",
+             "A person search needs a surname and first name together with an address or place of "
+             "residence and one more detail (§38 BMG); missing: " +
+                 joined(*missing) + ".");
     refusal.refusalStatus = 422;
     refusal.missingCriteria = *missing;
     return refusal;
@@ -144,7 +154,8 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
 PolicyDecision decide(const Principal& principal, const AccessRequest& request, const RegisterRules& rules,
                       const PolicyContext& context) {
   if (principal.roles.empty())
-    return deny("no_role", "Your token carries no regfed role; ask your administrator for the role you need.");
+    return deny("no_role",
+                "Your token carries no regfed role; ask your administrator for the role you need.");
   if (principal.ags != request.ownerAgs) return decideOutside(principal, request, rules, context);
   if (!principal.has("clerk")) {
     if (principal.has("dpo") || principal.has("admin"))

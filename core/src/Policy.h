@@ -1,7 +1,8 @@
 #pragma once
-// Who may see what: one pure function from (principal, request, register, context) to a decision with a reason
-// code. No I/O and no clock: the caller passes today's date, the mandate the request names (looked up by id) and
-// the state of the responder's emergency window, so the rules are tested table-driven without a server.
+// Who may see what: one pure function from (principal, request, register, context) to a decision with a
+// reason code. No I/O and no clock: the caller passes today's date, the mandate the request names (looked up
+// by id) and the state of the responder's emergency window, so the rules are tested table-driven without a
+// server.
 
 #include <regfed/sdk/Types.h>
 
@@ -37,16 +38,17 @@ struct AccessRequest {
 
 /// The register as the policy needs it.
 struct RegisterRules {
-  std::vector<regfed::sdk::FieldSpec> schema;            ///< Fields with classification.
-  std::string idField;                                   ///< Always disclosed with a record.
-  std::vector<std::vector<std::string>> searchCriteria;  ///< §38 BMG sets for searches from outside; empty: none.
+  std::vector<regfed::sdk::FieldSpec> schema;  ///< Fields with classification.
+  std::string idField;                         ///< Always disclosed with a record.
+  std::vector<std::vector<std::string>>
+      searchCriteria;  ///< §38 BMG sets for searches from outside; empty: none.
 };
 
 /// Facts the caller looked up.
 struct PolicyContext {
-  Day today = 0;                       ///< Europe/Berlin date of the request.
-  const Mandate* mandate = nullptr;    ///< The mandate named by the request, if it exists.
-  bool emergencyWindowOpen = false;    ///< The responder's emergency window of this sign-in is open.
+  Day today = 0;                     ///< Europe/Berlin date of the request.
+  const Mandate* mandate = nullptr;  ///< The mandate named by the request, if it exists.
+  bool emergencyWindowOpen = false;  ///< The responder's emergency window of this sign-in is open.
 };
 
 /// The decision.
@@ -57,9 +59,10 @@ struct PolicyDecision {
   int refusalStatus = 0;                   ///< 403 or 422 when the whole request must be refused, else 0.
   std::vector<std::string> fields;         ///< Fields to disclose, id field first (allowed only).
   std::vector<std::string> refusedFields;  ///< Fields asked for or filtered on that the caller may not use.
-  std::vector<std::string> missingCriteria;  ///< §38: fields missing from the closest acceptable criteria set.
-  bool withholdBlocked = false;            ///< Blocked records must be withheld (request from outside the owner).
-  bool emergency = false;                  ///< Allowed as emergency access: flag and alert.
+  std::vector<std::string>
+      missingCriteria;           ///< §38: fields missing from the closest acceptable criteria set.
+  bool withholdBlocked = false;  ///< Blocked records must be withheld (request from outside the owner).
+  bool emergency = false;        ///< Allowed as emergency access: flag and alert.
 };
 
 /// Decides a request. Deny by default: only what a rule allows is allowed.

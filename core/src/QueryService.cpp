@@ -20,9 +20,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 Response auditUnavailable(const std::string& requestId) {
-  return {503, errorBody("audit_unavailable",
-                         "The audit trail cannot be written right now, so no data is released. Try again shortly.",
-                         requestId)};
+  return {503,
+          errorBody("audit_unavailable",
+                    "The audit trail cannot be written right now, so no data is released. Try again shortly.",
+                    requestId)};
 }
 
 /// The per-register outcome of a search.
@@ -39,9 +40,12 @@ struct TargetResult {
 
 std::pair<std::string, std::string> mapAdapterStatus(const sdk::Status& s) {
   switch (s.code) {
-    case sdk::StatusCode::Unavailable: return {"unavailable", "register_unavailable"};
-    case sdk::StatusCode::Timeout: return {"timeout", "register_timeout"};
-    default: return {"error", "register_error"};
+    case sdk::StatusCode::Unavailable:
+      return {"unavailable", "register_unavailable"};
+    case sdk::StatusCode::Timeout:
+      return {"timeout", "register_timeout"};
+    default:
+      return {"error", "register_error"};
   }
 }
 
@@ -49,8 +53,8 @@ RegisterRules rulesOf(const RegisterEntry& entry) {
   return RegisterRules{entry.config().fields, entry.config().idField, entry.config().searchCriteria};
 }
 
-// The block condition "not blocked" for every block field; pushed down so results look as if blocked records did
-// not exist (a record with an empty block field counts as blocked: fail closed).
+// The block condition "not blocked" for every block field; pushed down so results look as if blocked records
+// did not exist (a record with an empty block field counts as blocked: fail closed).
 std::vector<sdk::Condition> unblocked(const RegisterConfig& reg) {
   std::vector<sdk::Condition> out;
   for (const auto& f : reg.blockFields) out.push_back({f, sdk::Operator::Equals, {false}});
@@ -69,7 +73,11 @@ bool isBlocked(const sdk::Row& row, std::size_t firstBlockColumn, std::size_t co
 
 QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
                            MandateStore& mandates, OversightStore& oversight)
-    : config_(config), host_(host), audit_(audit), mandates_(mandates), oversight_(oversight),
+    : config_(config),
+      host_(host),
+      audit_(audit),
+      mandates_(mandates),
+      oversight_(oversight),
       reporter_([this] { fileReports(); }) {}
 
 QueryService::~QueryService() {
@@ -90,17 +98,19 @@ void QueryService::report(const AuditEvent& event) {
   reportQueued_.notify_one();
 }
 
-QueryService::Facts QueryService::gather(const Principal& principal, const std::optional<std::string>& mandate,
+QueryService::Facts QueryService::gather(const Principal& principal,
+                                         const std::optional<std::string>& mandate,
                                          const std::optional<std::string>& emergencyReason, bool outside,
                                          const std::string& requestId) {
   Facts facts;
   facts.today = berlinToday();
   if (mandate) facts.mandate = mandates_.find(*mandate);
   if (emergencyReason && outside && principal.has("responder")) {
-    const long long age = oversight_.useEmergencyWindow(principal.id, principal.ags, principal.issuedAt, *emergencyReason);
+    const long long age =
+        oversight_.useEmergencyWindow(principal.id, principal.ags, principal.issuedAt, *emergencyReason);
     facts.emergencyWindowOpen = age < config_.emergencyWindowMinutes * 60;
-    log::warn("emergency access by " + principal.id + " (" + principal.ags + "), request " + requestId + ": " +
-              *emergencyReason);
+    log::warn("emergency access by " + principal.id + " (" + principal.ags + "), request " + requestId +
+              ": " + *emergencyReason);
   }
   return facts;
 }
@@ -127,25 +137,29 @@ void QueryService::fileReports() {
         oversight_.reportWithheld(prototype, event.withheld);
       }
       if (event.emergency && event.decision == "allow")
-        oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId, event.actor,
-                                  event.actorAgs,
+        oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId,
+                                  event.actor, event.actorAgs,
                                   "Emergency access by " + event.actor + " (" + event.actorAgs + ") to " +
-                                      event.registerName.value_or("") + ": " + std::to_string(event.resultCount) +
+                                      event.registerName.value_or("") + ": " +
+                                      std::to_string(event.resultCount) +
                                       " record(s); purpose: " + event.purpose.value_or("")});
     } catch (const std::exception& e) {
-      // The audit event already records the hit (withheld ids, emergency flag), so nothing is lost for the DPO.
+      // The audit event already records the hit (withheld ids, emergency flag), so nothing is lost for the
+      // DPO.
       log::error("could not file review/alert for request " + event.requestId + ": " + e.what());
     }
     lock.lock();
   }
 }
 
-Response QueryService::refuse(const Principal& principal, const std::string& requestId, const QueryRequest& request,
-                              const RequestError& e) {
+Response QueryService::refuse(const Principal& principal, const std::string& requestId,
+                              const QueryRequest& request, const RequestError& e) {
   AuditEvent event = newAuditEvent(config_, principal, requestId, "search");
   if (!request.registerName.empty()) event.registerName = request.registerName;
-  if (request.municipalities.empty()) event.ownerAgs = principal.ags;  // the default target
-  else if (request.municipalities.size() == 1 && request.municipalities[0] != "*") event.ownerAgs = request.municipalities[0];
+  if (request.municipalities.empty())
+    event.ownerAgs = principal.ags;  // the default target
+  else if (request.municipalities.size() == 1 && request.municipalities[0] != "*")
+    event.ownerAgs = request.municipalities[0];
   if (!request.purpose.empty()) event.purpose = request.purpose;
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
@@ -158,7 +172,8 @@ Response QueryService::refuse(const Principal& principal, const std::string& req
   return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
 }
 
-Response QueryService::query(const Principal& principal, const std::string& requestId, const std::string& body) {
+Response QueryService::query(const Principal& principal, const std::string& requestId,
+                             const std::string& body) {
   const auto started = Clock::now();
   QueryRequest request;
   auto refused = [&](const RequestError& e) { return refuse(principal, requestId, request, e); };
@@ -170,7 +185,8 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     if (request.municipalities.empty()) request.municipalities = {principal.ags};
     const std::vector<RegisterEntry*> named = host_.withName(request.registerName);
     if (named.empty())
-      throw RequestError{422, "unknown_register", "No register named '" + request.registerName + "' is served here.", {}};
+      throw RequestError{
+          422, "unknown_register", "No register named '" + request.registerName + "' is served here.", {}};
     if (request.municipalities.size() == 1 && request.municipalities[0] == "*") {
       targets = named;
       request.municipalities.clear();
@@ -196,8 +212,8 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     facts = gather(principal, request.mandate, request.emergencyReason, outside, requestId);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Emergency access cannot be checked right now; try again shortly.",
-                           requestId)};
+    return {503, errorBody("database_unavailable",
+                           "Emergency access cannot be checked right now; try again shortly.", requestId)};
   }
 
   std::vector<AuditEvent> events;
@@ -218,7 +234,8 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     if (!entry) {
       result.status = "error";
       result.code = "register_not_found";
-      result.message = "Municipality " + result.ags + " has no register '" + request.registerName + "' on this node.";
+      result.message =
+          "Municipality " + result.ags + " has no register '" + request.registerName + "' on this node.";
       event.decision = "error";
       event.reason = result.code;
     } else {
@@ -232,10 +249,12 @@ Response QueryService::query(const Principal& principal, const std::string& requ
       for (const auto& c : conditions) access.filter.push_back({c.field, c.op});
       access.mandate = request.mandate;
       access.emergencyReason = request.emergencyReason;
-      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyWindowOpen};
+      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr,
+                            facts.emergencyWindowOpen};
       PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
       if (decision.refusalStatus != 0) {
-        std::vector<std::string> names = decision.refusedFields.empty() ? decision.missingCriteria : decision.refusedFields;
+        std::vector<std::string> names =
+            decision.refusedFields.empty() ? decision.missingCriteria : decision.refusedFields;
         return refused(RequestError{decision.refusalStatus, decision.reason, decision.message, names});
       }
       event.reason = decision.reason;
@@ -248,7 +267,8 @@ Response QueryService::query(const Principal& principal, const std::string& requ
       } else {
         result.fields = decision.fields;
         const auto remaining =
-            request.timeoutMs - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+            request.timeoutMs -
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
         const std::int64_t budget = std::min<std::int64_t>(remaining, reg.timeoutMs);
         std::vector<sdk::Condition> main = conditions;
         if (decision.withholdBlocked) {
@@ -322,7 +342,8 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   return {200, w.str()};
 }
 
-Response QueryService::getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request) {
+Response QueryService::getRecord(const Principal& principal, const std::string& requestId,
+                                 const RecordRequest& request) {
   AuditEvent event = newAuditEvent(config_, principal, requestId, "get");
   event.ownerAgs = request.ags;
   event.registerName = request.registerName;
@@ -359,15 +380,19 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
     if (request.id.empty() || request.id.size() > 200)
       throw RequestError{422, "invalid_id", "The record id must be 1 to 200 characters.", {}};
     if (!entry)
-      throw RequestError{404, "unknown_register",
-                         "No register '" + request.registerName + "' of municipality " + request.ags + " is served here.", {}};
+      throw RequestError{
+          404,
+          "unknown_register",
+          "No register '" + request.registerName + "' of municipality " + request.ags + " is served here.",
+          {}};
     if (request.fieldsParam) {
       std::vector<std::string> list;
       std::string item;
       std::stringstream ss(*request.fieldsParam);
       while (std::getline(ss, item, ','))
         if (!item.empty() && std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
-      if (list.empty()) throw RequestError{422, "invalid_fields", "'fields' must name at least one field.", {}};
+      if (list.empty())
+        throw RequestError{422, "invalid_fields", "'fields' must name at least one field.", {}};
       checkFieldNames(list, entry->config().fields);
       fields = list;
     }
@@ -377,11 +402,12 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
 
   Facts facts;
   try {
-    facts = gather(principal, request.mandate, request.emergencyReason, request.ags != principal.ags, requestId);
+    facts =
+        gather(principal, request.mandate, request.emergencyReason, request.ags != principal.ags, requestId);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Emergency access cannot be checked right now; try again shortly.",
-                           requestId)};
+    return {503, errorBody("database_unavailable",
+                           "Emergency access cannot be checked right now; try again shortly.", requestId)};
   }
   AccessRequest access;
   access.operation = Operation::Get;
@@ -400,15 +426,17 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   const RegisterConfig& reg = entry->config();
   std::vector<std::string> projection = decision.fields;
   const std::size_t firstBlock = projection.size();
-  if (decision.withholdBlocked) projection.insert(projection.end(), reg.blockFields.begin(), reg.blockFields.end());
+  if (decision.withholdBlocked)
+    projection.insert(projection.end(), reg.blockFields.begin(), reg.blockFields.end());
   sdk::GetRequest get{request.id, projection, reg.timeoutMs};
   sdk::GetResult found;
   sdk::Status status = host_.get(*entry, get, found);
   if (!status.ok()) {
     event.decision = "error";
     event.reason = mapAdapterStatus(status).second;
-    return answer({503, errorBody(event.reason, "Register " + entry->id() + " could not answer: " + status.message,
-                                  requestId)});
+    return answer(
+        {503, errorBody(event.reason, "Register " + entry->id() + " could not answer: " + status.message,
+                        requestId)});
   }
   event.decision = "allow";
   event.reason = decision.reason;

@@ -1,6 +1,7 @@
 #pragma once
-// Answers data requests on the node's own registers: validate, decide (policy), execute (adapter, with pushdown
-// and residual filtering), filter fields, and answer only after the audit events are committed (fail closed).
+// Answers data requests on the node's own registers: validate, decide (policy), execute (adapter, with
+// pushdown and residual filtering), filter fields, and answer only after the audit events are committed (fail
+// closed).
 
 #include <regfed/audit/AuditSink.h>
 
@@ -28,21 +29,21 @@ struct Response {
 
 /// A GET of one record, as it arrives over HTTP.
 struct RecordRequest {
-  std::string ags;                          ///< Owning municipality from the path.
-  std::string registerName;                 ///< Register from the path.
-  std::string id;                           ///< Record id from the path.
-  std::optional<std::string> fieldsParam;   ///< `fields` query parameter, comma-separated.
-  std::string purpose;                      ///< Regfed-Purpose header, decoded.
-  std::string caseRef;                      ///< Regfed-Case-Ref header.
-  std::optional<std::string> mandate;       ///< Regfed-Mandate header.
+  std::string ags;                             ///< Owning municipality from the path.
+  std::string registerName;                    ///< Register from the path.
+  std::string id;                              ///< Record id from the path.
+  std::optional<std::string> fieldsParam;      ///< `fields` query parameter, comma-separated.
+  std::string purpose;                         ///< Regfed-Purpose header, decoded.
+  std::string caseRef;                         ///< Regfed-Case-Ref header.
+  std::optional<std::string> mandate;          ///< Regfed-Mandate header.
   std::optional<std::string> emergencyReason;  ///< Regfed-Emergency header, decoded (responders).
 };
 
 /// Data requests against this node's registers.
 class QueryService {
  public:
-  QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit, MandateStore& mandates,
-               OversightStore& oversight);
+  QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
+               MandateStore& mandates, OversightStore& oversight);
   /// Files the reviews and alerts still queued, then stops the reporting thread.
   ~QueryService();
 
@@ -65,8 +66,9 @@ class QueryService {
   };
   Facts gather(const Principal& principal, const std::optional<std::string>& mandate,
                const std::optional<std::string>& emergencyReason, bool outside, const std::string& requestId);
-  /// After the audit commit: queues reviews and alerts for withheld records and emergency access. They are filed by
-  /// a background thread, so a request that hit a blocked record is answered exactly as fast as one that did not.
+  /// After the audit commit: queues reviews and alerts for withheld records and emergency access. They are
+  /// filed by a background thread, so a request that hit a blocked record is answered exactly as fast as one
+  /// that did not.
   void report(const regfed::audit::AuditEvent& event);
   void fileReports();
 

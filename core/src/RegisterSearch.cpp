@@ -24,7 +24,8 @@ SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry, std::vector<sdk
   const sdk::Capabilities caps = entry.capabilities();
   std::vector<sdk::Condition> pushed, residual;
   for (auto& c : conditions)
-    (std::find(caps.operators.begin(), caps.operators.end(), c.op) != caps.operators.end() ? pushed : residual)
+    (std::find(caps.operators.begin(), caps.operators.end(), c.op) != caps.operators.end() ? pushed
+                                                                                           : residual)
         .push_back(std::move(c));
   sdk::SearchRequest search;
   search.conditions = std::move(pushed);
@@ -45,7 +46,8 @@ SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry, std::vector<sdk
                                               search.fields.begin()));
   for (auto& row : found.rows) {
     bool keep = true;
-    for (std::size_t r = 0; r < residual.size() && keep; ++r) keep = sdk::matches(residual[r], row[column[r]]);
+    for (std::size_t r = 0; r < residual.size() && keep; ++r)
+      keep = sdk::matches(residual[r], row[column[r]]);
     if (!keep) continue;
     if (static_cast<std::int64_t>(out.rows.size()) == limit) {
       out.truncated = true;

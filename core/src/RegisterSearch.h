@@ -1,6 +1,6 @@
 #pragma once
-// Runs a search on one register: pushes down what the adapter declares, evaluates the rest here with the SDK's
-// reference semantics, and cuts to the limit with exact truncation.
+// Runs a search on one register: pushes down what the adapter declares, evaluates the rest here with the
+// SDK's reference semantics, and cuts to the limit with exact truncation.
 
 #include <regfed/sdk/Types.h>
 
@@ -19,7 +19,8 @@ struct SearchOutcome {
 };
 
 /// Searches `entry` for `conditions` (AND), returning `fields` of at most `limit` rows within `timeoutMs`.
-SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry, std::vector<regfed::sdk::Condition> conditions,
+SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry,
+                        std::vector<regfed::sdk::Condition> conditions,
                         const std::vector<std::string>& fields, std::int64_t limit, std::int64_t timeoutMs);
 
 /// Text of an id value.

@@ -21,17 +21,18 @@ constexpr std::int64_t kLeewaySeconds = 60;
 constexpr std::size_t kCacheLimit = 20000;
 
 std::int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::unique_ptr<Poco::JWT::Signer> makeMintingSigner(const IssuerConfig& issuer) {
   std::unique_ptr<Poco::JWT::Signer> signer;
   if (issuer.algorithm == "RS256")
-    signer = std::make_unique<Poco::JWT::Signer>(
-        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(issuer.publicKey, issuer.privateKey, "")));
+    signer = std::make_unique<Poco::JWT::Signer>(Poco::SharedPtr<Poco::Crypto::RSAKey>(
+        new Poco::Crypto::RSAKey(issuer.publicKey, issuer.privateKey, "")));
   else
-    signer = std::make_unique<Poco::JWT::Signer>(
-        Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(issuer.publicKey, issuer.privateKey, "")));
+    signer = std::make_unique<Poco::JWT::Signer>(Poco::SharedPtr<Poco::Crypto::ECKey>(
+        new Poco::Crypto::ECKey(issuer.publicKey, issuer.privateKey, "")));
   return signer;
 }
 
@@ -53,8 +54,10 @@ TokenVerifier::TokenVerifier(const std::vector<IssuerConfig>& issuers, Metrics* 
     auto issuer = std::make_unique<Issuer>();
     issuer->config = config;
     try {
-      if (config.jwks.empty()) issuer->keys.push_back(loadPemKey(config.publicKey, config.algorithm));
-      else issuer->keys = loadJwks(config.jwks);
+      if (config.jwks.empty())
+        issuer->keys.push_back(loadPemKey(config.publicKey, config.algorithm));
+      else
+        issuer->keys = loadJwks(config.jwks);
     } catch (const std::exception& e) {
       throw std::runtime_error("issuer " + config.iss + ": " + e.what());
     }
@@ -97,18 +100,22 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   if (alg != "ES256" && alg != "RS256")
     throw AuthError("invalid_token", "Token algorithm '" + alg + "' is not accepted; use RS256 or ES256.");
   const std::string iss = unverified.getIssuer();
-  auto it = std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& i) { return i->config.iss == iss; });
-  if (it == issuers_.end()) throw AuthError("unknown_issuer", "The token's issuer '" + iss + "' is not trusted.");
+  auto it =
+      std::find_if(issuers_.begin(), issuers_.end(), [&](const auto& i) { return i->config.iss == iss; });
+  if (it == issuers_.end())
+    throw AuthError("unknown_issuer", "The token's issuer '" + iss + "' is not trusted.");
   Issuer& issuer = **it;
   // With a key id, only that key may verify; without one, any of the issuer's keys for this algorithm.
   const std::string kid = unverified.header().optValue<std::string>("kid", "");
   std::vector<const IssuerKey*> candidates;
   for (const auto& key : issuer.keys)
-    if (key.algorithm == alg && (kid.empty() || key.kid.empty() || key.kid == kid)) candidates.push_back(&key);
+    if (key.algorithm == alg && (kid.empty() || key.kid.empty() || key.kid == kid))
+      candidates.push_back(&key);
   if (candidates.empty())
-    throw AuthError("unknown_key", "Issuer '" + iss + "' has no " + alg + " key" +
-                                       (kid.empty() ? "" : " with id '" + kid + "'") +
-                                       "; the identity provider may have rotated its keys (update the JWKS file).");
+    throw AuthError("unknown_key",
+                    "Issuer '" + iss + "' has no " + alg + " key" +
+                        (kid.empty() ? "" : " with id '" + kid + "'") +
+                        "; the identity provider may have rotated its keys (update the JWKS file).");
   Poco::JWT::Token token;
   bool valid = false;
   {
@@ -122,13 +129,15 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
       if (valid) break;
     }
   }
-  if (!valid) throw AuthError("invalid_token", "The token's signature is not valid for issuer '" + iss + "'.");
+  if (!valid)
+    throw AuthError("invalid_token", "The token's signature is not valid for issuer '" + iss + "'.");
 
   const auto& claims = token.payload();
   auto number = [&](const char* name) -> std::optional<std::int64_t> {
     if (!claims.has(name)) return std::nullopt;
     auto v = claims.get(name);
-    if (!v.isNumeric()) throw AuthError("invalid_token", std::string("Claim '") + name + "' must be a number.");
+    if (!v.isNumeric())
+      throw AuthError("invalid_token", std::string("Claim '") + name + "' must be a number.");
     return static_cast<std::int64_t>(v.convert<double>());
   };
   const auto now = nowSeconds();
@@ -166,15 +175,18 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
 }
 
 std::string mintToken(const Config& config, const std::string& user, const std::string& ags,
-                      const std::vector<std::string>& roles, std::int64_t ttlSeconds, const std::string& name) {
+                      const std::vector<std::string>& roles, std::int64_t ttlSeconds,
+                      const std::string& name) {
   const IssuerConfig* issuer = nullptr;
   for (const auto& i : config.issuers)
-    if (!i.privateKey.empty() && std::find(i.municipalities.begin(), i.municipalities.end(), ags) != i.municipalities.end()) {
+    if (!i.privateKey.empty() &&
+        std::find(i.municipalities.begin(), i.municipalities.end(), ags) != i.municipalities.end()) {
       issuer = &i;
       break;
     }
   if (!issuer)
-    throw std::runtime_error("no issuer in " + config.file + " has a private key and may issue tokens for " + ags);
+    throw std::runtime_error("no issuer in " + config.file + " has a private key and may issue tokens for " +
+                             ags);
   if (issuer->algorithm.empty())
     throw std::runtime_error("issuer " + issuer->iss + " needs 'algorithm' to mint development tokens");
   auto signer = makeMintingSigner(*issuer);

@@ -2,15 +2,15 @@
 // Verifies JWT bearer tokens against the trust list (RS256, ES256 only) and caches verified tokens until they
 // expire, so signature checks stay off the hot path. Also mints tokens for development (`regfed token`).
 
-#include "Config.h"
-#include "Principal.h"
-
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "Config.h"
+#include "Principal.h"
 
 namespace regfed::core {
 
@@ -19,7 +19,8 @@ class Metrics;
 /// A refused token: code (snake_case) and plain message.
 class AuthError : public std::runtime_error {
  public:
-  AuthError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+  AuthError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
   /// snake_case code for the API error.
   const std::string& code() const { return code_; }
 
@@ -49,7 +50,8 @@ class TokenVerifier {
 
 /// Mints a token with the issuer's private key; throws std::runtime_error when the config has none for `ags`.
 std::string mintToken(const Config& config, const std::string& user, const std::string& ags,
-                      const std::vector<std::string>& roles, std::int64_t ttlSeconds, const std::string& name = "");
+                      const std::vector<std::string>& roles, std::int64_t ttlSeconds,
+                      const std::string& name = "");
 
 /// The roles regfed knows.
 const std::set<std::string>& knownRoles();

@@ -7,7 +7,6 @@
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/audit/TreeHeadLog.h>
 #include <regfed/sdk/Version.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -40,7 +39,8 @@ std::map<std::string, std::string> flags(int argc, char** argv, int from) {
   std::map<std::string, std::string> out;
   for (int i = from; i < argc; ++i) {
     std::string key = argv[i];
-    if (key.rfind("--", 0) != 0 || i + 1 >= argc) throw std::invalid_argument("unexpected argument '" + key + "'");
+    if (key.rfind("--", 0) != 0 || i + 1 >= argc)
+      throw std::invalid_argument("unexpected argument '" + key + "'");
     out[key.substr(2)] = argv[++i];
   }
   return out;
@@ -110,7 +110,8 @@ int token(const std::map<std::string, std::string>& f) {
   std::stringstream ss(list);
   while (std::getline(ss, item, ',')) {
     if (!knownRoles().count(item))
-      throw std::invalid_argument("unknown role '" + item + "' (known: clerk, helper, dpo, admin, responder)");
+      throw std::invalid_argument("unknown role '" + item +
+                                  "' (known: clerk, helper, dpo, admin, responder)");
     roles.push_back(item);
   }
   const std::string ags = required(f, "ags");
@@ -132,18 +133,23 @@ int auditVerify(const std::map<std::string, std::string>& f) {
   const std::string headFile = f.count("heads") ? f.at("heads") : c.audit.headLog;
   std::vector<regfed::audit::TreeHead> fileHeads;
   if (!headFile.empty()) fileHeads = regfed::audit::TreeHeadLog(headFile).read(node);
-  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << " (" << fileHeads.size()
-            << " signed heads also from " << (headFile.empty() ? "no head file" : headFile) << ")\n";
+  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << " ("
+            << fileHeads.size() << " signed heads also from "
+            << (headFile.empty() ? "no head file" : headFile) << ")\n";
   // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto lastReport = std::chrono::steady_clock::now();
-  auto result = regfed::audit::verifyLog(store, node, key, [&](std::int64_t done, std::int64_t total) {
-    const auto now = std::chrono::steady_clock::now();
-    if (done != total && now - lastReport < std::chrono::seconds(1)) return;
-    lastReport = now;
-    std::cerr << (terminal ? "\r" : "") << "  " << done << " / " << total << " events checked" << (terminal ? "" : "\n");
-    if (terminal && done == total) std::cerr << "\n";
-  }, fileHeads);
+  auto result = regfed::audit::verifyLog(
+      store, node, key,
+      [&](std::int64_t done, std::int64_t total) {
+        const auto now = std::chrono::steady_clock::now();
+        if (done != total && now - lastReport < std::chrono::seconds(1)) return;
+        lastReport = now;
+        std::cerr << (terminal ? "\r" : "") << "  " << done << " / " << total << " events checked"
+                  << (terminal ? "" : "\n");
+        if (terminal && done == total) std::cerr << "\n";
+      },
+      fileHeads);
   if (!result.ok) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
     return 1;
@@ -151,9 +157,11 @@ int auditVerify(const std::map<std::string, std::string>& f) {
   std::cout << "OK: " << result.size << " events, root " << regfed::audit::toHex(result.root) << ", "
             << result.headsChecked << " signed tree heads verified";
   if (result.latestHead)
-    std::cout << ", newest covers " << result.latestHead->size << " events (signed " << result.latestHead->time << ")";
+    std::cout << ", newest covers " << result.latestHead->size << " events (signed "
+              << result.latestHead->time << ")";
   if (result.unsignedEvents > 0)
-    std::cout << "; " << result.unsignedEvents << " newer events are hash-checked and await the next signed head";
+    std::cout << "; " << result.unsignedEvents
+              << " newer events are hash-checked and await the next signed head";
   std::cout << "\n";
   return 0;
 }
@@ -173,10 +181,12 @@ int pluginCheck(const std::string& path) {
     return 1;
   }
   std::cout << "plugin:      " << module->path << "\n"
-            << "adapter:     " << module->adapter << " (kind: register adapter, class " << module->className << ")\n"
+            << "adapter:     " << module->adapter << " (kind: register adapter, class " << module->className
+            << ")\n"
             << "description: " << module->description << "\n"
-            << "SDK:         built against " << module->sdkMajor << "." << module->sdkMinor << ", host provides "
-            << regfed::sdk::kSdkVersionMajor << "." << regfed::sdk::kSdkVersionMinor << "\n";
+            << "SDK:         built against " << module->sdkMajor << "." << module->sdkMinor
+            << ", host provides " << regfed::sdk::kSdkVersionMajor << "." << regfed::sdk::kSdkVersionMinor
+            << "\n";
   check(true, "SDK version is compatible");
   std::unique_ptr<regfed::sdk::RegisterAdapter> adapter;
   try {
@@ -189,9 +199,11 @@ int pluginCheck(const std::string& path) {
   try {
     auto caps = adapter->describe().capabilities;
     std::string ops;
-    for (auto op : caps.operators) ops += std::string(ops.empty() ? "" : ", ") + regfed::sdk::operatorName(op);
-    std::cout << "capabilities: get=" << (caps.get ? "yes" : "no") << " search=" << (caps.search ? "yes" : "no")
-              << " operators=[" << ops << "] max_limit=" << caps.maxLimit << "\n";
+    for (auto op : caps.operators)
+      ops += std::string(ops.empty() ? "" : ", ") + regfed::sdk::operatorName(op);
+    std::cout << "capabilities: get=" << (caps.get ? "yes" : "no")
+              << " search=" << (caps.search ? "yes" : "no") << " operators=[" << ops
+              << "] max_limit=" << caps.maxLimit << "\n";
     check(caps.get || caps.search, "declares get or search");
     check(caps.maxLimit >= 1, "declares a positive maximum limit");
   } catch (const std::exception& e) {
@@ -211,8 +223,10 @@ class NodeApplication : public Poco::Util::ServerApplication {
  protected:
   void defineOptions(Poco::Util::OptionSet& options) override {
     ServerApplication::defineOptions(options);
-    options.addOption(Poco::Util::Option("config", "", "node configuration file").required(true).argument("FILE"));
-    options.addOption(Poco::Util::Option("ready-file", "", "write the node's URL here once it listens").argument("FILE"));
+    options.addOption(
+        Poco::Util::Option("config", "", "node configuration file").required(true).argument("FILE"));
+    options.addOption(
+        Poco::Util::Option("ready-file", "", "write the node's URL here once it listens").argument("FILE"));
   }
 
   void handleOption(const std::string& name, const std::string& value) override {
@@ -261,7 +275,8 @@ int main(int argc, char** argv) {
     if (a1 == "audit" && a2 == "verify") return auditVerify(flags(argc, argv, 3));
     if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);
     if (a1 == "--version") {
-      std::cout << "regfed 0.1.0 (adapter SDK " << regfed::sdk::kSdkVersionMajor << "." << regfed::sdk::kSdkVersionMinor << ")\n";
+      std::cout << "regfed 0.1.0 (adapter SDK " << regfed::sdk::kSdkVersionMajor << "."
+                << regfed::sdk::kSdkVersionMinor << ")\n";
       return 0;
     }
   } catch (const std::invalid_argument& e) {

@@ -13,8 +13,8 @@ namespace {
 
 std::string versionText(int major, int minor) { return std::to_string(major) + "." + std::to_string(minor); }
 
-// Reads the module's version record through a separate handle, so an incompatible module is refused before its
-// class manifest is built or any of its classes is touched.
+// Reads the module's version record through a separate handle, so an incompatible module is refused before
+// its class manifest is built or any of its classes is touched.
 LoadedModule readModuleInfo(const std::string& path) {
   Poco::SharedLibrary library;
   try {
@@ -43,11 +43,11 @@ LoadedModule readModuleInfo(const std::string& path) {
   if (info == nullptr || module.adapter.empty() || module.className.empty())
     throw PluginLoadError("plugin " + path + " returned an incomplete module record");
   if (!isCompatible(module.sdkMajor, module.sdkMinor))
-    throw PluginLoadError("plugin " + path + " (adapter '" + module.adapter + "') was built against regfed SDK " +
-                          versionText(module.sdkMajor, module.sdkMinor) + ", but this node provides SDK " +
-                          versionText(kSdkVersionMajor, kSdkVersionMinor) + "; rebuild the plugin against SDK " +
-                          std::to_string(kSdkVersionMajor) + ".x (at most " +
-                          versionText(kSdkVersionMajor, kSdkVersionMinor) + ")");
+    throw PluginLoadError("plugin " + path + " (adapter '" + module.adapter +
+                          "') was built against regfed SDK " + versionText(module.sdkMajor, module.sdkMinor) +
+                          ", but this node provides SDK " + versionText(kSdkVersionMajor, kSdkVersionMinor) +
+                          "; rebuild the plugin against SDK " + std::to_string(kSdkVersionMajor) +
+                          ".x (at most " + versionText(kSdkVersionMajor, kSdkVersionMinor) + ")");
   return module;
 }
 
@@ -68,8 +68,8 @@ const LoadedModule& AdapterLoader::load(const std::string& path) {
   auto existing = modules_.find(module.adapter);
   if (existing != modules_.end()) {
     if (existing->second.path == absolute) return existing->second;
-    throw PluginLoadError("adapter name '" + module.adapter + "' is provided by both " + existing->second.path +
-                          " and " + absolute + "; remove one of them");
+    throw PluginLoadError("adapter name '" + module.adapter + "' is provided by both " +
+                          existing->second.path + " and " + absolute + "; remove one of them");
   }
   try {
     classLoader_->loadLibrary(absolute);
@@ -110,8 +110,8 @@ std::unique_ptr<RegisterAdapter> AdapterLoader::create(const std::string& adapte
   if (it == modules_.end()) {
     std::string known;
     for (const auto& [name, m] : modules_) known += (known.empty() ? "" : ", ") + name;
-    throw PluginLoadError("no adapter named '" + adapter + "' is loaded (loaded: " +
-                          (known.empty() ? "none" : known) + ")");
+    throw PluginLoadError("no adapter named '" + adapter +
+                          "' is loaded (loaded: " + (known.empty() ? "none" : known) + ")");
   }
   return std::unique_ptr<RegisterAdapter>(classLoader_->create(it->second.className));
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Host side of the plugin contract: opens a module, checks its SDK version before anything of it is used, and makes
-// adapter instances. Shared by the node and by the conformance kit so both load plugins the same way.
+// Host side of the plugin contract: opens a module, checks its SDK version before anything of it is used, and
+// makes adapter instances. Shared by the node and by the conformance kit so both load plugins the same way.
 
 #include <regfed/sdk/RegisterAdapter.h>
 #include <regfed/sdk/Version.h>
@@ -45,8 +45,8 @@ class AdapterLoader {
   AdapterLoader(const AdapterLoader&) = delete;
   AdapterLoader& operator=(const AdapterLoader&) = delete;
 
-  /// Loads one module file; throws PluginLoadError on a missing file, a missing version symbol, an incompatible SDK
-  /// version, or an adapter name already loaded from another file.
+  /// Loads one module file; throws PluginLoadError on a missing file, a missing version symbol, an
+  /// incompatible SDK version, or an adapter name already loaded from another file.
   const LoadedModule& load(const std::string& path);
 
   /// Loads every *.so in a directory (sorted by name); returns the problems instead of stopping at the first.

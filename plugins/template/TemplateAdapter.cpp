@@ -1,5 +1,6 @@
-// Template adapter: serves a register from a tab-separated export file (first line: column names). Copy this file
-// to start an adapter for your own Fachverfahren; it shows every call of the contract and its error handling.
+// Template adapter: serves a register from a tab-separated export file (first line: column names). Copy this
+// file to start an adapter for your own Fachverfahren; it shows every call of the contract and its error
+// handling.
 //
 // Options: "path" (the .tsv file, relative to the config's folder).
 
@@ -38,7 +39,8 @@ class TemplateAdapter : public RegisterAdapter {
       columnOf_[f.name] = static_cast<std::size_t>(it - header.begin());
     }
     if (!columnOf_.count(request.idField))
-      return Status::error(StatusCode::InvalidArgument, "id field '" + request.idField + "' is not configured");
+      return Status::error(StatusCode::InvalidArgument,
+                           "id field '" + request.idField + "' is not configured");
     idField_ = request.idField;
     int lineNo = 1;
     while (std::getline(in, line)) {
@@ -46,8 +48,9 @@ class TemplateAdapter : public RegisterAdapter {
       if (line.empty()) continue;
       std::vector<std::string> cells = split(line);
       if (cells.size() != header.size())
-        return Status::error(StatusCode::InvalidArgument, file + " line " + std::to_string(lineNo) + ": expected " +
-                                                              std::to_string(header.size()) + " columns");
+        return Status::error(StatusCode::InvalidArgument, file + " line " + std::to_string(lineNo) +
+                                                              ": expected " + std::to_string(header.size()) +
+                                                              " columns");
       std::map<std::string, Value> record;
       for (const auto& f : fields_) {
         const std::string& cell = cells[columnOf_[f.name]];
@@ -86,9 +89,15 @@ class TemplateAdapter : public RegisterAdapter {
     for (const auto& [id, record] : records_) {
       bool all = true;
       for (const auto& c : request.conditions)
-        if (!matches(c, record.at(c.field))) { all = false; break; }
+        if (!matches(c, record.at(c.field))) {
+          all = false;
+          break;
+        }
       if (!all) continue;
-      if (static_cast<std::int64_t>(result.rows.size()) == request.limit) { result.truncated = true; break; }
+      if (static_cast<std::int64_t>(result.rows.size()) == request.limit) {
+        result.truncated = true;
+        break;
+      }
       result.rows.push_back(project(record, request.fields));
     }
     return Status::success();
@@ -107,14 +116,28 @@ class TemplateAdapter : public RegisterAdapter {
   }
 
   static bool toValue(FieldType type, const std::string& cell, Value& out) {
-    if (cell.empty()) { out = std::monostate{}; return true; }
+    if (cell.empty()) {
+      out = std::monostate{};
+      return true;
+    }
     switch (type) {
       case FieldType::Integer:
-        try { std::size_t used = 0; out = static_cast<std::int64_t>(std::stoll(cell, &used)); return used == cell.size(); }
-        catch (...) { return false; }
+        try {
+          std::size_t used = 0;
+          out = static_cast<std::int64_t>(std::stoll(cell, &used));
+          return used == cell.size();
+        } catch (...) {
+          return false;
+        }
       case FieldType::Boolean:
-        if (cell == "true") { out = true; return true; }
-        if (cell == "false") { out = false; return true; }
+        if (cell == "true") {
+          out = true;
+          return true;
+        }
+        if (cell == "false") {
+          out = false;
+          return true;
+        }
         return false;
       default:
         out = cell;
@@ -135,7 +158,8 @@ class TemplateAdapter : public RegisterAdapter {
   std::vector<FieldSpec> fields_;
   std::map<std::string, std::size_t> columnOf_;
   std::string idField_;
-  std::map<std::string, std::map<std::string, Value>> records_;  // read-only after open(): safe for many readers
+  std::map<std::string, std::map<std::string, Value>>
+      records_;  // read-only after open(): safe for many readers
 };
 
 }  // namespace regfed::adapters::tmpl

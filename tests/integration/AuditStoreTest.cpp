@@ -1,12 +1,11 @@
-// The audit log against a real PostgreSQL: group commit, signed tree heads, restart, and tampering by a database
-// superuser found by the verifier and by `regfed audit verify`.
+// The audit log against a real PostgreSQL: group commit, signed tree heads, restart, and tampering by a
+// database superuser found by the verifier and by `regfed audit verify`.
 #define BOOST_TEST_MODULE audit_store_tests
 #include <regfed/audit/AuditWriter.h>
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/audit/TreeHeadLog.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -95,7 +94,8 @@ BOOST_AUTO_TEST_CASE(writes_contiguous_events_signs_heads_and_verifies) {
   BOOST_TEST(r.size == 25);
   BOOST_TEST(r.headsChecked == 3);  // at 10, 20 and the final 25
   BOOST_TEST(r.unsignedEvents == 0);
-  BOOST_TEST(db.scalar("SELECT string_agg(size::text, ',' ORDER BY size) FROM regfed_audit.tree_heads") == "10,20,25");
+  BOOST_TEST(db.scalar("SELECT string_agg(size::text, ',' ORDER BY size) FROM regfed_audit.tree_heads") ==
+             "10,20,25");
   BOOST_TEST(db.scalar("SELECT purpose FROM regfed_audit.events WHERE seq = 3") == "Prüfung \"Antrag\"\n");
 }
 
@@ -156,7 +156,9 @@ BOOST_AUTO_TEST_CASE(a_row_rewritten_with_a_recomputed_hash_breaks_the_signed_he
   VerifyResult r = verify();
   BOOST_TEST(!r.ok);
   BOOST_TEST(r.firstBadSeq.value() == 6, "the first event after the last good head");
-  BOOST_TEST(r.problem.find("events 6 to 10 do not match the signed tree head at size 10") != std::string::npos, r.problem);
+  BOOST_TEST(
+      r.problem.find("events 6 to 10 do not match the signed tree head at size 10") != std::string::npos,
+      r.problem);
 }
 
 BOOST_AUTO_TEST_CASE(a_deleted_event_is_found_as_a_gap) {
@@ -181,7 +183,8 @@ BOOST_AUTO_TEST_CASE(truncated_tail_and_forged_signature_are_found) {
   BOOST_TEST(cut.problem.find("events were deleted") != std::string::npos, cut.problem);
 
   tamper("DELETE FROM regfed_audit.tree_heads WHERE size = 10");
-  BOOST_TEST(verify().ok, "without the head, the shorter log is consistent: that is why heads are kept elsewhere too");
+  BOOST_TEST(verify().ok,
+             "without the head, the shorter log is consistent: that is why heads are kept elsewhere too");
   tamper("UPDATE regfed_audit.tree_heads SET signature = decode(repeat('00', 70), 'hex') WHERE size = 5");
   VerifyResult forged = verify();
   BOOST_TEST(!forged.ok);
@@ -263,11 +266,15 @@ BOOST_AUTO_TEST_CASE(regfed_audit_verify_command_names_the_first_bad_event) {
     "audit": {"dsn": ")" + db.dsn("regfed_node") + R"(", "signing_key": "audit.pem"},
     "issuers": [], "registers": []})");
   std::string out;
-  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "audit", "verify", "--config", config}, out) == 0, out);
+  BOOST_TEST(
+      regfed::test::run({regfed::test::regfedBinary(), "audit", "verify", "--config", config}, out) == 0,
+      out);
   BOOST_TEST(out.find("OK: 10 events") != std::string::npos, out);
   tamper("UPDATE regfed_audit.events SET purpose = 'harmlos' WHERE seq = 6");
   out.clear();
-  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "audit", "verify", "--config", config}, out) == 1, out);
+  BOOST_TEST(
+      regfed::test::run({regfed::test::regfedBinary(), "audit", "verify", "--config", config}, out) == 1,
+      out);
   BOOST_TEST(out.find("FAILED: first bad event 6") != std::string::npos, out);
 }
 

@@ -1,8 +1,7 @@
-// Fail closed: with PostgreSQL stopped mid-run no data leaves the node (503 audit_unavailable); once it is back,
-// the node recovers by itself. Stops the shared test cluster, so ctest runs it serially.
+// Fail closed: with PostgreSQL stopped mid-run no data leaves the node (503 audit_unavailable); once it is
+// back, the node recovers by itself. Stops the shared test cluster, so ctest runs it serially.
 #define BOOST_TEST_MODULE fail_closed_tests
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <thread>
 

@@ -1,11 +1,11 @@
-// The HTTP API through real HTTP against a real node process and PostgreSQL: what a client and a DPO would see.
+// The HTTP API through real HTTP against a real node process and PostgreSQL: what a client and a DPO would
+// see.
 #define BOOST_TEST_MODULE http_api_tests
 #include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Array.h>
-#include <pqxx/pqxx>
 
 #include <boost/test/unit_test.hpp>
-
+#include <pqxx/pqxx>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -43,18 +43,21 @@ Object::Ptr firstResult(const HttpResponse& r) { return r.json()->getArray("resu
 // One audit event of a request, as columns (text), by request id.
 std::map<std::string, std::string> auditRow(const std::string& requestId, const std::string& ownerAgs = "") {
   std::string sql =
-      "SELECT actor, actor_ags, array_to_string(roles, ','), action, coalesce(owner_ags, ''), coalesce(register, ''), "
-      "coalesce(purpose, ''), coalesce(case_ref, ''), coalesce(criteria, ''), array_to_string(subjects, ','), "
+      "SELECT actor, actor_ags, array_to_string(roles, ','), action, coalesce(owner_ags, ''), "
+      "coalesce(register, ''), "
+      "coalesce(purpose, ''), coalesce(case_ref, ''), coalesce(criteria, ''), array_to_string(subjects, "
+      "','), "
       "array_to_string(fields, ','), result_count, decision, reason, seq "
-      "FROM regfed_audit.events WHERE request_id = '" + requestId + "'" +
-      (ownerAgs.empty() ? "" : " AND owner_ags = '" + ownerAgs + "'");
+      "FROM regfed_audit.events WHERE request_id = '" +
+      requestId + "'" + (ownerAgs.empty() ? "" : " AND owner_ags = '" + ownerAgs + "'");
   pqxx::connection conn(fx().db.superuserDsn());
   pqxx::nontransaction tx(conn);
   auto rows = tx.exec(sql);
   std::map<std::string, std::string> out;
   if (rows.size() != 1) return out;
-  const char* names[] = {"actor", "actor_ags", "roles", "action", "owner_ags", "register", "purpose", "case_ref",
-                         "criteria", "subjects", "fields", "result_count", "decision", "reason", "seq"};
+  const char* names[] = {"actor",    "actor_ags",    "roles",    "action",   "owner_ags",
+                         "register", "purpose",      "case_ref", "criteria", "subjects",
+                         "fields",   "result_count", "decision", "reason",   "seq"};
   for (int i = 0; i < 15; ++i) out[names[i]] = rows[0][i].is_null() ? "" : rows[0][i].as<std::string>();
   return out;
 }
@@ -82,9 +85,10 @@ BOOST_AUTO_TEST_CASE(health_and_metrics_need_no_token) {
   auto m = http(fx().node->port(), "GET", "/metrics");
   BOOST_TEST(m.status == 200);
   BOOST_TEST(m.headers["Content-Type"].find("text/plain") == 0u);
-  for (const char* series : {"regfed_http_requests_total{route=\"/v1/health\",status=\"200\"}", "regfed_audit_up 1",
-                             "regfed_http_request_duration_seconds_bucket", "regfed_audit_batch_events_bucket",
-                             "regfed_audit_commit_seconds_count", "regfed_register_up{register=\"15088220/melderegister\"} 1"})
+  for (const char* series :
+       {"regfed_http_requests_total{route=\"/v1/health\",status=\"200\"}", "regfed_audit_up 1",
+        "regfed_http_request_duration_seconds_bucket", "regfed_audit_batch_events_bucket",
+        "regfed_audit_commit_seconds_count", "regfed_register_up{register=\"15088220/melderegister\"} 1"})
     BOOST_TEST(m.body.find(series) != std::string::npos, series);
 }
 
@@ -141,7 +145,8 @@ BOOST_AUTO_TEST_CASE(clerk_search_returns_projected_records_and_is_audited_with_
   BOOST_TEST(row["register"] == "melderegister");
   BOOST_TEST(row["purpose"] == "Bearbeitung Online-Antrag");
   BOOST_TEST(row["case_ref"] == "ANT-2026-000042");
-  BOOST_TEST(row["criteria"] == R"({"familienname":"Müller","geburtsdatum":{"from":"1980-01-01","to":"1989-12-31"}})");
+  BOOST_TEST(row["criteria"] ==
+             R"({"familienname":"Müller","geburtsdatum":{"from":"1980-01-01","to":"1989-12-31"}})");
   BOOST_TEST(row["subjects"] == "MER-000001");
   BOOST_TEST(row["fields"] == "id,familienname,vornamen,anschrift");
   BOOST_TEST(row["result_count"] == "1");
@@ -150,8 +155,10 @@ BOOST_AUTO_TEST_CASE(clerk_search_returns_projected_records_and_is_audited_with_
 }
 
 BOOST_AUTO_TEST_CASE(phonetic_prefix_in_and_limit_work_on_the_sql_register) {
-  auto r = fx().query(clerk(), body(R"("filter":{"familienname":{"phonetic":"Maier"}},"fields":["familienname"])"));
-  BOOST_TEST((ids(firstResult(r)) == std::set<std::string>{"MER-000002", "MER-000003", "MER-000004"}), r.body);
+  auto r = fx().query(clerk(),
+                      body(R"("filter":{"familienname":{"phonetic":"Maier"}},"fields":["familienname"])"));
+  BOOST_TEST((ids(firstResult(r)) == std::set<std::string>{"MER-000002", "MER-000003", "MER-000004"}),
+             r.body);
   r = fx().query(clerk(), body(R"("filter":{"vornamen":{"prefix":"Ann"}})"));
   BOOST_TEST((ids(firstResult(r)) == std::set<std::string>{"MER-000001", "MER-000005"}), r.body);
   r = fx().query(clerk(), body(R"("filter":{"id":{"in":["MER-000002","MER-000006","XX"]}})"));
@@ -213,8 +220,9 @@ BOOST_AUTO_TEST_CASE(denials_carry_reason_codes_and_are_audited) {
   BOOST_TEST(row["actor_ags"] == kLeuna);
 
   const std::string dpo = fx().token("dora.datenschutz", kMerseburg, {"dpo"});
-  auto g = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001",
-                "", {{"Authorization", "Bearer " + dpo}, {"Regfed-Purpose", "Kontrolle"}, {"Regfed-Case-Ref", "DS-1"}});
+  auto g = http(
+      fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001", "",
+      {{"Authorization", "Bearer " + dpo}, {"Regfed-Purpose", "Kontrolle"}, {"Regfed-Case-Ref", "DS-1"}});
   BOOST_TEST(g.status == 403);
   BOOST_TEST(g.errorCode() == "role_without_data_access");
   BOOST_TEST(g.body.find("Müller") == std::string::npos);
@@ -224,8 +232,8 @@ BOOST_AUTO_TEST_CASE(get_one_record_with_headers_and_fields) {
   auto headers = NodeFixture::bearer(clerk());
   headers["Regfed-Purpose"] = "Pr%C3%BCfung%20Antrag%20Ummeldung";
   headers["Regfed-Case-Ref"] = "ANT-7";
-  auto r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000005?fields=vornamen,plz",
-                "", headers);
+  auto r = http(fx().node->port(), "GET",
+                "/v1/registers/15088220/melderegister/records/MER-000005?fields=vornamen,plz", "", headers);
   BOOST_TEST(r.status == 200, r.body);
   auto record = r.json()->getObject("record");
   BOOST_TEST(record->getValue<std::string>("id") == "MER-000005");
@@ -246,13 +254,15 @@ BOOST_AUTO_TEST_CASE(get_one_record_with_headers_and_fields) {
   BOOST_TEST(r.status == 404);
   BOOST_TEST(r.errorCode() == "unknown_register");
 
-  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000005?fields=passwort", "", headers);
+  r = http(fx().node->port(), "GET",
+           "/v1/registers/15088220/melderegister/records/MER-000005?fields=passwort", "", headers);
   BOOST_TEST(r.status == 422);
   BOOST_TEST(r.errorCode() == "unknown_field");
 
   auto noPurpose = NodeFixture::bearer(clerk());
   noPurpose["Regfed-Case-Ref"] = "ANT-7";
-  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000005", "", noPurpose);
+  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000005", "",
+           noPurpose);
   BOOST_TEST(r.status == 422);
   BOOST_TEST(r.errorCode() == "missing_purpose");
   BOOST_TEST(auditRow(r.headers["X-Request-Id"])["decision"] == "deny");
@@ -308,9 +318,11 @@ BOOST_AUTO_TEST_CASE(bad_tokens_get_401_and_no_data) {
     if (!authorization.empty()) h["Authorization"] = authorization;
     return http(port, "POST", "/v1/query", body(""), h);
   };
-  const std::string none = base64url(R"({"alg":"none","typ":"JWT"})") + "." +
-                           base64url(R"({"iss":"https://idp.merseburg.test","sub":"mallory","ags":"15088220",)"
-                                     R"("roles":["clerk"],"exp":4102444800})") + ".";
+  const std::string none =
+      base64url(R"({"alg":"none","typ":"JWT"})") + "." +
+      base64url(R"({"iss":"https://idp.merseburg.test","sub":"mallory","ags":"15088220",)"
+                R"("roles":["clerk"],"exp":4102444800})") +
+      ".";
   auto& f = fx();
   const std::string iss = "https://idp.merseburg.test";
   auto [strangerPrivate, strangerPublic] = writeKeyPair(f.dir.path(), "stranger");
@@ -320,15 +332,19 @@ BOOST_AUTO_TEST_CASE(bad_tokens_get_401_and_no_data) {
       {"Bearer not-a-jwt", "invalid_token"},
       {"Bearer " + none, "invalid_token"},
       {"Bearer " + signToken("", "", "HS256", iss, "mallory", kMerseburg, {"clerk"}, 3600), "invalid_token"},
-      {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", iss, "anna", kMerseburg, {"clerk"}, -3600), "token_expired"},
-      {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", "https://evil.test", "anna", kMerseburg, {"clerk"}, 3600),
+      {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", iss, "anna", kMerseburg, {"clerk"}, -3600),
+       "token_expired"},
+      {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", "https://evil.test", "anna", kMerseburg,
+                             {"clerk"}, 3600),
        "unknown_issuer"},
       {"Bearer " + signToken(f.merPrivate, f.merPublic, "ES256", iss, "anna", kLeuna, {"clerk"}, 3600),
        "issuer_not_trusted_for_ags"},
       // Signed by Leuna's RSA key but claiming Merseburg's issuer, which has only an EC key.
-      {"Bearer " + signToken(f.leuPrivate, f.leuPublic, "RS256", iss, "anna", kMerseburg, {"clerk"}, 3600), "unknown_key"},
+      {"Bearer " + signToken(f.leuPrivate, f.leuPublic, "RS256", iss, "anna", kMerseburg, {"clerk"}, 3600),
+       "unknown_key"},
       // Signed by some other EC key claiming Merseburg's issuer.
-      {"Bearer " + signToken(strangerPrivate, strangerPublic, "ES256", iss, "anna", kMerseburg, {"clerk"}, 3600),
+      {"Bearer " +
+           signToken(strangerPrivate, strangerPublic, "ES256", iss, "anna", kMerseburg, {"clerk"}, 3600),
        "invalid_token"},
   };
   const long long before = f.auditCount();
@@ -359,7 +375,8 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_share_audit_batches_and_the_log_stays_c
         auto headers = NodeFixture::bearer(token);
         headers["Regfed-Purpose"] = "Last";
         headers["Regfed-Case-Ref"] = "LOAD-" + std::to_string(t);
-        if (http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/" + id, "", headers).status != 200)
+        if (http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/" + id, "", headers)
+                .status != 200)
           ++failures;
       }
     });

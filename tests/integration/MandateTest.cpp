@@ -1,13 +1,13 @@
-// Support mandates end to end through HTTP with tokens for each role: two-party approval, scope, classification,
-// blocked records (neutral answer, review, alert), §38 criteria, the yearly quota under concurrency, emergency access.
+// Support mandates end to end through HTTP with tokens for each role: two-party approval, scope,
+// classification, blocked records (neutral answer, review, alert), §38 criteria, the yearly quota under
+// concurrency, emergency access.
 #define BOOST_TEST_MODULE mandate_tests
 #include <Poco/JSON/Array.h>
-#include <pqxx/pqxx>
 
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <functional>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 
@@ -62,18 +62,21 @@ std::string approvedMandate(const std::string& body) {
 }
 
 std::map<std::string, std::string> purpose(const std::string& mandate = "") {
-  std::map<std::string, std::string> h = {{"Regfed-Purpose", "Bearbeitung%20Online-Antrag"}, {"Regfed-Case-Ref", "ANT-1"}};
+  std::map<std::string, std::string> h = {{"Regfed-Purpose", "Bearbeitung%20Online-Antrag"},
+                                          {"Regfed-Case-Ref", "ANT-1"}};
   if (!mandate.empty()) h["Regfed-Mandate"] = mandate;
   return h;
 }
 
 std::string search(const std::string& mandate, const std::string& filter, const std::string& extra = "") {
   return R"({"register":"melderegister","municipalities":["15088220"],"filter":)" + filter +
-         R"(,"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-2026-000042","mandate":")" + mandate + "\"" + extra + "}";
+         R"(,"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-2026-000042","mandate":")" + mandate +
+         "\"" + extra + "}";
 }
 
 std::string auditColumn(const std::string& requestId, const std::string& column) {
-  return fx().db.scalar("SELECT " + column + " FROM regfed_audit.events WHERE request_id = '" + requestId + "'");
+  return fx().db.scalar("SELECT " + column + " FROM regfed_audit.events WHERE request_id = '" + requestId +
+                        "'");
 }
 
 // Reviews and alerts are filed after the answer (so answers take the same time either way): wait for them.
@@ -90,7 +93,8 @@ HttpResponse eventually(const std::function<HttpResponse()>& ask, const std::str
 std::string errorFields(const HttpResponse& r) {
   auto fields = r.json()->getObject("error")->getArray("fields");
   std::string out;
-  for (std::size_t i = 0; fields && i < fields->size(); ++i) out += (out.empty() ? "" : ",") + fields->getElement<std::string>(static_cast<unsigned>(i));
+  for (std::size_t i = 0; fields && i < fields->size(); ++i)
+    out += (out.empty() ? "" : ",") + fields->getElement<std::string>(static_cast<unsigned>(i));
   return out;
 }
 
@@ -104,8 +108,9 @@ BOOST_AUTO_TEST_CASE(two_party_consent_scope_and_revocation) {
   // Without a mandate a Leuna helper is refused.
   BOOST_TEST(fx().get(t.helper, record, purpose()).errorCode() == "no_mandate");
 
-  auto created = fx().post(t.merAdmin, "/v1/mandates",
-                           mandateBody(R"(["lena.wagner"])", R"(["familienname","vornamen","ort","anschrift"])", 0, 2));
+  auto created =
+      fx().post(t.merAdmin, "/v1/mandates",
+                mandateBody(R"(["lena.wagner"])", R"(["familienname","vornamen","ort","anschrift"])", 0, 2));
   BOOST_TEST(created.status == 201, created.body);
   auto m = created.json();
   const std::string id = m->getValue<std::string>("id");
@@ -126,7 +131,8 @@ BOOST_AUTO_TEST_CASE(two_party_consent_scope_and_revocation) {
   auto second = fx().post(t.leuAdmin, "/v1/mandates/" + id + "/approve");
   BOOST_TEST(second.status == 200);
   BOOST_TEST(second.json()->getValue<std::string>("status") == "approved");
-  BOOST_TEST(second.json()->getObject("approvals")->getObject("helper")->getValue<std::string>("by") == "leu.admin");
+  BOOST_TEST(second.json()->getObject("approvals")->getObject("helper")->getValue<std::string>("by") ==
+             "leu.admin");
 
   // Exactly the mandate's fields (plus the id), nothing streng_vertraulich.
   auto r = fx().get(t.helper, record, purpose(id));
@@ -135,13 +141,14 @@ BOOST_AUTO_TEST_CASE(two_party_consent_scope_and_revocation) {
   r.json()->getObject("record")->getNames(names);
   BOOST_TEST((std::set<std::string>(names.begin(), names.end()) ==
               std::set<std::string>{"id", "familienname", "vornamen", "ort", "anschrift"}));
-  BOOST_TEST(auditColumn(r.headers["X-Request-Id"], "mandate || '/' || reason || '/' || array_to_string(fields, ',')") ==
+  BOOST_TEST(auditColumn(r.headers["X-Request-Id"],
+                         "mandate || '/' || reason || '/' || array_to_string(fields, ',')") ==
              id + "/mandate/id,familienname,vornamen,ort,anschrift");
 
   // A helper not named, and a helper naming someone else's mandate.
   BOOST_TEST(fx().get(t.otherHelper, record, purpose(id)).errorCode() == "mandate_not_yours");
-  BOOST_TEST(fx().get(t.helper, "/v1/registers/15088220/gewerberegister/records/GEW-MER-00001", purpose(id)).errorCode() ==
-             "mandate_scope");
+  BOOST_TEST(fx().get(t.helper, "/v1/registers/15088220/gewerberegister/records/GEW-MER-00001", purpose(id))
+                 .errorCode() == "mandate_scope");
 
   // Helpers see the mandates naming them; other helpers do not.
   BOOST_TEST(fx().get(t.helper, "/v1/mandates").body.find(id) != std::string::npos);
@@ -149,7 +156,8 @@ BOOST_AUTO_TEST_CASE(two_party_consent_scope_and_revocation) {
 
   auto revoked = fx().post(t.leuAdmin, "/v1/mandates/" + id + "/revoke");
   BOOST_TEST(revoked.json()->getValue<std::string>("status") == "revoked");
-  BOOST_TEST(fx().get(t.helper, record, purpose(id)).errorCode() == "mandate_revoked", "effective on the next request");
+  BOOST_TEST(fx().get(t.helper, record, purpose(id)).errorCode() == "mandate_revoked",
+             "effective on the next request");
   BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + id + "/revoke").errorCode() == "already_revoked");
   BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + id + "/approve").errorCode() == "mandate_revoked");
 }
@@ -167,14 +175,18 @@ BOOST_AUTO_TEST_CASE(bad_mandates_are_refused_and_nothing_is_half_written) {
       {t.merAdmin, mandateBody(R"([])", fields, 0, 1), 422, "missing_helpers"},
       {t.merAdmin, mandateBody(R"(["not a user id!"])", fields, 0, 1), 422, "invalid_helper"},
       {t.merAdmin, mandateBody(R"(["lena.wagner"])", fields, 0, 1, "ZV-UNKNOWN"), 422, "unknown_agreement"},
-      {t.merAdmin, mandateBody(R"(["lena.wagner"])", fields, 0, 1, "ZV-2026-01", R"(,"procedures":["kita"])"), 422,
-       "unknown_procedure"},
-      {t.merAdmin, R"({"owner_ags":"15088220","helper_ags":"15088220","helpers":["a"],"registers":["melderegister"],
-        "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" + day(0) +
-        R"(","valid_until":")" + day(0) + "\"}", 422, "same_municipality"},
-      {t.merAdmin, R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["a"],"registers":["passregister"],
-        "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" + day(0) +
-        R"(","valid_until":")" + day(0) + "\"}", 422, "unknown_register"},
+      {t.merAdmin, mandateBody(R"(["lena.wagner"])", fields, 0, 1, "ZV-2026-01", R"(,"procedures":["kita"])"),
+       422, "unknown_procedure"},
+      {t.merAdmin,
+       R"({"owner_ags":"15088220","helper_ags":"15088220","helpers":["a"],"registers":["melderegister"],
+        "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" +
+           day(0) + R"(","valid_until":")" + day(0) + "\"}",
+       422, "same_municipality"},
+      {t.merAdmin,
+       R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["a"],"registers":["passregister"],
+        "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" +
+           day(0) + R"(","valid_until":")" + day(0) + "\"}",
+       422, "unknown_register"},
       {t.merAdmin, "{not json", 400, "malformed_json"},
       {t.leuAdmin, mandateBody(R"(["lena.wagner"])", fields, 0, 1), 403, "not_owner_admin"},
       {t.merClerk, mandateBody(R"(["lena.wagner"])", fields, 0, 1), 403, "not_owner_admin"},
@@ -191,20 +203,28 @@ BOOST_AUTO_TEST_CASE(bad_mandates_are_refused_and_nothing_is_half_written) {
 
 BOOST_AUTO_TEST_CASE(classification_and_section_38_criteria_for_helpers) {
   auto& t = tokens();
-  const std::string id = approvedMandate(mandateBody(R"(["lena.wagner"])",
-                                                     R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 0, "ZV-2026-01"));
-  auto r = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-000001?fields=vornamen,religion", purpose(id));
+  const std::string id = approvedMandate(mandateBody(
+      R"(["lena.wagner"])", R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 0, "ZV-2026-01"));
+  auto r =
+      fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-000001?fields=vornamen,religion",
+               purpose(id));
   BOOST_TEST(r.status == 403);
   BOOST_TEST(r.errorCode() == "field_not_permitted");
   BOOST_TEST(errorFields(r) == "religion");
-  r = fx().query(t.helper, search(id, R"({"familienname":"Müller","vornamen":"Anna","ort":"Merseburg","steuer_id":"1"})"));
+  r = fx().query(
+      t.helper,
+      search(id, R"({"familienname":"Müller","vornamen":"Anna","ort":"Merseburg","steuer_id":"1"})"));
   BOOST_TEST(r.status == 403);
   BOOST_TEST(errorFields(r) == "steuer_id");
   r = fx().query(t.helper, search(id, R"({"familienname":"Müller"})"));
   BOOST_TEST(r.status == 422);
   BOOST_TEST(r.errorCode() == "insufficient_criteria");
   BOOST_TEST(errorFields(r) == "vornamen,ort,geburtsdatum");
-  r = fx().query(t.helper, search(id, R"({"familienname":"Müller","vornamen":{"phonetic":"Ana"},"ort":"Merseburg","geburtsdatum":"1984-03-02"})"));
+  r = fx().query(
+      t.helper,
+      search(
+          id,
+          R"({"familienname":"Müller","vornamen":{"phonetic":"Ana"},"ort":"Merseburg","geburtsdatum":"1984-03-02"})"));
   BOOST_TEST(r.status == 200, r.body);
   auto records = r.json()->getArray("results")->getObject(0)->getArray("records");
   BOOST_REQUIRE(records->size() == 1u);
@@ -214,8 +234,8 @@ BOOST_AUTO_TEST_CASE(classification_and_section_38_criteria_for_helpers) {
 
 BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_alert) {
   auto& t = tokens();
-  const std::string id = approvedMandate(mandateBody(R"(["lena.wagner"])",
-                                                     R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 0));
+  const std::string id = approvedMandate(
+      mandateBody(R"(["lena.wagner"])", R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 0));
   auto blocked = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-000007", purpose(id));
   auto missing = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-999999", purpose(id));
   BOOST_TEST(blocked.status == 404);
@@ -225,12 +245,16 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
     return b.replace(b.find(r.headers.at("X-Request-Id")), r.headers.at("X-Request-Id").size(), "");
   };
   BOOST_TEST(strip(blocked) == strip(missing), "indistinguishable from no record at all");
-  BOOST_TEST(auditColumn(blocked.headers["X-Request-Id"], "array_to_string(withheld, ',') || '/' || result_count") ==
-             "MER-000007/0");
+  BOOST_TEST(auditColumn(blocked.headers["X-Request-Id"],
+                         "array_to_string(withheld, ',') || '/' || result_count") == "MER-000007/0");
 
   // A search matching only the blocked person looks exactly like a search matching nobody.
-  auto hit = fx().query(t.helper, search(id, R"({"familienname":"Müller","vornamen":"Hans","ort":"Geusa","geburtsdatum":"1950-05-05"})"));
-  auto none = fx().query(t.helper, search(id, R"({"familienname":"Müller","vornamen":"Hans","ort":"Leuna","geburtsdatum":"1950-05-05"})"));
+  auto hit = fx().query(
+      t.helper,
+      search(id, R"({"familienname":"Müller","vornamen":"Hans","ort":"Geusa","geburtsdatum":"1950-05-05"})"));
+  auto none = fx().query(
+      t.helper,
+      search(id, R"({"familienname":"Müller","vornamen":"Hans","ort":"Leuna","geburtsdatum":"1950-05-05"})"));
   auto shape = [](const HttpResponse& r) {
     auto o = r.json()->getArray("results")->getObject(0);
     return o->getValue<std::string>("status") + "/" + std::to_string(o->getArray("records")->size()) + "/" +
@@ -242,7 +266,8 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
   BOOST_TEST(auditColumn(none.headers["X-Request-Id"], "array_to_string(withheld, ',')") == "");
 
   // The owner's clerks see the cases for manual processing; the owner's DPO gets alerts.
-  auto reviews = eventually([&] { return fx().get(t.merClerk, "/v1/reviews?status=open"); }, hit.headers["X-Request-Id"]);
+  auto reviews = eventually([&] { return fx().get(t.merClerk, "/v1/reviews?status=open"); },
+                            hit.headers["X-Request-Id"]);
   BOOST_TEST(reviews.status == 200, reviews.body);
   auto list = reviews.json()->getArray("reviews");
   BOOST_REQUIRE(list->size() >= 2u);
@@ -251,25 +276,33 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
   BOOST_TEST(newest->getValue<std::string>("actor") == "lena.wagner");
   BOOST_TEST(newest->getValue<std::string>("mandate") == id);
   BOOST_TEST(fx().get(t.helper, "/v1/reviews").status == 403);
-  auto alerts = eventually([&] { return fx().get(t.merDpo, "/v1/audit/alerts"); }, hit.headers["X-Request-Id"]);
+  auto alerts =
+      eventually([&] { return fx().get(t.merDpo, "/v1/audit/alerts"); }, hit.headers["X-Request-Id"]);
   BOOST_TEST(alerts.status == 200);
   BOOST_TEST(alerts.body.find("blocked_record_hit") != std::string::npos);
   BOOST_TEST(alerts.body.find("MER-000007") != std::string::npos);
   BOOST_TEST(fx().get(t.merClerk, "/v1/audit/alerts").status == 403);
 
   const std::string reviewId = std::to_string(newest->getValue<long long>("id"));
-  auto closed = fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close", R"({"outcome":"Auskunft verweigert, Antragsteller informiert"})");
+  auto closed = fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close",
+                          R"({"outcome":"Auskunft verweigert, Antragsteller informiert"})");
   BOOST_TEST(closed.status == 200, closed.body);
-  BOOST_TEST(fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close", R"({"outcome":"nochmal"})").errorCode() == "already_closed");
+  BOOST_TEST(
+      fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close", R"({"outcome":"nochmal"})").errorCode() ==
+      "already_closed");
   // The owner's own clerk still sees the blocked record.
-  BOOST_TEST(fx().get(t.merClerk, "/v1/registers/15088220/melderegister/records/MER-000007", purpose()).status == 200);
+  BOOST_TEST(
+      fx().get(t.merClerk, "/v1/registers/15088220/melderegister/records/MER-000007", purpose()).status ==
+      200);
 }
 
 BOOST_AUTO_TEST_CASE(quota_is_enforced_with_figures_and_freed_by_revocation) {
   auto& t = tokens();
   // ZV-TEST allows 4 support days a year: 2 helpers x 2 days fill it.
-  const std::string full = approvedMandate(mandateBody(R"(["lena.wagner","max.mustermann"])", R"(["ort"])", 1, 2, "ZV-TEST"));
-  auto created = fx().post(t.merAdmin, "/v1/mandates", mandateBody(R"(["lena.wagner"])", R"(["ort"])", 3, 3, "ZV-TEST"));
+  const std::string full =
+      approvedMandate(mandateBody(R"(["lena.wagner","max.mustermann"])", R"(["ort"])", 1, 2, "ZV-TEST"));
+  auto created =
+      fx().post(t.merAdmin, "/v1/mandates", mandateBody(R"(["lena.wagner"])", R"(["ort"])", 3, 3, "ZV-TEST"));
   const std::string extra = created.json()->getValue<std::string>("id");
   BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + extra + "/approve").errorCode() == "quota_exceeded");
   auto refused = fx().post(t.leuAdmin, "/v1/mandates/" + extra + "/approve");
@@ -278,9 +311,13 @@ BOOST_AUTO_TEST_CASE(quota_is_enforced_with_figures_and_freed_by_revocation) {
   BOOST_TEST(details->getValue<int>("limit_days") == 4);
   BOOST_TEST(details->getValue<int>("used_days") == 4);
   BOOST_TEST(details->getValue<int>("requested_days") == 1);
-  auto quota = fx().get(t.leuAdmin, "/v1/quota?year=" + std::to_string(regfed::core::yearOf(berlinToday() + 1)));
-  BOOST_TEST(quota.body.find(R"("ags":"15088205","municipality":"Stadt Leuna","agreement":"ZV-TEST","used_days":4,"limit_days":4,"remaining_days":0)") !=
-             std::string::npos, quota.body);
+  auto quota =
+      fx().get(t.leuAdmin, "/v1/quota?year=" + std::to_string(regfed::core::yearOf(berlinToday() + 1)));
+  BOOST_TEST(
+      quota.body.find(
+          R"("ags":"15088205","municipality":"Stadt Leuna","agreement":"ZV-TEST","used_days":4,"limit_days":4,"remaining_days":0)") !=
+          std::string::npos,
+      quota.body);
   // Revoked before it started, the first mandate uses no days any more.
   BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + full + "/revoke").status == 200);
   BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + extra + "/approve").status == 200);
@@ -297,7 +334,8 @@ BOOST_AUTO_TEST_CASE(concurrent_approvals_cannot_pass_the_quota) {
   const std::string leuAdmin = own.token("leu.admin", kLeuna, {"admin"});
   std::vector<std::string> ids;
   for (int i = 0; i < 8; ++i) {
-    auto r = own.post(merAdmin, "/v1/mandates", mandateBody(R"(["lena.wagner"])", R"(["ort"])", 1, 1, "ZV-TEST"));
+    auto r =
+        own.post(merAdmin, "/v1/mandates", mandateBody(R"(["lena.wagner"])", R"(["ort"])", 1, 1, "ZV-TEST"));
     BOOST_REQUIRE_MESSAGE(r.status == 201, r.body);
     ids.push_back(r.json()->getValue<std::string>("id"));
     BOOST_REQUIRE(own.post(merAdmin, "/v1/mandates/" + ids.back() + "/approve").status == 200);
@@ -307,15 +345,19 @@ BOOST_AUTO_TEST_CASE(concurrent_approvals_cannot_pass_the_quota) {
   for (const auto& id : ids)
     threads.emplace_back([&, id] {
       auto r = own.post(leuAdmin, "/v1/mandates/" + id + "/approve");
-      if (r.status == 200) ++approved;
-      else if (r.errorCode() == "quota_exceeded") ++exceeded;
-      else ++other;
+      if (r.status == 200)
+        ++approved;
+      else if (r.errorCode() == "quota_exceeded")
+        ++exceeded;
+      else
+        ++other;
     });
   for (auto& th : threads) th.join();
   BOOST_TEST(approved.load() == 5);
   BOOST_TEST(exceeded.load() == 3);
   BOOST_TEST(other.load() == 0);
-  BOOST_TEST(own.db.scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL") == "5");
+  BOOST_TEST(own.db.scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL") ==
+             "5");
   (void)t;
 }
 
@@ -333,14 +375,16 @@ BOOST_AUTO_TEST_CASE(emergency_access_is_flagged_alerted_and_ends_after_its_wind
   BOOST_TEST(eventually([&] { return fx().get(tokens().merDpo, "/v1/audit/alerts"); }, "emergency_access")
                  .body.find(r.headers["X-Request-Id"]) != std::string::npos);
   // Blocked records stay withheld in an emergency too.
-  BOOST_TEST(fx().get(responder, "/v1/registers/15088220/melderegister/records/MER-000007", headers).status == 404);
+  BOOST_TEST(fx().get(responder, "/v1/registers/15088220/melderegister/records/MER-000007", headers).status ==
+             404);
   auto noReason = headers;
   noReason["Regfed-Emergency"] = "";
   BOOST_TEST(fx().get(responder, record, noReason).errorCode() == "missing_emergency_reason");
   BOOST_TEST(fx().get(tokens().helper, record, headers).errorCode() == "emergency_not_permitted");
   // Four hours after first use the window of this sign-in is closed.
-  fx().db.exec("UPDATE regfed.emergency_windows SET opened_at = now() - interval '241 minutes' "
-               "WHERE actor = 'rita.responder'");
+  fx().db.exec(
+      "UPDATE regfed.emergency_windows SET opened_at = now() - interval '241 minutes' "
+      "WHERE actor = 'rita.responder'");
   BOOST_TEST(fx().get(responder, record, headers).errorCode() == "emergency_expired");
 }
 

@@ -1,7 +1,6 @@
 #include "NodeFixture.h"
 
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -20,8 +19,9 @@ std::string schemaFile(const std::string& name) {
 
 // The demo's Melderegister schema and §38 criteria, so the tests exercise what clients rely on.
 std::string meldeRules() {
-  return R"("block_fields": ["auskunftssperre"], "search_criteria": )" + schemaFile("melderegister.criteria.json") +
-         R"(, "fields": )" + schemaFile("melderegister.fields.json");
+  return R"("block_fields": ["auskunftssperre"], "search_criteria": )" +
+         schemaFile("melderegister.criteria.json") + R"(, "fields": )" +
+         schemaFile("melderegister.fields.json");
 }
 
 const char* kTables = R"sql(
@@ -49,29 +49,37 @@ GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader;
 NodeFixture::NodeFixture(NodeOptions options) {
   db.exec(kTables);
   dir.write("gewerbe.jsonl",
-            "{\"id\":\"GEW-MER-00001\",\"betriebsname\":\"Bäckerei Krause\",\"inhaber\":\"Krause, Jens\",\"steuernummer\":\"0000000000001\"}\n"
-            "{\"id\":\"GEW-MER-00002\",\"betriebsname\":\"Café am Dom\",\"inhaber\":\"Voigt, Anna\",\"steuernummer\":\"0000000000002\"}\n");
+            "{\"id\":\"GEW-MER-00001\",\"betriebsname\":\"Bäckerei Krause\",\"inhaber\":\"Krause, "
+            "Jens\",\"steuernummer\":\"0000000000001\"}\n"
+            "{\"id\":\"GEW-MER-00002\",\"betriebsname\":\"Café am Dom\",\"inhaber\":\"Voigt, "
+            "Anna\",\"steuernummer\":\"0000000000002\"}\n");
   std::tie(merPrivate, merPublic) = writeKeyPair(dir.path(), "idp-mer");
   std::tie(leuPrivate, leuPublic) = writeKeyPair(dir.path(), "idp-leu", true);
   std::string tls;
   if (options.tls) {
     std::string out;
-    const int rc = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                        "-nodes", "-keyout", dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem", "-days", "2",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
-                       out);
+    const int rc =
+        run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+             "-nodes", "-keyout", dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"},
+            out);
     if (rc != 0) throw std::runtime_error("openssl could not make a test certificate: " + out);
     tls = R"(, "tls": {"certificate": "cert.pem", "private_key": "key.pem"})";
   }
   const std::string conninfo = db.dsn("regfed_reader");
   std::string json = R"({
-  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32)" + tls + R"(},
+  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32)" +
+                     tls + R"(},
   "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}, {"ags": "15088205", "name": "Stadt Leuna"}],
-  "plugin_dir": ")" + pluginDir() + R"(",
-  "audit": {"dsn": ")" + db.dsn("regfed_node") + R"(", "owner_dsn": ")" + db.dsn("regfed_owner") + R"(",
+  "plugin_dir": ")" + pluginDir() +
+                     R"(",
+  "audit": {"dsn": ")" +
+                     db.dsn("regfed_node") + R"(", "owner_dsn": ")" + db.dsn("regfed_owner") + R"(",
             "node_role": "regfed_node", "signing_key": "audit-signing.pem",
-            "sign_every_events": )" + std::to_string(options.signEveryEvents) + R"(,
-            "sign_interval_ms": )" + std::to_string(options.signIntervalMs) + R"(, "commit_timeout_ms": 3000},
+            "sign_every_events": )" +
+                     std::to_string(options.signEveryEvents) + R"(,
+            "sign_interval_ms": )" +
+                     std::to_string(options.signIntervalMs) + R"(, "commit_timeout_ms": 3000},
   "issuers": [
     {"iss": "https://idp.merseburg.test", "municipalities": ["15088220", "15084590"], "algorithm": "ES256",
      "public_key": "idp-mer.pub.pem", "private_key": "idp-mer.pem"},
@@ -79,11 +87,15 @@ NodeFixture::NodeFixture(NodeOptions options) {
      "public_key": "idp-leu.pub.pem", "private_key": "idp-leu.pem"}],
   "registers": [
     {"ags": "15088220", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
-     "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088220", "pool_size": 4},
-     )" + meldeRules() + R"(},
+     "options": {"conninfo": ")" +
+                     conninfo + R"(", "table": "melde.m_15088220", "pool_size": 4},
+     )" + meldeRules() +
+                     R"(},
     {"ags": "15088205", "name": "melderegister", "title": "Melderegister", "adapter": "sql",
-     "options": {"conninfo": ")" + conninfo + R"(", "table": "melde.m_15088205", "pool_size": 2},
-     )" + meldeRules() + R"(},
+     "options": {"conninfo": ")" +
+                     conninfo + R"(", "table": "melde.m_15088205", "pool_size": 2},
+     )" + meldeRules() +
+                     R"(},
     {"ags": "15088220", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl",
      "options": {"path": "gewerbe.jsonl"},
      "fields": [{"name": "id", "type": "string", "classification": "intern"},
@@ -92,7 +104,7 @@ NodeFixture::NodeFixture(NodeOptions options) {
                 {"name": "steuernummer", "type": "string", "classification": "streng_vertraulich"}]}],
   "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10},
                  {"id": "ZV-TEST", "title": "small test agreement", "support_days_per_year": )" +
-                 std::to_string(options.smallAgreementDays) + R"(}],
+                     std::to_string(options.smallAgreementDays) + R"(}],
   "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}]
 })";
   configPath = dir.write("node.json", json);
@@ -124,7 +136,8 @@ HttpResponse NodeFixture::query(const std::string& token, const std::string& bod
   return http(node->port(), "POST", "/v1/query", body, bearer(token));
 }
 
-HttpResponse NodeFixture::post(const std::string& token, const std::string& path, const std::string& body) const {
+HttpResponse NodeFixture::post(const std::string& token, const std::string& path,
+                               const std::string& body) const {
   return http(node->port(), "POST", path, body, bearer(token));
 }
 

@@ -18,7 +18,7 @@ struct NodeOptions {
   int signEveryEvents = 1000;  ///< audit.sign_every_events
   int signIntervalMs = 10000;  ///< audit.sign_interval_ms
   int smallAgreementDays = 4;  ///< support days per year of agreement "ZV-TEST"
-  bool tls = false;            ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
+  bool tls = false;  ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
 };
 
 class NodeFixture {
@@ -27,7 +27,8 @@ class NodeFixture {
   ~NodeFixture();
 
   /// A token minted by the config's issuers.
-  std::string token(const std::string& user, const std::string& ags, const std::vector<std::string>& roles) const;
+  std::string token(const std::string& user, const std::string& ags,
+                    const std::vector<std::string>& roles) const;
   /// Authorization header for `token`.
   static std::map<std::string, std::string> bearer(const std::string& token);
   /// POST /v1/query with a token.

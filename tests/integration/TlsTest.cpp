@@ -1,5 +1,5 @@
-// HTTPS for clients: the node serves TLS 1.2+ with its configured certificate; a client that trusts it gets the
-// same API; older protocols and plain HTTP are refused.
+// HTTPS for clients: the node serves TLS 1.2+ with its configured certificate; a client that trusts it gets
+// the same API; older protocols and plain HTTP are refused.
 #define BOOST_TEST_MODULE tls_tests
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -41,7 +41,9 @@ BOOST_AUTO_TEST_CASE(serves_https_with_its_certificate_and_refuses_old_protocols
              "TLS 1.1 must be refused: " << out);
   out.clear();
   BOOST_TEST(run({"/usr/bin/openssl", "s_client", "-connect", target, "-tls1_3", "-brief", "-CAfile",
-                  fx.dir.path() + "/cert.pem"}, out) == 0, out);
+                  fx.dir.path() + "/cert.pem"},
+                 out) == 0,
+             out);
   BOOST_TEST(out.find("TLSv1.3") != std::string::npos, out);
   BOOST_CHECK_THROW(http(fx.node->port(), "GET", "/v1/health"), std::exception);
 }

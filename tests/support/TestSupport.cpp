@@ -1,11 +1,11 @@
 #include "TestSupport.h"
 
+#include <Poco/Crypto/ECKey.h>
+#include <Poco/Crypto/RSAKey.h>
 #include <Poco/File.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
-#include <Poco/Crypto/ECKey.h>
-#include <Poco/Crypto/RSAKey.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <pqxx/pqxx>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -73,7 +73,8 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
 
 std::string TestDatabase::clusterDir() {
   const char* dir = std::getenv("REGFED_TEST_PG");
-  if (!dir) throw std::runtime_error("REGFED_TEST_PG is not set: run the tests through ctest (fixture 'postgres')");
+  if (!dir)
+    throw std::runtime_error("REGFED_TEST_PG is not set: run the tests through ctest (fixture 'postgres')");
   return dir;
 }
 
@@ -129,15 +130,17 @@ std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const s
   return {priv, pub};
 }
 
-std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem, const std::string& alg,
-                      const std::string& iss, const std::string& sub, const std::string& ags,
-                      const std::vector<std::string>& roles, long long expOffsetSeconds) {
+std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem,
+                      const std::string& alg, const std::string& iss, const std::string& sub,
+                      const std::string& ags, const std::vector<std::string>& roles,
+                      long long expOffsetSeconds) {
   Poco::JWT::Token token;
   token.setType("JWT");
   token.setIssuer(iss);
   token.setSubject(sub);
-  const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
+  const long long now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   token.payload().set("iat", now);
   token.payload().set("exp", now + expOffsetSeconds);
   token.payload().set("ags", ags);
@@ -149,10 +152,12 @@ std::string signToken(const std::string& privateKeyPem, const std::string& publi
     return signer.sign(token, alg);
   }
   if (alg == "RS256") {
-    Poco::JWT::Signer signer(Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(publicKeyPem, privateKeyPem, "")));
+    Poco::JWT::Signer signer(
+        Poco::SharedPtr<Poco::Crypto::RSAKey>(new Poco::Crypto::RSAKey(publicKeyPem, privateKeyPem, "")));
     return signer.sign(token, alg);
   }
-  Poco::JWT::Signer signer(Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(publicKeyPem, privateKeyPem, "")));
+  Poco::JWT::Signer signer(
+      Poco::SharedPtr<Poco::Crypto::ECKey>(new Poco::Crypto::ECKey(publicKeyPem, privateKeyPem, "")));
   return signer.sign(token, alg);
 }
 
@@ -160,13 +165,16 @@ NodeProcess::NodeProcess(const std::string& configPath, const std::string& workD
   const std::string ready = workDir + "/ready-" + randomSuffix();
   logPath_ = workDir + "/node-" + randomSuffix() + ".log";
   // The node logs to stderr; a shell redirect keeps the log in a file the test can show on failure.
-  Poco::Process::Args args = {"-c", "exec \"$0\" serve --config \"$1\" --ready-file \"$2\" 2>\"$3\"", regfedBinary(),
-                              configPath, ready, logPath_};
+  Poco::Process::Args args = {
+      "-c",           "exec \"$0\" serve --config \"$1\" --ready-file \"$2\" 2>\"$3\"",
+      regfedBinary(), configPath,
+      ready,          logPath_};
   handle_ = std::make_unique<Poco::ProcessHandle>(Poco::Process::launch("/bin/sh", args));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!Poco::File(ready).exists()) {
     if (!Poco::Process::isRunning(*handle_)) throw std::runtime_error("node exited during start:\n" + log());
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("node did not start in 60 s:\n" + log());
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("node did not start in 60 s:\n" + log());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   std::string url = readFile(ready);

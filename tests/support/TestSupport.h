@@ -1,6 +1,6 @@
 #pragma once
-// Test support: the throwaway PostgreSQL started by the ctest fixture, fresh databases, key pairs, node processes
-// on OS-picked ports, and a small HTTP client.
+// Test support: the throwaway PostgreSQL started by the ctest fixture, fresh databases, key pairs, node
+// processes on OS-picked ports, and a small HTTP client.
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Process.h>
@@ -54,12 +54,14 @@ class TestDatabase {
 };
 
 /// Generates an EC P-256 (or RSA 2048) key pair; returns {private PEM path, public PEM path}.
-std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const std::string& name, bool rsa = false);
+std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const std::string& name,
+                                                 bool rsa = false);
 
 /// A JWT signed with a PEM private key, with arbitrary claims (for tests of refusals).
-std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem, const std::string& alg,
-                      const std::string& iss, const std::string& sub, const std::string& ags,
-                      const std::vector<std::string>& roles, long long expOffsetSeconds);
+std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem,
+                      const std::string& alg, const std::string& iss, const std::string& sub,
+                      const std::string& ags, const std::vector<std::string>& roles,
+                      long long expOffsetSeconds);
 
 /// A `regfed serve` process on an OS-picked port.
 class NodeProcess {

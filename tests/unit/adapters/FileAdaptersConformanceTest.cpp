@@ -1,12 +1,11 @@
 // The conformance kit run against the real template and jsonl modules.
 #define BOOST_TEST_MODULE conformance_template_jsonl_tests
-#include <boost/mpl/list.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <AdapterLoader.h>
 #include <regfed/audit/AuditEvent.h>
 #include <regfed/sdk/Types.h>
 
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 
 #include "TestSupport.h"
@@ -34,7 +33,8 @@ const std::string& sourceOf(const sdk::FieldSpec& f) { return f.source.empty() ?
 struct TemplateProvider {
   static std::string modulePath() { return regfed::test::pluginDir() + "/regfed-adapter-template.so"; }
   static std::string adapterName() { return "template"; }
-  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields, const std::vector<sdk::Row>& rows) {
+  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields,
+                                    const std::vector<sdk::Row>& rows) {
     std::string tsv;
     for (std::size_t i = 0; i < fields.size(); ++i) tsv += (i ? "\t" : "") + sourceOf(fields[i]);
     tsv += "\n";
@@ -43,14 +43,16 @@ struct TemplateProvider {
       tsv += "\n";
     }
     scratch().write("register.tsv", tsv);
-    return sdk::OpenRequest{"15088220/conformance", "id", fields, {{"path", "register.tsv"}}, scratch().path()};
+    return sdk::OpenRequest{
+        "15088220/conformance", "id", fields, {{"path", "register.tsv"}}, scratch().path()};
   }
 };
 
 struct JsonlProvider {
   static std::string modulePath() { return regfed::test::pluginDir() + "/regfed-adapter-jsonl.so"; }
   static std::string adapterName() { return "jsonl"; }
-  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields, const std::vector<sdk::Row>& rows) {
+  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields,
+                                    const std::vector<sdk::Row>& rows) {
     std::string lines;
     for (const auto& row : rows) {
       std::string line = "{";
@@ -59,13 +61,16 @@ struct JsonlProvider {
         if (line.size() > 1) line += ",";
         regfed::audit::appendJsonString(line, sourceOf(fields[i]));
         line += ":";
-        if (std::holds_alternative<std::string>(row[i])) regfed::audit::appendJsonString(line, text(row[i]));
-        else line += text(row[i]);
+        if (std::holds_alternative<std::string>(row[i]))
+          regfed::audit::appendJsonString(line, text(row[i]));
+        else
+          line += text(row[i]);
       }
       lines += line + "}\n";
     }
     scratch().write("register.jsonl", lines);
-    return sdk::OpenRequest{"15088220/conformance", "id", fields, {{"path", scratch().path() + "/register.jsonl"}}, "/"};
+    return sdk::OpenRequest{
+        "15088220/conformance", "id", fields, {{"path", scratch().path() + "/register.jsonl"}}, "/"};
   }
 };
 
@@ -81,17 +86,20 @@ BOOST_AUTO_TEST_CASE(bad_lines_are_reported_with_file_and_line_number) {
       {"{\"id\":\"a\"}\nnot json\n", "line 2: not a JSON object"},
       {"{\"id\":\"a\"}\n{\"id\":\"a\"}\n", "line 2: duplicate id 'a'"},
       {"{\"id\":\"a\",\"kinder\":\"zwei\"}\n", "line 1: field 'kinder' must be an integer"},
-      {"{\"id\":\"a\",\"geburtsdatum\":\"1.1.1980\"}\n", "line 1: field 'geburtsdatum' must be a date YYYY-MM-DD"},
+      {"{\"id\":\"a\",\"geburtsdatum\":\"1.1.1980\"}\n",
+       "line 1: field 'geburtsdatum' must be a date YYYY-MM-DD"},
       {"{\"kinder\":1}\n", "line 1: missing id 'id'"}};
   for (const auto& [content, expected] : cases) {
     auto adapter = loader.create("jsonl");
     regfed::test::TempDir dir;
     dir.write("r.jsonl", content);
-    sdk::OpenRequest request{"x/y", "id",
+    sdk::OpenRequest request{"x/y",
+                             "id",
                              {{"id", sdk::FieldType::String, sdk::Classification::Intern, ""},
                               {"kinder", sdk::FieldType::Integer, sdk::Classification::Intern, ""},
                               {"geburtsdatum", sdk::FieldType::Date, sdk::Classification::Intern, ""}},
-                             {{"path", "r.jsonl"}}, dir.path()};
+                             {{"path", "r.jsonl"}},
+                             dir.path()};
     sdk::Status s = adapter->open(request);
     BOOST_TEST(!s.ok());
     BOOST_TEST(s.message.find(expected) != std::string::npos, s.message);

@@ -1,5 +1,5 @@
-// Plugin loading: the real modules load, incompatible or foreign ones are refused with clear messages, and the
-// adapter host contains a misbehaving adapter.
+// Plugin loading: the real modules load, incompatible or foreign ones are refused with clear messages, and
+// the adapter host contains a misbehaving adapter.
 #define BOOST_TEST_MODULE plugin_loading_tests
 #include <AdapterLoader.h>
 #include <Poco/File.h>
@@ -30,7 +30,9 @@ std::string loadError(const std::string& path) {
   return "";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace
 
@@ -118,7 +120,8 @@ BOOST_AUTO_TEST_CASE(the_host_contains_a_misbehaving_adapter) {
   BOOST_TEST(host.find("15088220", "fail_open")->problem() == "backend is down");
   BOOST_TEST(host.find("15088220", "ok")->up());
   const std::string text = metrics.render();
-  BOOST_TEST(contains(text, "regfed_plugin_errors_total{register=\"15088220/throw\",code=\"internal\"} 1"), text);
+  BOOST_TEST(contains(text, "regfed_plugin_errors_total{register=\"15088220/throw\",code=\"internal\"} 1"),
+             text);
   BOOST_TEST(contains(text, "regfed_register_up{register=\"15088220/fail_open\"} 0"), text);
   // After all of that, the healthy register still answers.
   BOOST_TEST(static_cast<int>(get("ok")) == static_cast<int>(sdk::StatusCode::Ok));
@@ -127,12 +130,16 @@ BOOST_AUTO_TEST_CASE(the_host_contains_a_misbehaving_adapter) {
 BOOST_AUTO_TEST_CASE(plugin_check_command_reports_and_refuses) {
   std::string out;
   BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "plugin", "check",
-                                regfed::test::pluginDir() + "/regfed-adapter-sql.so"}, out) == 0, out);
+                                regfed::test::pluginDir() + "/regfed-adapter-sql.so"},
+                               out) == 0,
+             out);
   BOOST_TEST(contains(out, "adapter:     sql"), out);
   BOOST_TEST(contains(out, "operators=[equals, prefix, range, in]"), out);
   out.clear();
-  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "plugin", "check", fixture("future_major_adapter")},
-                               out) == 1, out);
+  BOOST_TEST(
+      regfed::test::run({regfed::test::regfedBinary(), "plugin", "check", fixture("future_major_adapter")},
+                        out) == 1,
+      out);
   BOOST_TEST(contains(out, "SDK 99.0"), out);
 }
 

@@ -1,14 +1,13 @@
 // The conformance kit run against the real sql module on the throwaway PostgreSQL, plus what only sql does:
 // identifier validation, missing columns, and recovery after the database connection breaks.
 #define BOOST_TEST_MODULE conformance_sql_tests
-#include <boost/mpl/list.hpp>
-#include <boost/test/unit_test.hpp>
-
 #include <AdapterLoader.h>
 #include <regfed/sdk/Types.h>
-#include <pqxx/pqxx>
 
+#include <boost/mpl/list.hpp>
+#include <boost/test/unit_test.hpp>
 #include <functional>
+#include <pqxx/pqxx>
 
 #include "TestSupport.h"
 
@@ -23,10 +22,14 @@ regfed::test::TestDatabase& database() {
 
 const char* sqlType(sdk::FieldType t) {
   switch (t) {
-    case sdk::FieldType::Date: return "date";
-    case sdk::FieldType::Integer: return "bigint";
-    case sdk::FieldType::Boolean: return "boolean";
-    default: return "text";
+    case sdk::FieldType::Date:
+      return "date";
+    case sdk::FieldType::Integer:
+      return "bigint";
+    case sdk::FieldType::Boolean:
+      return "boolean";
+    default:
+      return "text";
   }
 }
 
@@ -35,7 +38,8 @@ const char* sqlType(sdk::FieldType t) {
 struct SqlProvider {
   static std::string modulePath() { return regfed::test::pluginDir() + "/regfed-adapter-sql.so"; }
   static std::string adapterName() { return "sql"; }
-  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields, const std::vector<sdk::Row>& rows) {
+  static sdk::OpenRequest provision(const std::vector<sdk::FieldSpec>& fields,
+                                    const std::vector<sdk::Row>& rows) {
     static bool loaded = false;
     auto& db = database();
     if (!loaded) {
@@ -43,8 +47,8 @@ struct SqlProvider {
       pqxx::work tx(conn);
       std::string ddl = "CREATE TABLE conformance_register (";
       for (std::size_t i = 0; i < fields.size(); ++i)
-        ddl += (i ? ", " : "") + tx.quote_name(fields[i].source.empty() ? fields[i].name : fields[i].source) + " " +
-               sqlType(fields[i].type) + (i == 0 ? " PRIMARY KEY" : "");
+        ddl += (i ? ", " : "") + tx.quote_name(fields[i].source.empty() ? fields[i].name : fields[i].source) +
+               " " + sqlType(fields[i].type) + (i == 0 ? " PRIMARY KEY" : "");
       tx.exec(ddl + ")");
       for (const auto& row : rows) {
         std::string values;
@@ -61,10 +65,12 @@ struct SqlProvider {
       tx.commit();
       loaded = true;
     }
-    return sdk::OpenRequest{"15088220/conformance", "id", fields,
-                            {{"conninfo", db.dsn("regfed_reader")}, {"table", "public.conformance_register"},
-                             {"pool_size", "3"}},
-                            "/"};
+    return sdk::OpenRequest{
+        "15088220/conformance",
+        "id",
+        fields,
+        {{"conninfo", db.dsn("regfed_reader")}, {"table", "public.conformance_register"}, {"pool_size", "3"}},
+        "/"};
   }
 };
 
@@ -87,9 +93,11 @@ BOOST_AUTO_TEST_CASE(refuses_unsafe_identifiers_and_reports_missing_columns) {
       {[](sdk::OpenRequest& r) { r.options[1].value = "a.b.c"; }, "option 'table' must be"},
       {[](sdk::OpenRequest& r) { r.fields[1].source = "name\" --"; }, "is not a plain identifier"},
       {[](sdk::OpenRequest& r) { r.fields[1].source = "nachname"; }, "does not match the configured columns"},
-      {[](sdk::OpenRequest& r) { r.options[1].value = "no_such_table"; }, "does not match the configured columns"},
+      {[](sdk::OpenRequest& r) { r.options[1].value = "no_such_table"; },
+       "does not match the configured columns"},
       {[](sdk::OpenRequest& r) { r.options[2].value = "0"; }, "option 'pool_size' must be"},
-      {[](sdk::OpenRequest& r) { r.options.erase(r.options.begin()); }, "option 'conninfo' or 'conninfo_env' is required"},
+      {[](sdk::OpenRequest& r) { r.options.erase(r.options.begin()); },
+       "option 'conninfo' or 'conninfo_env' is required"},
   };
   for (const auto& [edit, expected] : cases) {
     sdk::OpenRequest request = base;
@@ -111,13 +119,15 @@ BOOST_AUTO_TEST_CASE(unreachable_database_is_unavailable_then_recovers_after_con
   BOOST_REQUIRE(adapter->open(request).ok());
   sdk::GetResult r;
   BOOST_REQUIRE(adapter->get({"P-001", {"id"}, 0}, r).ok());
-  // Kill every backend of the reader role: the next call may fail, the one after must succeed on a new connection.
+  // Kill every backend of the reader role: the next call may fail, the one after must succeed on a new
+  // connection.
   database().exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'regfed_reader'");
   bool recovered = false;
   for (int attempt = 0; attempt < 5 && !recovered; ++attempt) {
     sdk::GetResult again;
     sdk::Status st = adapter->get({"P-001", {"id"}, 0}, again);
-    if (!st.ok()) BOOST_TEST(static_cast<int>(st.code) == static_cast<int>(sdk::StatusCode::Unavailable), st.message);
+    if (!st.ok())
+      BOOST_TEST(static_cast<int>(st.code) == static_cast<int>(sdk::StatusCode::Unavailable), st.message);
     recovered = st.ok() && again.row.has_value();
   }
   BOOST_TEST(recovered);
@@ -136,7 +146,8 @@ BOOST_AUTO_TEST_CASE(more_query_shapes_than_the_statement_cache_holds_still_answ
     sdk::GetRequest get{"P-001", {"id"}, 0};
     get.fields.insert(get.fields.end(), names.begin(), names.end());
     sdk::GetResult result;
-    if (!adapter->get(get, result).ok() || !result.row || std::get<std::string>((*result.row)[0]) != "P-001") ++wrong;
+    if (!adapter->get(get, result).ok() || !result.row || std::get<std::string>((*result.row)[0]) != "P-001")
+      ++wrong;
     ++shapes;
   } while (std::next_permutation(names.begin(), names.end()) && shapes < 300);
   BOOST_TEST(shapes == 300);

@@ -2,7 +2,6 @@
 #include <regfed/audit/AuditEvent.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <functional>
 
 using namespace regfed::audit;
@@ -55,17 +54,17 @@ BOOST_AUTO_TEST_CASE(every_field_changes_the_canonical_form) {
   base.decision = "allow";
   const std::string original = canonicalForm(base);
   std::vector<std::function<void(AuditEvent&)>> edits = {
-      [](AuditEvent& e) { e.seq = 2; }, [](AuditEvent& e) { e.actor = "x"; }, [](AuditEvent& e) { e.actorAgs = "x"; },
-      [](AuditEvent& e) { e.caseRef = "x"; }, [](AuditEvent& e) { e.criteria = "{}"; },
-      [](AuditEvent& e) { e.decision = "deny"; }, [](AuditEvent& e) { e.emergency = true; },
-      [](AuditEvent& e) { e.fields = {"x"}; }, [](AuditEvent& e) { e.mandate = "x"; },
-      [](AuditEvent& e) { e.node = "x"; }, [](AuditEvent& e) { e.ownerAgs = "x"; },
-      [](AuditEvent& e) { e.purpose = "x"; }, [](AuditEvent& e) { e.reason = "x"; },
-      [](AuditEvent& e) { e.registerName = "x"; }, [](AuditEvent& e) { e.requestId = "x"; },
-      [](AuditEvent& e) { e.resultCount = 1; }, [](AuditEvent& e) { e.roles = {"x"}; },
-      [](AuditEvent& e) { e.subjects = {"x"}; }, [](AuditEvent& e) { e.time = "x"; },
-      [](AuditEvent& e) { e.action = "x"; }, [](AuditEvent& e) { e.withheld = {"x"}; },
-      [](AuditEvent& e) { e.format = 1; }};
+      [](AuditEvent& e) { e.seq = 2; },          [](AuditEvent& e) { e.actor = "x"; },
+      [](AuditEvent& e) { e.actorAgs = "x"; },   [](AuditEvent& e) { e.caseRef = "x"; },
+      [](AuditEvent& e) { e.criteria = "{}"; },  [](AuditEvent& e) { e.decision = "deny"; },
+      [](AuditEvent& e) { e.emergency = true; }, [](AuditEvent& e) { e.fields = {"x"}; },
+      [](AuditEvent& e) { e.mandate = "x"; },    [](AuditEvent& e) { e.node = "x"; },
+      [](AuditEvent& e) { e.ownerAgs = "x"; },   [](AuditEvent& e) { e.purpose = "x"; },
+      [](AuditEvent& e) { e.reason = "x"; },     [](AuditEvent& e) { e.registerName = "x"; },
+      [](AuditEvent& e) { e.requestId = "x"; },  [](AuditEvent& e) { e.resultCount = 1; },
+      [](AuditEvent& e) { e.roles = {"x"}; },    [](AuditEvent& e) { e.subjects = {"x"}; },
+      [](AuditEvent& e) { e.time = "x"; },       [](AuditEvent& e) { e.action = "x"; },
+      [](AuditEvent& e) { e.withheld = {"x"}; }, [](AuditEvent& e) { e.format = 1; }};
   for (std::size_t i = 0; i < edits.size(); ++i) {
     AuditEvent changed = base;
     edits[i](changed);

@@ -20,14 +20,21 @@ Hash referenceRoot(const std::vector<Hash>& leaves, std::size_t begin, std::size
 BOOST_AUTO_TEST_SUITE(merkle_tree)
 
 BOOST_AUTO_TEST_CASE(matches_rfc6962_vectors) {
-  // Leaf hash of the empty string and the empty tree's hash, as in the RFC 6962 / certificate transparency tests.
+  // Leaf hash of the empty string and the empty tree's hash, as in the RFC 6962 / certificate transparency
+  // tests.
   BOOST_TEST(toHex(leafHash("")) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
-  BOOST_TEST(toHex(MerkleTree().root()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  BOOST_TEST(toHex(MerkleTree().root()) ==
+             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // The eight-leaf tree from the certificate-transparency reference test data.
-  const std::vector<std::string> inputs = {std::string(""), std::string("\x00", 1), std::string("\x10", 1),
-                                           std::string("\x20\x21", 2), std::string("\x30\x31", 2),
-                                           std::string("\x40\x41\x42\x43", 4), std::string("\x50\x51\x52\x53\x54\x55\x56\x57", 8),
-                                           std::string("\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16)};
+  const std::vector<std::string> inputs = {
+      std::string(""),
+      std::string("\x00", 1),
+      std::string("\x10", 1),
+      std::string("\x20\x21", 2),
+      std::string("\x30\x31", 2),
+      std::string("\x40\x41\x42\x43", 4),
+      std::string("\x50\x51\x52\x53\x54\x55\x56\x57", 8),
+      std::string("\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f", 16)};
   MerkleTree tree;
   for (const auto& in : inputs) tree.append(leafHash(in));
   BOOST_TEST(toHex(tree.root()) == "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328");

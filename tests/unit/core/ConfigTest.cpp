@@ -1,7 +1,6 @@
 // `regfed config check`: every problem, each with its key path.
-#include <boost/test/unit_test.hpp>
-
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 
 #include "Config.h"
 #include "TestSupport.h"
@@ -65,16 +64,17 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
     "typo": true
   })");
   ConfigLoad load = loadConfig(file);
-  for (const char* path : {"node.id:", "node.listen:", "node.max_threads:", "municipalities[0].ags:",
-                           "municipalities[2].ags:", "plugin_dir:", "audit.dsn:", "audit.sign_every_events:",
-                           "issuers[0].algorithm:", "issuers[0].public_key:", "issuers[0].municipalities[0]:",
-                           "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)",
-                           "registers[0].ags:", "registers[0].name:", "registers[0].fields[0].type:",
-                           "registers[0].fields[0].classification:", "registers[0].fields[1].name:",
-                           "registers[0].id_field:", "typo:"})
+  for (const char* path :
+       {"node.id:", "node.listen:", "node.max_threads:", "municipalities[0].ags:", "municipalities[2].ags:",
+        "plugin_dir:", "audit.dsn:", "audit.sign_every_events:", "issuers[0].algorithm:",
+        "issuers[0].public_key:", "issuers[0].municipalities[0]:",
+        "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)", "registers[0].ags:",
+        "registers[0].name:", "registers[0].fields[0].type:", "registers[0].fields[0].classification:",
+        "registers[0].fields[1].name:", "registers[0].id_field:", "typo:"})
     BOOST_TEST(hasProblem(load, path), "expected a problem at " << path << describe(load));
-  BOOST_TEST(hasProblem(load, "registers[0].fields[0].classification: must be one of intern, vertraulich, "
-                              "streng_vertraulich (got \"geheim\")"));
+  BOOST_TEST(hasProblem(load,
+                        "registers[0].fields[0].classification: must be one of intern, vertraulich, "
+                        "streng_vertraulich (got \"geheim\")"));
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_or_malformed_files_are_reported_not_thrown) {

@@ -47,18 +47,21 @@ BOOST_AUTO_TEST_CASE(parses_the_api_example) {
       "filter":{"familienname":"Müller","id":{"prefix":"MER"},"geburtsdatum":{"from":"1980-01-01","to":"1989-12-31"},
                 "kinder":{"in":[1,2]}},
       "fields":["familienname","id"],"limit":50,"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-2026-000042",
-      "mandate":"M-2026-0003","timeout_ms":3000})", q);
+      "mandate":"M-2026-0003","timeout_ms":3000})",
+             q);
   BOOST_TEST(q.registerName == "melderegister");
   BOOST_TEST((q.municipalities == std::vector<std::string>{"15088220"}));
   BOOST_TEST(q.limit == 50);
   BOOST_TEST(q.mandate.value() == "M-2026-0003");
-  BOOST_TEST(*q.criteria == R"({"familienname":"Müller","geburtsdatum":{"from":"1980-01-01","to":"1989-12-31"},)"
-                            R"("id":{"prefix":"MER"},"kinder":{"in":[1,2]}})");
+  BOOST_TEST(*q.criteria ==
+             R"({"familienname":"Müller","geburtsdatum":{"from":"1980-01-01","to":"1989-12-31"},)"
+             R"("id":{"prefix":"MER"},"kinder":{"in":[1,2]}})");
   auto conditions = typeFilter(q.filter, schema());
   BOOST_REQUIRE(conditions.size() == 4u);
   for (const auto& c : conditions) {
     if (c.field == "geburtsdatum") BOOST_TEST(static_cast<int>(c.op) == static_cast<int>(Operator::Range));
-    if (c.field == "kinder") BOOST_TEST((c.values == std::vector<regfed::sdk::Value>{std::int64_t{1}, std::int64_t{2}}));
+    if (c.field == "kinder")
+      BOOST_TEST((c.values == std::vector<regfed::sdk::Value>{std::int64_t{1}, std::int64_t{2}}));
   }
 }
 
@@ -78,9 +81,12 @@ BOOST_AUTO_TEST_CASE(each_bad_input_gets_its_code) {
       {R"({"register":5,"purpose":"Bearbeitung","case_ref":"A"})", "invalid_type"},
       {R"({"register":"melderegister","case_ref":"A"})", "missing_purpose"},
       {R"({"register":"melderegister","purpose":"ab","case_ref":"A"})", "invalid_purpose"},
-      {R"({"register":"melderegister","purpose":")" + std::string(501, 'x') + R"(","case_ref":"A"})", "invalid_purpose"},
+      {R"({"register":"melderegister","purpose":")" + std::string(501, 'x') + R"(","case_ref":"A"})",
+       "invalid_purpose"},
       {R"({"register":"melderegister","purpose":"Bearbeitung"})", "missing_case_ref"},
-      {R"({"register":"melderegister","purpose":"Bearbeitung","case_ref":")" + std::string(101, 'x') + R"("})", "invalid_case_ref"},
+      {R"({"register":"melderegister","purpose":"Bearbeitung","case_ref":")" + std::string(101, 'x') +
+           R"("})",
+       "invalid_case_ref"},
       {wrap(R"("limit":0)"), "invalid_limit"},
       {wrap(R"("limit":1001)"), "invalid_limit"},
       {wrap(R"("limit":"10")"), "invalid_type"},

@@ -9,7 +9,6 @@
 #include <openssl/pem.h>
 
 #include <boost/test/unit_test.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -47,7 +46,8 @@ std::string bnParam(EVP_PKEY* k, const char* name) {
 }
 
 // A JWK for a PEM public key (EC P-256 or RSA).
-std::string jwk(const std::string& publicPem, const std::string& kid, bool rsa, const std::string& use = "sig") {
+std::string jwk(const std::string& publicPem, const std::string& kid, bool rsa,
+                const std::string& use = "sig") {
   EVP_PKEY* k = readPublic(publicPem);
   std::string out;
   if (rsa) {
@@ -57,21 +57,23 @@ std::string jwk(const std::string& publicPem, const std::string& kid, bool rsa, 
     unsigned char point[65];
     std::size_t len = 0;
     EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &len);
-    out = R"({"kty":"EC","crv":"P-256","kid":")" + kid + R"(","use":")" + use + R"(","x":")" + b64url(point + 1, 32) +
-          R"(","y":")" + b64url(point + 33, 32) + R"("})";
+    out = R"({"kty":"EC","crv":"P-256","kid":")" + kid + R"(","use":")" + use + R"(","x":")" +
+          b64url(point + 1, 32) + R"(","y":")" + b64url(point + 33, 32) + R"("})";
   }
   EVP_PKEY_free(k);
   return out;
 }
 
-std::string signWithKid(const std::string& priv, const std::string& pub, const std::string& alg, const std::string& kid) {
+std::string signWithKid(const std::string& priv, const std::string& pub, const std::string& alg,
+                        const std::string& kid) {
   Poco::JWT::Token token;
   token.setType("JWT");
   if (!kid.empty()) token.header().set("kid", kid);
   token.setIssuer("https://keycloak.test/realms/merseburg");
   token.setSubject("anna");
   const long long now =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   token.payload().set("exp", now + 600);
   token.payload().set("ags", std::string("15088220"));
   Poco::JSON::Array::Ptr roles = new Poco::JSON::Array;
@@ -105,8 +107,8 @@ BOOST_AUTO_TEST_CASE(jwks_keys_verify_tokens_selected_by_kid) {
   auto [oldPriv, oldPub] = regfed::test::writeKeyPair(dir.path(), "old");
   auto [encPriv, encPub] = regfed::test::writeKeyPair(dir.path(), "enc");
   const std::string jwks = dir.write("realm.jwks", R"({"keys":[)" + jwk(ecPub, "ec-2026", false) + "," +
-                                                        jwk(rsaPub, "rsa-2026", true) + "," +
-                                                        jwk(encPub, "enc-1", false, "enc") + "]}");
+                                                       jwk(rsaPub, "rsa-2026", true) + "," +
+                                                       jwk(encPub, "enc-1", false, "enc") + "]}");
   auto keys = loadJwks(jwks);
   BOOST_REQUIRE(keys.size() == 2u);  // the encryption key is skipped
   BOOST_TEST(keys[0].kid == "ec-2026");

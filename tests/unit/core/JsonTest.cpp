@@ -22,8 +22,9 @@ BOOST_AUTO_TEST_CASE(canonical_json_sorts_keys_at_every_level) {
 }
 
 BOOST_AUTO_TEST_CASE(error_body_has_code_message_and_request_id) {
-  BOOST_TEST(errorBody("unknown_field", "Unknown field(s): x.", "rid", {"x"}) ==
-             R"({"error":{"code":"unknown_field","message":"Unknown field(s): x.","request_id":"rid","fields":["x"]}})");
+  BOOST_TEST(
+      errorBody("unknown_field", "Unknown field(s): x.", "rid", {"x"}) ==
+      R"({"error":{"code":"unknown_field","message":"Unknown field(s): x.","request_id":"rid","fields":["x"]}})");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,10 +9,11 @@ BOOST_AUTO_TEST_SUITE(match)
 
 BOOST_AUTO_TEST_CASE(cologne_phonetics_known_codes) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"Müller", "657"},       {"Mueller", "657"},  {"Möller", "657"},   {"Meier", "67"},
-      {"Mayr", "67"},          {"Maier", "67"},     {"Meyer", "67"},     {"Schmidt", "862"},
-      {"Schmitt", "862"},      {"Wikipedia", "3412"}, {"Breschnew", "17863"}, {"Müller-Lüdenscheidt", "65752682"},
-      {"Weiß", "38"},          {"Xaver", "4837"},   {"Christoph", "47823"}, {"", ""}, {"123", ""}};
+      {"Müller", "657"},  {"Mueller", "657"},    {"Möller", "657"},      {"Meier", "67"},
+      {"Mayr", "67"},     {"Maier", "67"},       {"Meyer", "67"},        {"Schmidt", "862"},
+      {"Schmitt", "862"}, {"Wikipedia", "3412"}, {"Breschnew", "17863"}, {"Müller-Lüdenscheidt", "65752682"},
+      {"Weiß", "38"},     {"Xaver", "4837"},     {"Christoph", "47823"}, {"", ""},
+      {"123", ""}};
   for (const auto& [name, code] : cases) BOOST_TEST(colognePhonetic(name) == code, name);
 }
 

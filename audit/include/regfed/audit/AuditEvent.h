@@ -10,31 +10,32 @@ namespace regfed::audit {
 
 /// One immutable audit record. The writer assigns seq; everything else is set by the node before submitting.
 struct AuditEvent {
-  std::int64_t seq = 0;                   ///< Position in the node's log, from 1, assigned by the writer.
-  std::string node;                       ///< Node id.
-  std::string time;                       ///< UTC, RFC 3339 with microseconds: 2026-11-26T20:31:05.123456Z.
-  std::string requestId;                  ///< X-Request-Id of the request.
-  std::string actor;                      ///< Requesting person (token subject).
-  std::string actorAgs;                   ///< Requesting body: the person's home municipality.
-  std::vector<std::string> roles;         ///< Roles from the token.
-  std::string action;                     ///< "get", "search", or what failed before that ("query").
-  std::optional<std::string> ownerAgs;    ///< Municipality owning the data asked for.
+  std::int64_t seq = 0;                     ///< Position in the node's log, from 1, assigned by the writer.
+  std::string node;                         ///< Node id.
+  std::string time;                         ///< UTC, RFC 3339 with microseconds: 2026-11-26T20:31:05.123456Z.
+  std::string requestId;                    ///< X-Request-Id of the request.
+  std::string actor;                        ///< Requesting person (token subject).
+  std::string actorAgs;                     ///< Requesting body: the person's home municipality.
+  std::vector<std::string> roles;           ///< Roles from the token.
+  std::string action;                       ///< "get", "search", or what failed before that ("query").
+  std::optional<std::string> ownerAgs;      ///< Municipality owning the data asked for.
   std::optional<std::string> registerName;  ///< Register asked for.
-  std::optional<std::string> purpose;     ///< Reason (Anlass).
-  std::optional<std::string> caseRef;     ///< Case reference (Aktenzeichen).
-  std::optional<std::string> mandate;     ///< Support mandate named by the request.
-  std::optional<std::string> criteria;    ///< Search criteria as canonical JSON.
-  std::vector<std::string> subjects;      ///< Ids of the records disclosed (or withheld, per reason).
-  std::vector<std::string> fields;        ///< Fields disclosed.
-  std::int64_t resultCount = 0;           ///< Number of records disclosed.
-  std::string decision;                   ///< "allow", "deny" or "error".
-  std::string reason;                     ///< Reason code, e.g. "own_municipality", "no_mandate".
-  bool emergency = false;                 ///< Emergency access.
-  std::vector<std::string> withheld;      ///< Ids of records the request hit but that were withheld (blocks).
-  int format = 2;                         ///< Canonical-form version: 1 without `withheld`, 2 with it.
+  std::optional<std::string> purpose;       ///< Reason (Anlass).
+  std::optional<std::string> caseRef;       ///< Case reference (Aktenzeichen).
+  std::optional<std::string> mandate;       ///< Support mandate named by the request.
+  std::optional<std::string> criteria;      ///< Search criteria as canonical JSON.
+  std::vector<std::string> subjects;        ///< Ids of the records disclosed (or withheld, per reason).
+  std::vector<std::string> fields;          ///< Fields disclosed.
+  std::int64_t resultCount = 0;             ///< Number of records disclosed.
+  std::string decision;                     ///< "allow", "deny" or "error".
+  std::string reason;                       ///< Reason code, e.g. "own_municipality", "no_mandate".
+  bool emergency = false;                   ///< Emergency access.
+  std::vector<std::string> withheld;  ///< Ids of records the request hit but that were withheld (blocks).
+  int format = 2;                     ///< Canonical-form version: 1 without `withheld`, 2 with it.
 };
 
-/// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's format.
+/// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's
+/// format.
 std::string canonicalForm(const AuditEvent& event);
 
 /// Appends `text` to `out` as a JSON string literal (quotes, backslashes and control characters escaped).

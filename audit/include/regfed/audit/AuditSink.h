@@ -12,8 +12,8 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
 
-  /// Appends the events and returns once they are committed (true), or returns false when the audit store cannot
-  /// take them in time. Sets each event's seq. Thread-safe.
+  /// Appends the events and returns once they are committed (true), or returns false when the audit store
+  /// cannot take them in time. Sets each event's seq. Thread-safe.
   virtual bool record(std::vector<AuditEvent>& events) = 0;
 
   /// False while the audit store is known to be unreachable.

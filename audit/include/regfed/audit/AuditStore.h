@@ -1,6 +1,6 @@
 #pragma once
-// The audit log in PostgreSQL: migrations (run with the owner role), and the reads and appends the node's own role
-// may do (INSERT and SELECT only).
+// The audit log in PostgreSQL: migrations (run with the owner role), and the reads and appends the node's own
+// role may do (INSERT and SELECT only).
 
 #include <regfed/audit/AuditEvent.h>
 #include <regfed/audit/Migrations.h>
@@ -33,8 +33,8 @@ struct StoredEvent {
 /// Connection to the audit schema.
 class AuditStore {
  public:
-  /// Applies missing migrations with the owner's connection string and grants INSERT and SELECT to `nodeRole`.
-  /// Returns the versions applied now. Safe to run from several nodes at once.
+  /// Applies missing migrations with the owner's connection string and grants INSERT and SELECT to
+  /// `nodeRole`. Returns the versions applied now. Safe to run from several nodes at once.
   static std::vector<int> migrate(const std::string& ownerDsn, const std::string& nodeRole);
 
   /// Connects with the node's connection string; throws pqxx::broken_connection.

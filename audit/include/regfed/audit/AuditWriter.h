@@ -1,7 +1,8 @@
 #pragma once
-// The node's single audit writer. Requests hand their events to it and wait; it commits whatever has queued up in
-// one transaction (group commit), extends the Merkle tree, and signs a tree head every N events or T seconds.
-// When PostgreSQL is unreachable it fails requests at once (fail closed) and reconnects in the background.
+// The node's single audit writer. Requests hand their events to it and wait; it commits whatever has queued
+// up in one transaction (group commit), extends the Merkle tree, and signs a tree head every N events or T
+// seconds. When PostgreSQL is unreachable it fails requests at once (fail closed) and reconnects in the
+// background.
 
 #include <regfed/audit/AuditSink.h>
 #include <regfed/audit/AuditStore.h>
@@ -20,14 +21,14 @@ namespace regfed::audit {
 
 /// Settings of the writer.
 struct AuditWriterOptions {
-  std::string dsn;                                    ///< Node role's connection string.
-  std::string node;                                   ///< Node id; one log per node.
-  std::size_t maxBatchEvents = 1024;                  ///< Most events in one transaction.
-  std::int64_t signEveryEvents = 1000;                ///< Sign a tree head after this many new events...
-  std::chrono::milliseconds signInterval{10000};      ///< ...or this long after the last head, if events came.
-  std::chrono::milliseconds commitTimeout{5000};      ///< How long a request waits for its batch.
-  std::chrono::milliseconds retryInterval{500};       ///< Pause between reconnect attempts.
-  std::string headLog;                                ///< File receiving a copy of every signed head ("" = none).
+  std::string dsn;                                ///< Node role's connection string.
+  std::string node;                               ///< Node id; one log per node.
+  std::size_t maxBatchEvents = 1024;              ///< Most events in one transaction.
+  std::int64_t signEveryEvents = 1000;            ///< Sign a tree head after this many new events...
+  std::chrono::milliseconds signInterval{10000};  ///< ...or this long after the last head, if events came.
+  std::chrono::milliseconds commitTimeout{5000};  ///< How long a request waits for its batch.
+  std::chrono::milliseconds retryInterval{500};   ///< Pause between reconnect attempts.
+  std::string headLog;                            ///< File receiving a copy of every signed head ("" = none).
 };
 
 /// Receives the writer's measurements (metrics, logs); called on the writer thread.
@@ -52,7 +53,8 @@ class AuditWriter : public AuditSink {
   ~AuditWriter() override;
 
   /// Connects, loads the log and checks it against its latest signed head; throws IntegrityError when they
-  /// disagree or the role may change rows, pqxx errors when the database is unreachable. Then starts the thread.
+  /// disagree or the role may change rows, pqxx errors when the database is unreachable. Then starts the
+  /// thread.
   void start();
 
   /// Commits what is queued, signs a final head, and stops the thread.

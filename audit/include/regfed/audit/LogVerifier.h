@@ -1,6 +1,6 @@
 #pragma once
-// Recomputes a node's whole audit log from its rows and checks it against every signed tree head, without trusting
-// the stored hashes: rewritten rows, recomputed hashes, gaps and truncation are all found.
+// Recomputes a node's whole audit log from its rows and checks it against every signed tree head, without
+// trusting the stored hashes: rewritten rows, recomputed hashes, gaps and truncation are all found.
 
 #include <regfed/audit/AuditStore.h>
 #include <regfed/audit/TreeHeadSigner.h>
@@ -12,12 +12,12 @@ namespace regfed::audit {
 
 /// Outcome of a verification.
 struct VerifyResult {
-  bool ok = false;                          ///< True when every event and every signed head checks out.
-  std::int64_t size = 0;                    ///< Events read.
-  Hash root{};                              ///< Root recomputed over all events read.
-  std::int64_t headsChecked = 0;            ///< Signed heads verified.
-  std::optional<TreeHead> latestHead;       ///< Newest signed head, if any.
-  std::int64_t unsignedEvents = 0;          ///< Events after the newest signed head (covered by the next one).
+  bool ok = false;                     ///< True when every event and every signed head checks out.
+  std::int64_t size = 0;               ///< Events read.
+  Hash root{};                         ///< Root recomputed over all events read.
+  std::int64_t headsChecked = 0;       ///< Signed heads verified.
+  std::optional<TreeHead> latestHead;  ///< Newest signed head, if any.
+  std::int64_t unsignedEvents = 0;     ///< Events after the newest signed head (covered by the next one).
   std::optional<std::int64_t> firstBadSeq;  ///< First event that cannot be trusted.
   std::string problem;                      ///< Plain sentence when not ok.
 };

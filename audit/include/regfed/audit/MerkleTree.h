@@ -1,5 +1,6 @@
 #pragma once
-// RFC 6962 Merkle tree hashing over the audit log, kept as a compact frontier so appends and roots cost O(log n).
+// RFC 6962 Merkle tree hashing over the audit log, kept as a compact frontier so appends and roots cost O(log
+// n).
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,6 @@
 #pragma once
-// Versioned schema migrations, embedded from .sql files at build time and applied with the schema owner's role.
+// Versioned schema migrations, embedded from .sql files at build time and applied with the schema owner's
+// role.
 
 #include <string>
 #include <vector>
@@ -13,9 +14,11 @@ struct Migration {
   const char* sql;   ///< Statements, run in the migrating transaction.
 };
 
-/// Applies the migrations of `schema` that are missing, in one transaction serialised across nodes by an advisory
-/// lock, then runs `grants`. Creates the schema and its `schema_migrations` table. Returns the versions applied.
+/// Applies the migrations of `schema` that are missing, in one transaction serialised across nodes by an
+/// advisory lock, then runs `grants`. Creates the schema and its `schema_migrations` table. Returns the
+/// versions applied.
 std::vector<int> applyMigrations(const std::string& ownerDsn, const std::string& schema,
-                                 const std::vector<Migration>& migrations, const std::vector<std::string>& grants);
+                                 const std::vector<Migration>& migrations,
+                                 const std::vector<std::string>& grants);
 
 }  // namespace regfed::audit

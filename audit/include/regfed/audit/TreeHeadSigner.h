@@ -1,6 +1,6 @@
 #pragma once
-// Signs and verifies tree heads with the node's own ECDSA P-256 key, kept in a PEM file outside the database, so a
-// database superuser who rewrites rows and their hashes cannot produce matching signatures.
+// Signs and verifies tree heads with the node's own ECDSA P-256 key, kept in a PEM file outside the database,
+// so a database superuser who rewrites rows and their hashes cannot produce matching signatures.
 
 #include <regfed/audit/TreeHead.h>
 

@@ -1,13 +1,13 @@
 #pragma once
-// The register adapter contract. Required calls are pure virtual; calls added later get default implementations and
-// go at the end, so adapters built against an older minor SDK version keep working.
+// The register adapter contract. Required calls are pure virtual; calls added later get default
+// implementations and go at the end, so adapters built against an older minor SDK version keep working.
 
 #include <regfed/sdk/Types.h>
 
 namespace regfed::sdk {
 
-/// One adapter instance serves one configured register. The host calls open() once, then describe(), then get(),
-/// search() and health() from many threads at once: implementations must be thread-safe after open().
+/// One adapter instance serves one configured register. The host calls open() once, then describe(), then
+/// get(), search() and health() from many threads at once: implementations must be thread-safe after open().
 /// Exceptions are contained by the host, but a well-behaved adapter reports failures through Status.
 class RegisterAdapter {
  public:

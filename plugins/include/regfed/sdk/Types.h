@@ -1,6 +1,6 @@
 #pragma once
-// Data that crosses the adapter boundary. Plain values only (no pointers into adapter memory), so the same requests
-// and results can later be serialised for out-of-process adapters without changing the core.
+// Data that crosses the adapter boundary. Plain values only (no pointers into adapter memory), so the same
+// requests and results can later be serialised for out-of-process adapters without changing the core.
 
 #include <cstdint>
 #include <optional>
@@ -24,10 +24,10 @@ enum class Operator { Equals, Prefix, Range, In, Phonetic };
 
 /// One field of a register as configured by the municipality: the adapter maps it to its source.
 struct FieldSpec {
-  std::string name;            ///< Field name exposed by regfed, e.g. "familienname".
+  std::string name;                    ///< Field name exposed by regfed, e.g. "familienname".
   FieldType type = FieldType::String;  ///< Value type.
   Classification classification = Classification::Vertraulich;  ///< Protection class.
-  std::string source;          ///< Column, key or attribute in the backend; empty means same as name.
+  std::string source;  ///< Column, key or attribute in the backend; empty means same as name.
 };
 
 /// A key/value option from the register's configuration (like a PostgreSQL FDW option).
@@ -38,19 +38,19 @@ struct Option {
 
 /// Everything an adapter instance needs to open one register.
 struct OpenRequest {
-  std::string registerId;        ///< "AGS/name", for messages.
-  std::string idField;           ///< Name of the field that identifies a record.
-  std::vector<FieldSpec> fields; ///< Configured schema.
-  std::vector<Option> options;   ///< Adapter-specific options.
-  std::string baseDirectory;     ///< Directory relative paths in options are resolved against.
+  std::string registerId;         ///< "AGS/name", for messages.
+  std::string idField;            ///< Name of the field that identifies a record.
+  std::vector<FieldSpec> fields;  ///< Configured schema.
+  std::vector<Option> options;    ///< Adapter-specific options.
+  std::string baseDirectory;      ///< Directory relative paths in options are resolved against.
 };
 
 /// What an adapter can do; the core pushes down what is declared and does the rest itself.
 struct Capabilities {
-  bool get = false;                    ///< Can fetch one record by id.
-  bool search = false;                 ///< Can search with filters.
-  std::vector<Operator> operators;     ///< Filter operators evaluated by the adapter.
-  std::int64_t maxLimit = 1000;        ///< Largest limit the adapter accepts in one search.
+  bool get = false;                 ///< Can fetch one record by id.
+  bool search = false;              ///< Can search with filters.
+  std::vector<Operator> operators;  ///< Filter operators evaluated by the adapter.
+  std::int64_t maxLimit = 1000;     ///< Largest limit the adapter accepts in one search.
 };
 
 /// The adapter's description of the register it serves.
@@ -61,9 +61,10 @@ struct Description {
 
 /// One condition of a filter; conditions of a search are combined with AND.
 struct Condition {
-  std::string field;           ///< Field name (never a raw source column).
+  std::string field;               ///< Field name (never a raw source column).
   Operator op = Operator::Equals;  ///< Operator.
-  std::vector<Value> values;   ///< Equals/Prefix/Phonetic: one value; In: one or more; Range: [from, to], either null.
+  std::vector<Value>
+      values;  ///< Equals/Prefix/Phonetic: one value; In: one or more; Range: [from, to], either null.
 };
 
 /// Fetch one record.
@@ -120,11 +121,16 @@ struct Health {
 /// Text name of an operator as used in the HTTP API.
 inline const char* operatorName(Operator op) {
   switch (op) {
-    case Operator::Equals: return "equals";
-    case Operator::Prefix: return "prefix";
-    case Operator::Range: return "range";
-    case Operator::In: return "in";
-    case Operator::Phonetic: return "phonetic";
+    case Operator::Equals:
+      return "equals";
+    case Operator::Prefix:
+      return "prefix";
+    case Operator::Range:
+      return "range";
+    case Operator::In:
+      return "in";
+    case Operator::Phonetic:
+      return "phonetic";
   }
   return "unknown";
 }
@@ -132,10 +138,14 @@ inline const char* operatorName(Operator op) {
 /// Text name of a field type.
 inline const char* fieldTypeName(FieldType t) {
   switch (t) {
-    case FieldType::String: return "string";
-    case FieldType::Date: return "date";
-    case FieldType::Integer: return "integer";
-    case FieldType::Boolean: return "boolean";
+    case FieldType::String:
+      return "string";
+    case FieldType::Date:
+      return "date";
+    case FieldType::Integer:
+      return "integer";
+    case FieldType::Boolean:
+      return "boolean";
   }
   return "unknown";
 }
@@ -143,9 +153,12 @@ inline const char* fieldTypeName(FieldType t) {
 /// Text name of a classification.
 inline const char* classificationName(Classification c) {
   switch (c) {
-    case Classification::Intern: return "intern";
-    case Classification::Vertraulich: return "vertraulich";
-    case Classification::StrengVertraulich: return "streng_vertraulich";
+    case Classification::Intern:
+      return "intern";
+    case Classification::Vertraulich:
+      return "vertraulich";
+    case Classification::StrengVertraulich:
+      return "streng_vertraulich";
   }
   return "unknown";
 }

@@ -1,33 +1,34 @@
 #pragma once
-// The adapter conformance kit: Boost.Test cases every register adapter must pass. An adapter's test provides one or
-// more providers and includes this header:
+// The adapter conformance kit: Boost.Test cases every register adapter must pass. An adapter's test provides
+// one or more providers and includes this header:
 //
 //   struct MyProvider {
 //     static std::string modulePath();     // the built .so
 //     static std::string adapterName();    // name the module exports
 //     static regfed::sdk::OpenRequest provision(const std::vector<regfed::sdk::FieldSpec>& fields,
-//                                               const std::vector<regfed::sdk::Row>& rows);  // load the data set
+//                                               const std::vector<regfed::sdk::Row>& rows);  // load the data
+//                                               set
 //   };
 //   using RegfedConformanceProviders = boost::mpl::list<MyProvider>;
 //   #include <regfed/sdk/conformance/AdapterConformance.h>
 //
-// The data set holds umlauts, SQL and LIKE metacharacters, nulls and every field type, so pushed-down filters are
-// checked against the reference semantics in regfed/sdk/Match.h.
+// The data set holds umlauts, SQL and LIKE metacharacters, nulls and every field type, so pushed-down filters
+// are checked against the reference semantics in regfed/sdk/Match.h.
 
 #include <AdapterLoader.h>
 #include <regfed/sdk/Match.h>
 
+#include <algorithm>
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <algorithm>
 #include <memory>
 #include <set>
 #include <thread>
 
 namespace regfed::sdk::conformance {
 
-/// The conformance register's fields: one of every type; `plz` is mapped from a differently named source column.
+/// The conformance register's fields: one of every type; `plz` is mapped from a differently named source
+/// column.
 inline std::vector<FieldSpec> fields() {
   return {{"id", FieldType::String, Classification::Intern, ""},
           {"familienname", FieldType::String, Classification::Vertraulich, ""},
@@ -134,7 +135,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(describes_configured_fields_and_capabilities, P, R
   BOOST_TEST(fx.description.capabilities.maxLimit >= 1000);
   for (const auto& expected : regfed::sdk::conformance::fields()) {
     auto& got = fx.description.fields;
-    auto it = std::find_if(got.begin(), got.end(), [&](const rsdk::FieldSpec& f) { return f.name == expected.name; });
+    auto it = std::find_if(got.begin(), got.end(),
+                           [&](const rsdk::FieldSpec& f) { return f.name == expected.name; });
     BOOST_REQUIRE_MESSAGE(it != got.end(), "field " << expected.name << " missing from describe()");
     BOOST_TEST(static_cast<int>(it->type) == static_cast<int>(expected.type));
   }
