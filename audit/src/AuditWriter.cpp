@@ -30,9 +30,10 @@ void AuditWriter::connectAndLoad() {
   auto store = std::make_unique<AuditStore>(options_.dsn);
   store->requireAppendOnlyRole();
   const std::int64_t stored = store->maxSeq(options_.node);
-  if (stored != tree_.size()) {
+  if (!loaded_ || stored != tree_.size()) {
     // First start, or a commit whose outcome was unknown when the connection broke: rebuild from the
-    // database.
+    // database and check it against every signed head, including the copies outside it (an emptied log
+    // must not start afresh).
     MerkleTree tree;
     std::vector<Hash> leaves = store->leafHashes(options_.node);
     std::vector<TreeHead> heads = store->treeHeads(options_.node);
@@ -54,6 +55,7 @@ void AuditWriter::connectAndLoad() {
                            std::to_string(tree.size()) + " but a signed tree head covers " +
                            std::to_string(heads[nextHead].size) + " events");
     tree_ = tree;
+    loaded_ = true;
     lastHeadSize_ = heads.empty() ? 0 : heads.back().size;
     signedSize_ = lastHeadSize_;
     committedSize_ = tree_.size();

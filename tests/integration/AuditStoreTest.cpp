@@ -214,6 +214,24 @@ BOOST_AUTO_TEST_CASE(the_head_file_catches_deleted_events_whose_heads_were_delet
   BOOST_CHECK_THROW(restarted.start(), IntegrityError);
 }
 
+BOOST_AUTO_TEST_CASE(an_emptied_log_does_not_restart_while_the_head_file_remembers_it) {
+  {
+    auto w = writer(5, true);
+    write(*w, 1, 6);
+  }
+  tamper("TRUNCATE regfed_audit.events, regfed_audit.tree_heads");
+  BOOST_TEST(db.scalar("SELECT count(*) FROM regfed_audit.events") == "0");
+  AuditWriterOptions o;
+  o.dsn = db.dsn("regfed_node");
+  o.node = "n1";
+  o.headLog = headFile();
+  AuditWriter restarted(o, signer(), nullptr);
+  BOOST_CHECK_THROW(restarted.start(), IntegrityError);
+  VerifyResult r = verify(true);
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.firstBadSeq.value() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_head_file_that_disagrees_with_the_database_or_is_malformed_is_refused) {
   {
     auto w = writer(5, true);

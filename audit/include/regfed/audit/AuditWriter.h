@@ -88,6 +88,7 @@ class AuditWriter : public AuditSink {
   AuditWriterObserver* observer_;
   std::unique_ptr<AuditStore> store_;
   MerkleTree tree_;
+  bool loaded_ = false;  // the log has been read and checked once
   std::int64_t lastHeadSize_ = 0;
   std::chrono::steady_clock::time_point lastHeadTime_;
   std::atomic<std::int64_t> committedSize_{0};
