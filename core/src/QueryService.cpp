@@ -69,6 +69,81 @@ bool isBlocked(const sdk::Row& row, std::size_t firstBlockColumn, std::size_t co
   return false;
 }
 
+// Runs an allowed search on one register and fills the result and the audit event. For requests from outside
+// the owner, blocked records are filtered inside the register query, and a second query always runs to find
+// the withheld hits, hit or not, so neither the answer nor its timing tells whether a blocked record matched.
+void executeSearch(AdapterHost& host, RegisterEntry& entry, const std::vector<sdk::Condition>& conditions,
+                   const PolicyDecision& decision, std::int64_t limit, std::int64_t budget,
+                   TargetResult& result, AuditEvent& event) {
+  const RegisterConfig& reg = entry.config();
+  result.fields = decision.fields;
+  std::vector<sdk::Condition> main = conditions;
+  if (decision.withholdBlocked) {
+    auto extra = unblocked(reg);
+    main.insert(main.end(), extra.begin(), extra.end());
+  }
+  SearchOutcome found = runSearch(host, entry, main, result.fields, limit, budget);
+  if (found.status.ok() && decision.withholdBlocked && !reg.blockFields.empty()) {
+    std::vector<std::string> probeFields = {reg.idField};
+    probeFields.insert(probeFields.end(), reg.blockFields.begin(), reg.blockFields.end());
+    for (const auto& blockField : reg.blockFields) {
+      std::vector<sdk::Condition> blocked = conditions;
+      blocked.push_back({blockField, sdk::Operator::Equals, {true}});
+      SearchOutcome hits = runSearch(host, entry, blocked, probeFields, 1000, budget);
+      if (!hits.status.ok()) {
+        found.status = hits.status;
+        break;
+      }
+      for (const auto& row : hits.rows)
+        if (!contains(event.withheld, idText(row[0]))) event.withheld.push_back(idText(row[0]));
+    }
+  }
+  if (!found.status.ok()) {
+    std::tie(result.status, result.code) = mapAdapterStatus(found.status);
+    result.message = "Register " + entry.id() + " could not answer: " + found.status.message;
+    result.fields.clear();
+    event.withheld.clear();
+    event.decision = "error";
+    event.reason = result.code;
+    return;
+  }
+  result.rows = std::move(found.rows);
+  result.truncated = found.truncated;
+  event.decision = "allow";
+  event.fields = result.fields;
+  for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
+  event.resultCount = static_cast<std::int64_t>(result.rows.size());
+}
+
+// The 200 answer of a query: one entry per target municipality.
+std::string resultsJson(const Config& config, const std::string& requestId,
+                        const std::vector<TargetResult>& results) {
+  JsonWriter w;
+  w.beginObject().key("request_id").value(requestId).key("results").beginArray();
+  for (const auto& r : results) {
+    w.beginObject();
+    w.key("ags").value(r.ags);
+    w.key("municipality").value(config.municipalityName(r.ags));
+    w.key("register").value(r.registerName);
+    w.key("status").value(r.status);
+    if (r.status == "ok") {
+      w.key("truncated").value(r.truncated);
+      w.key("records").beginArray();
+      for (const auto& row : r.rows) {
+        w.beginObject();
+        for (std::size_t f = 0; f < r.fields.size(); ++f) w.key(r.fields[f]).value(row[f]);
+        w.endObject();
+      }
+      w.endArray();
+    } else {
+      w.key("error").beginObject().key("code").value(r.code).key("message").value(r.message).endObject();
+    }
+    w.endObject();
+  }
+  w.endArray().endObject();
+  return w.str();
+}
+
 }  // namespace
 
 QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
@@ -265,48 +340,11 @@ Response QueryService::query(const Principal& principal, const std::string& requ
         result.message = decision.message;
         event.decision = "deny";
       } else {
-        result.fields = decision.fields;
         const auto remaining =
             request.timeoutMs -
             std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        const std::int64_t budget = std::min<std::int64_t>(remaining, reg.timeoutMs);
-        std::vector<sdk::Condition> main = conditions;
-        if (decision.withholdBlocked) {
-          auto extra = unblocked(reg);
-          main.insert(main.end(), extra.begin(), extra.end());
-        }
-        SearchOutcome found = runSearch(host_, *entry, main, result.fields, request.limit, budget);
-        if (found.status.ok() && decision.withholdBlocked && !reg.blockFields.empty()) {
-          // Always run, hit or not, so the answer's timing does not tell whether a blocked record matched.
-          std::vector<std::string> probeFields = {reg.idField};
-          probeFields.insert(probeFields.end(), reg.blockFields.begin(), reg.blockFields.end());
-          for (const auto& blockField : reg.blockFields) {
-            std::vector<sdk::Condition> blocked = conditions;
-            blocked.push_back({blockField, sdk::Operator::Equals, {true}});
-            SearchOutcome hits = runSearch(host_, *entry, blocked, probeFields, 1000, budget);
-            if (!hits.status.ok()) {
-              found.status = hits.status;
-              break;
-            }
-            for (const auto& row : hits.rows)
-              if (!contains(event.withheld, idText(row[0]))) event.withheld.push_back(idText(row[0]));
-          }
-        }
-        if (!found.status.ok()) {
-          std::tie(result.status, result.code) = mapAdapterStatus(found.status);
-          result.message = "Register " + entry->id() + " could not answer: " + found.status.message;
-          result.fields.clear();
-          event.withheld.clear();
-          event.decision = "error";
-          event.reason = result.code;
-        } else {
-          result.rows = std::move(found.rows);
-          result.truncated = found.truncated;
-          event.decision = "allow";
-          event.fields = result.fields;
-          for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
-          event.resultCount = static_cast<std::int64_t>(result.rows.size());
-        }
+        executeSearch(host_, *entry, conditions, decision, request.limit,
+                      std::min<std::int64_t>(remaining, reg.timeoutMs), result, event);
       }
     }
     events.push_back(std::move(event));
@@ -316,30 +354,7 @@ Response QueryService::query(const Principal& principal, const std::string& requ
   if (!audit_.record(events)) return auditUnavailable(requestId);
   for (const auto& e : events) report(e);
 
-  JsonWriter w;
-  w.beginObject().key("request_id").value(requestId).key("results").beginArray();
-  for (const auto& r : results) {
-    w.beginObject();
-    w.key("ags").value(r.ags);
-    w.key("municipality").value(config_.municipalityName(r.ags));
-    w.key("register").value(r.registerName);
-    w.key("status").value(r.status);
-    if (r.status == "ok") {
-      w.key("truncated").value(r.truncated);
-      w.key("records").beginArray();
-      for (const auto& row : r.rows) {
-        w.beginObject();
-        for (std::size_t f = 0; f < r.fields.size(); ++f) w.key(r.fields[f]).value(row[f]);
-        w.endObject();
-      }
-      w.endArray();
-    } else {
-      w.key("error").beginObject().key("code").value(r.code).key("message").value(r.message).endObject();
-    }
-    w.endObject();
-  }
-  w.endArray().endObject();
-  return {200, w.str()};
+  return {200, resultsJson(config_, requestId, results)};
 }
 
 Response QueryService::getRecord(const Principal& principal, const std::string& requestId,
