@@ -176,7 +176,7 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
   }
   if (observer_)
     observer_->batchCommitted(
-        events.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        events, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   finish(batch, true);
 }
 

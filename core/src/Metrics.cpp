@@ -85,6 +85,11 @@ void Metrics::auditBatch(std::size_t events, double seconds) {
   auditCommitSeconds_.observe(seconds);
 }
 
+void Metrics::auditEvent(const std::string& action, const std::string& decision, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auditEvents_[label("action", action) + "," + label("decision", decision) + "," + label("reason", reason)]++;
+}
+
 void Metrics::auditFailure() { auditFailures_++; }
 
 void Metrics::setRegisterUp(const std::string& registerId, bool up) {
@@ -123,6 +128,11 @@ std::string Metrics::render() const {
       "# HELP regfed_audit_commit_seconds Audit batch commit latency.\n# TYPE regfed_audit_commit_seconds "
       "histogram\n";
   auditCommitSeconds_.render(out, "regfed_audit_commit_seconds", "");
+  out +=
+      "# HELP regfed_audit_events_total Committed audit events by action, decision and reason code.\n"
+      "# TYPE regfed_audit_events_total counter\n";
+  for (const auto& [labels, n] : auditEvents_)
+    out += "regfed_audit_events_total{" + labels + "} " + std::to_string(n) + "\n";
   out +=
       "# HELP regfed_audit_write_failures_total Failed audit commits and reconnects.\n"
       "# TYPE regfed_audit_write_failures_total counter\nregfed_audit_write_failures_total " +

@@ -39,6 +39,8 @@ class Metrics {
   void pluginError(const std::string& registerId, const std::string& code);
   /// Records a committed audit batch.
   void auditBatch(std::size_t events, double seconds);
+  /// Counts a committed audit event by action, decision and reason code.
+  void auditEvent(const std::string& action, const std::string& decision, const std::string& reason);
   /// Counts a failed audit write.
   void auditFailure();
   /// Sets whether the audit store is reachable.
@@ -58,6 +60,7 @@ class Metrics {
   std::map<std::string, std::uint64_t> requests_;              // route + status labels
   std::map<std::string, std::unique_ptr<Histogram>> latency_;  // route label
   std::map<std::string, std::uint64_t> pluginErrors_;
+  std::map<std::string, std::uint64_t> auditEvents_;  // action, decision, reason labels
   std::map<std::string, int> registerUp_;
   Histogram auditBatchSize_;
   Histogram auditCommitSeconds_;

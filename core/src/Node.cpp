@@ -175,7 +175,10 @@ std::string Node::url() const {
          std::to_string(port());
 }
 
-void Node::batchCommitted(std::size_t events, double seconds) { metrics_.auditBatch(events, seconds); }
+void Node::batchCommitted(const std::vector<regfed::audit::AuditEvent>& events, double seconds) {
+  metrics_.auditBatch(events.size(), seconds);
+  for (const auto& e : events) metrics_.auditEvent(e.action, e.decision, e.reason);
+}
 
 void Node::writeFailed(const std::string& message) {
   metrics_.auditFailure();

@@ -38,7 +38,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::string url() const;
 
  private:
-  void batchCommitted(std::size_t events, double seconds) override;
+  void batchCommitted(const std::vector<regfed::audit::AuditEvent>& events, double seconds) override;
   void writeFailed(const std::string& message) override;
   void availabilityChanged(bool available) override;
   void treeHeadSigned(std::int64_t size) override;

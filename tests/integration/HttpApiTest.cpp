@@ -408,6 +408,12 @@ BOOST_AUTO_TEST_CASE(the_node_role_cannot_change_or_delete_audit_rows) {
 
 BOOST_AUTO_TEST_CASE(the_node_is_still_healthy_after_all_of_this) {
   BOOST_TEST(http(fx().node->port(), "GET", "/v1/health").status == 200);
+  // Decisions are counted by reason for monitoring (e.g. a burst of refusals).
+  const std::string metrics = http(fx().node->port(), "GET", "/metrics").body;
+  BOOST_TEST(metrics.find(R"(regfed_audit_events_total{action="search",decision="deny",reason="no_mandate"})") !=
+             std::string::npos);
+  BOOST_TEST(metrics.find(R"(regfed_audit_events_total{action="get",decision="allow",reason="own_municipality"})") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -35,8 +35,8 @@ struct AuditWriterOptions {
 class AuditWriterObserver {
  public:
   virtual ~AuditWriterObserver() = default;
-  /// A batch was committed.
-  virtual void batchCommitted(std::size_t events, double seconds) = 0;
+  /// A batch was committed; `events` are its events.
+  virtual void batchCommitted(const std::vector<AuditEvent>& events, double seconds) = 0;
   /// A batch or a reconnect failed.
   virtual void writeFailed(const std::string& message) = 0;
   /// The store became reachable (true) or unreachable (false).
