@@ -5,6 +5,10 @@
 
 namespace regfed::core::log {
 
+/// The message with control characters escaped (\x0a): messages carry text from requests, and nobody may
+/// forge a log line with a newline.
+std::string printable(const std::string& message);
+
 /// Normal operation worth knowing.
 void info(const std::string& message);
 /// A degraded state that the node handles.

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "Json.h"
+#include "Log.h"
 
 using namespace regfed::core;
 
@@ -25,6 +26,12 @@ BOOST_AUTO_TEST_CASE(error_body_has_code_message_and_request_id) {
   BOOST_TEST(
       errorBody("unknown_field", "Unknown field(s): x.", "rid", {"x"}) ==
       R"({"error":{"code":"unknown_field","message":"Unknown field(s): x.","request_id":"rid","fields":["x"]}})");
+}
+
+BOOST_AUTO_TEST_CASE(log_messages_cannot_forge_lines) {
+  BOOST_TEST(regfed::core::log::printable("reason\n2026-11-26T00:00:00Z INFO  fake") ==
+             "reason\\x0a2026-11-26T00:00:00Z INFO  fake");
+  BOOST_TEST(regfed::core::log::printable("Müller\t\x1b[31m") == "Müller\\x09\\x1b[31m");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
