@@ -128,6 +128,37 @@ std::string canonicalForm(const AuditEvent& e) {
   return out;
 }
 
+bool containsNul(const AuditEvent& e) {
+  auto bad = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  auto badOpt = [&](const std::optional<std::string>& s) { return s && bad(*s); };
+  auto badList = [&](const std::vector<std::string>& l) {
+    for (const auto& s : l)
+      if (bad(s)) return true;
+    return false;
+  };
+  return bad(e.node) || bad(e.time) || bad(e.requestId) || bad(e.actor) || bad(e.actorAgs) || bad(e.action) ||
+         bad(e.decision) || bad(e.reason) || badOpt(e.ownerAgs) || badOpt(e.registerName) || badOpt(e.purpose) ||
+         badOpt(e.caseRef) || badOpt(e.mandate) || badOpt(e.criteria) || badList(e.roles) ||
+         badList(e.subjects) || badList(e.fields) || badList(e.withheld);
+}
+
+void replaceNul(AuditEvent& e) {
+  auto fix = [](std::string& s) {
+    for (std::size_t at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3))
+      s.replace(at, 1, "\xEF\xBF\xBD");
+  };
+  auto fixOpt = [&](std::optional<std::string>& s) {
+    if (s) fix(*s);
+  };
+  auto fixList = [&](std::vector<std::string>& l) {
+    for (auto& s : l) fix(s);
+  };
+  for (std::string* s : {&e.node, &e.time, &e.requestId, &e.actor, &e.actorAgs, &e.action, &e.decision, &e.reason})
+    fix(*s);
+  for (auto* s : {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria}) fixOpt(*s);
+  for (auto* l : {&e.roles, &e.subjects, &e.fields, &e.withheld}) fixList(*l);
+}
+
 std::string utcNow() {
   const auto now = std::chrono::system_clock::now();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();

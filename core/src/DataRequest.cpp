@@ -120,7 +120,19 @@ std::size_t utf8Length(const std::string& text) {
       text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+void checkText(const std::string& text, const std::string& what) {
+  if (text.find('\0') != std::string::npos)
+    reject("invalid_text", what + " must not contain NUL characters.");
+}
+
+void checkBodyText(const std::string& body) {
+  if (body.find('\0') != std::string::npos || body.find("\\u0000") != std::string::npos)
+    reject("invalid_text", "Text in the request must not contain NUL characters (\\u0000).");
+}
+
 void checkPurpose(const std::string& purpose, const std::string& caseRef) {
+  checkText(purpose, "The purpose");
+  checkText(caseRef, "The case reference");
   if (purpose.empty())
     reject("missing_purpose",
            "Every data request needs a purpose (Anlass), e.g. \"Bearbeitung Online-Antrag\".");
@@ -133,11 +145,13 @@ void checkPurpose(const std::string& purpose, const std::string& caseRef) {
 }
 
 void checkMandate(const std::optional<std::string>& mandate) {
+  if (mandate) checkText(*mandate, "The mandate id");
   if (mandate && (mandate->empty() || mandate->size() > 100))
     reject("invalid_mandate", "The mandate id must be 1 to 100 characters long.");
 }
 
 void parseQuery(const std::string& body, QueryRequest& out) {
+  checkBodyText(body);
   Var parsed;
   try {
     Poco::JSON::Parser parser;
@@ -237,6 +251,7 @@ void parseQuery(const std::string& body, QueryRequest& out) {
 
 void checkEmergencyReason(const std::optional<std::string>& reason) {
   if (!reason) return;
+  checkText(*reason, "The emergency reason");
   if (reason->empty())
     reject("missing_emergency_reason",
            "Emergency access needs a reason: \"emergency\": {\"reason\": \"…\"}.");

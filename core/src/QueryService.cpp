@@ -392,6 +392,7 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
     checkPurpose(request.purpose, request.caseRef);
     checkMandate(request.mandate);
     checkEmergencyReason(request.emergencyReason);
+    checkText(request.id, "The record id");
     if (request.id.empty() || request.id.size() > 200)
       throw RequestError{422, "invalid_id", "The record id must be 1 to 200 characters.", {}};
     if (!entry)

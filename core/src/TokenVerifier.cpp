@@ -157,6 +157,8 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   p.ags = claims.optValue<std::string>("ags", "");
   p.name = claims.optValue<std::string>("name", "");
   if (p.id.empty()) throw AuthError("invalid_token", "The token has no subject ('sub').");
+  if (p.id.find('\0') != std::string::npos || p.name.find('\0') != std::string::npos || p.id.size() > 256)
+    throw AuthError("invalid_token", "The token's subject or name is not acceptable text.");
   if (!isAgs(p.ags)) throw AuthError("invalid_token", "Claim 'ags' must be an 8-digit municipality key.");
   const auto& allowed = issuer.config.municipalities;
   if (std::find(allowed.begin(), allowed.end(), p.ags) == allowed.end())

@@ -285,6 +285,8 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_status_code_and_an_audit_event) 
       {body(R"("filter":{"geburtsdatum":"gestern"})"), 422, "invalid_value"},
       {body(R"("filter":{"geburtsdatum":{"prefix":"19"}})"), 422, "operator_not_applicable"},
       {body(R"("secret_switch":true)"), 422, "unknown_parameter"},
+      {R"({"register":"melderegister","purpose":"Pr\u0000fung","case_ref":"A-1"})", 422, "invalid_text"},
+      {body(R"("filter":{"familienname":"M\u0000ller"})"), 422, "invalid_text"},
   };
   for (const auto& [payload, status, code] : cases) {
     const long long before = fx().auditCount();
@@ -300,6 +302,21 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_status_code_and_an_audit_event) 
     BOOST_TEST(row["reason"] == code, payload);
   }
   BOOST_TEST(fx().db.scalar("SELECT count(*) FROM melde.m_15088220") == "7");
+}
+
+BOOST_AUTO_TEST_CASE(a_nul_character_cannot_disturb_the_audit_trail_for_anyone_else) {
+  // PostgreSQL text cannot hold NUL; such input must be refused alone, never fail other requests' audit batch.
+  auto headers = NodeFixture::bearer(clerk());
+  headers["Regfed-Purpose"] = "Pr%00fung";
+  headers["Regfed-Case-Ref"] = "ANT-1";
+  auto r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001", "", headers);
+  BOOST_TEST(r.status == 422);
+  BOOST_TEST(r.errorCode() == "invalid_text");
+  headers["Regfed-Purpose"] = "Pruefung";
+  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER%00", "", headers);
+  BOOST_TEST(r.errorCode() == "invalid_text");
+  BOOST_TEST(http(fx().node->port(), "GET", "/v1/health").status == 200);
+  BOOST_TEST(fx().query(clerk(), body(R"("filter":{"familienname":"Meier"})")).status == 200);
 }
 
 BOOST_AUTO_TEST_CASE(a_body_over_one_mebibyte_is_refused_with_413_and_audited) {

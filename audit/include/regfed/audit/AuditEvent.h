@@ -41,6 +41,12 @@ std::string canonicalForm(const AuditEvent& event);
 /// Appends `text` to `out` as a JSON string literal (quotes, backslashes and control characters escaped).
 void appendJsonString(std::string& out, const std::string& text);
 
+/// True when any text of the event contains a NUL character, which PostgreSQL text cannot store.
+bool containsNul(const AuditEvent& event);
+
+/// Replaces every NUL character in the event's texts by U+FFFD, so the event can be stored and hashed as it is.
+void replaceNul(AuditEvent& event);
+
 /// Current time as UTC RFC 3339 with microseconds.
 std::string utcNow();
 
