@@ -1,6 +1,7 @@
 #include <regfed/audit/AuditEvent.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -128,35 +129,86 @@ std::string canonicalForm(const AuditEvent& e) {
   return out;
 }
 
-bool containsNul(const AuditEvent& e) {
-  auto bad = [](const std::string& s) { return s.find('\0') != std::string::npos; };
-  auto badOpt = [&](const std::optional<std::string>& s) { return s && bad(*s); };
-  auto badList = [&](const std::vector<std::string>& l) {
-    for (const auto& s : l)
-      if (bad(s)) return true;
-    return false;
-  };
-  return bad(e.node) || bad(e.time) || bad(e.requestId) || bad(e.actor) || bad(e.actorAgs) || bad(e.action) ||
-         bad(e.decision) || bad(e.reason) || badOpt(e.ownerAgs) || badOpt(e.registerName) || badOpt(e.purpose) ||
-         badOpt(e.caseRef) || badOpt(e.mandate) || badOpt(e.criteria) || badList(e.roles) ||
-         badList(e.subjects) || badList(e.fields) || badList(e.withheld);
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i] (not NUL), or 0 when it is not one.
+std::size_t validSequence(const std::string& s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c == 0) return 0;
+  if (c < 0x80) return 1;
+  std::size_t len;
+  std::uint32_t cp;
+  if ((c & 0xE0) == 0xC0) {
+    len = 2;
+    cp = c & 0x1F;
+  } else if ((c & 0xF0) == 0xE0) {
+    len = 3;
+    cp = c & 0x0F;
+  } else if ((c & 0xF8) == 0xF0) {
+    len = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
 }
 
-void replaceNul(AuditEvent& e) {
-  auto fix = [](std::string& s) {
-    for (std::size_t at = s.find('\0'); at != std::string::npos; at = s.find('\0', at + 3))
-      s.replace(at, 1, "\xEF\xBF\xBD");
-  };
-  auto fixOpt = [&](std::optional<std::string>& s) {
-    if (s) fix(*s);
-  };
-  auto fixList = [&](std::vector<std::string>& l) {
-    for (auto& s : l) fix(s);
-  };
-  for (std::string* s : {&e.node, &e.time, &e.requestId, &e.actor, &e.actorAgs, &e.action, &e.decision, &e.reason})
-    fix(*s);
-  for (auto* s : {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria}) fixOpt(*s);
-  for (auto* l : {&e.roles, &e.subjects, &e.fields, &e.withheld}) fixList(*l);
+template <class Visit>
+void eachText(AuditEvent& e, Visit visit) {
+  for (std::string* s :
+       {&e.node, &e.time, &e.requestId, &e.actor, &e.actorAgs, &e.action, &e.decision, &e.reason})
+    visit(*s);
+  for (auto* s : {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria})
+    if (*s) visit(**s);
+  for (auto* l : {&e.roles, &e.subjects, &e.fields, &e.withheld})
+    for (auto& s : *l) visit(s);
+}
+
+}  // namespace
+
+bool isStorableText(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = validSequence(text, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+std::string storableText(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t len = validSequence(text, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      out.append(text, i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+bool hasUnstorableText(const AuditEvent& event) {
+  bool bad = false;
+  eachText(const_cast<AuditEvent&>(event), [&](std::string& s) { bad = bad || !isStorableText(s); });
+  return bad;
+}
+
+void makeStorable(AuditEvent& event) {
+  eachText(event, [](std::string& s) {
+    if (!isStorableText(s)) s = storableText(s);
+  });
 }
 
 std::string utcNow() {

@@ -66,10 +66,11 @@ void AuditWriter::connectAndLoad() {
 
 bool AuditWriter::record(std::vector<AuditEvent>& events) {
   if (!available_.load()) return false;
-  // PostgreSQL text cannot hold NUL, and one such event would fail the whole batch: NUL becomes U+FFFD before the
-  // event is hashed, so the attempt is still recorded, visibly (callers refuse such input; this is the last line).
+  // PostgreSQL cannot store NUL or invalid UTF-8, and one such event would fail the whole batch: those bytes become
+  // U+FFFD before the event is hashed, so the attempt is still recorded, visibly (callers refuse such input first;
+  // this is the last line of defence).
   for (auto& e : events)
-    if (containsNul(e)) replaceNul(e);
+    if (hasUnstorableText(e)) makeStorable(e);
   auto pending = std::make_shared<Pending>();
   pending->events = events;
   std::unique_lock<std::mutex> lock(mutex_);

@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <regfed/audit/AuditEvent.h>
 #include <regfed/sdk/Match.h>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ regfed::sdk::Value typedValue(const regfed::sdk::FieldSpec& field, const Var& ra
   switch (field.type) {
     case FieldType::String:
       if (!raw.isString()) reject("invalid_value", where + " must be a string.", {field.name});
+      checkText(raw.extract<std::string>(), where);
       if (raw.extract<std::string>().size() > 1000)
         reject("invalid_value", where + " is too long.", {field.name});
       return raw.extract<std::string>();
@@ -121,8 +123,8 @@ std::size_t utf8Length(const std::string& text) {
 }
 
 void checkText(const std::string& text, const std::string& what) {
-  if (text.find('\0') != std::string::npos)
-    reject("invalid_text", what + " must not contain NUL characters.");
+  if (!regfed::audit::isStorableText(text))
+    reject("invalid_text", what + " must be UTF-8 text without NUL characters.");
 }
 
 void checkBodyText(const std::string& body) {

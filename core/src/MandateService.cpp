@@ -61,12 +61,16 @@ std::vector<std::string> stringList(const Object::Ptr& o, const std::string& key
 std::string text(const Object::Ptr& o, const std::string& key) {
   if (!o->has(key) || o->get(key).isEmpty()) invalid("missing_" + key, "'" + key + "' is required.");
   if (!o->get(key).isString()) invalid("invalid_type", "'" + key + "' must be a string.");
-  return o->get(key).toString();
+  const std::string value = o->get(key).toString();
+  if (!regfed::audit::isStorableText(value))
+    invalid("invalid_text", "'" + key + "' must be UTF-8 text without NUL.");
+  return value;
 }
 
 Object::Ptr parseObject(const std::string& body) {
   if (body.find('\0') != std::string::npos || body.find("\\u0000") != std::string::npos)
-    throw StateConflict(422, "invalid_text", "Text in the request must not contain NUL characters (\\u0000).");
+    throw StateConflict(422, "invalid_text",
+                        "Text in the request must not contain NUL characters (\\u0000).");
   try {
     Poco::JSON::Parser parser;
     Var v = parser.parse(body);

@@ -6,6 +6,7 @@
 #include <Poco/JWT/JWTException.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
+#include <regfed/audit/AuditEvent.h>
 
 #include <algorithm>
 #include <chrono>
@@ -157,7 +158,7 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   p.ags = claims.optValue<std::string>("ags", "");
   p.name = claims.optValue<std::string>("name", "");
   if (p.id.empty()) throw AuthError("invalid_token", "The token has no subject ('sub').");
-  if (p.id.find('\0') != std::string::npos || p.name.find('\0') != std::string::npos || p.id.size() > 256)
+  if (!regfed::audit::isStorableText(p.id) || !regfed::audit::isStorableText(p.name) || p.id.size() > 256)
     throw AuthError("invalid_token", "The token's subject or name is not acceptable text.");
   if (!isAgs(p.ags)) throw AuthError("invalid_token", "Claim 'ags' must be an 8-digit municipality key.");
   const auto& allowed = issuer.config.municipalities;

@@ -305,15 +305,23 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_status_code_and_an_audit_event) 
 }
 
 BOOST_AUTO_TEST_CASE(a_nul_character_cannot_disturb_the_audit_trail_for_anyone_else) {
-  // PostgreSQL text cannot hold NUL; such input must be refused alone, never fail other requests' audit batch.
+  // PostgreSQL text cannot hold NUL; such input must be refused alone, never fail other requests' audit
+  // batch.
   auto headers = NodeFixture::bearer(clerk());
   headers["Regfed-Purpose"] = "Pr%00fung";
   headers["Regfed-Case-Ref"] = "ANT-1";
-  auto r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001", "", headers);
+  auto r =
+      http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001", "", headers);
   BOOST_TEST(r.status == 422);
   BOOST_TEST(r.errorCode() == "invalid_text");
   headers["Regfed-Purpose"] = "Pruefung";
   r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER%00", "", headers);
+  BOOST_TEST(r.errorCode() == "invalid_text");
+  headers["Regfed-Purpose"] = "Pr%FFfung";  // not UTF-8 either: PostgreSQL would refuse the whole batch
+  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER-000001", "", headers);
+  BOOST_TEST(r.errorCode() == "invalid_text");
+  headers["Regfed-Purpose"] = "Pruefung";
+  r = http(fx().node->port(), "GET", "/v1/registers/15088220/melderegister/records/MER%C0%AF", "", headers);
   BOOST_TEST(r.errorCode() == "invalid_text");
   BOOST_TEST(http(fx().node->port(), "GET", "/v1/health").status == 200);
   BOOST_TEST(fx().query(clerk(), body(R"("filter":{"familienname":"Meier"})")).status == 200);
@@ -427,10 +435,12 @@ BOOST_AUTO_TEST_CASE(the_node_is_still_healthy_after_all_of_this) {
   BOOST_TEST(http(fx().node->port(), "GET", "/v1/health").status == 200);
   // Decisions are counted by reason for monitoring (e.g. a burst of refusals).
   const std::string metrics = http(fx().node->port(), "GET", "/metrics").body;
-  BOOST_TEST(metrics.find(R"(regfed_audit_events_total{action="search",decision="deny",reason="no_mandate"})") !=
-             std::string::npos);
-  BOOST_TEST(metrics.find(R"(regfed_audit_events_total{action="get",decision="allow",reason="own_municipality"})") !=
-             std::string::npos);
+  BOOST_TEST(
+      metrics.find(R"(regfed_audit_events_total{action="search",decision="deny",reason="no_mandate"})") !=
+      std::string::npos);
+  BOOST_TEST(
+      metrics.find(R"(regfed_audit_events_total{action="get",decision="allow",reason="own_municipality"})") !=
+      std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -72,6 +72,24 @@ BOOST_AUTO_TEST_CASE(every_field_changes_the_canonical_form) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(storable_text_is_utf8_without_nul) {
+  for (const char* ok : {"", "Müller", "Weiß €", "\xF0\x9F\x98\x80"}) BOOST_TEST(isStorableText(ok), ok);
+  const std::vector<std::string> bad = {std::string("a\0b", 3),
+                                        "\xFF",
+                                        "\xC0\xAF" /* overlong '/' */,
+                                        "\xED\xA0\x80" /* surrogate */,
+                                        "\xF4\x90\x80\x80" /* > U+10FFFF */,
+                                        "\xE2\x82" /* truncated */};
+  for (const auto& b : bad) {
+    BOOST_TEST(!isStorableText(b));
+    BOOST_TEST(isStorableText(storableText(b)));
+  }
+  BOOST_TEST(storableText(std::string("M\xFFller")) ==
+             "M\xEF\xBF\xBD"
+             "ller");
+  BOOST_TEST(storableText("Müller") == "Müller");
+}
+
 BOOST_AUTO_TEST_CASE(utc_now_has_microseconds_and_zulu) {
   const std::string t = utcNow();
   BOOST_TEST(t.size() == 27u);

@@ -41,11 +41,18 @@ std::string canonicalForm(const AuditEvent& event);
 /// Appends `text` to `out` as a JSON string literal (quotes, backslashes and control characters escaped).
 void appendJsonString(std::string& out, const std::string& text);
 
-/// True when any text of the event contains a NUL character, which PostgreSQL text cannot store.
-bool containsNul(const AuditEvent& event);
+/// True for text PostgreSQL can store: valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF)
+/// and no NUL character.
+bool isStorableText(const std::string& text);
 
-/// Replaces every NUL character in the event's texts by U+FFFD, so the event can be stored and hashed as it is.
-void replaceNul(AuditEvent& event);
+/// The text with every NUL and every invalid UTF-8 byte replaced by U+FFFD.
+std::string storableText(const std::string& text);
+
+/// True when some text of the event is not storable (see isStorableText).
+bool hasUnstorableText(const AuditEvent& event);
+
+/// Makes every text of the event storable, so it can be stored and hashed exactly as it is.
+void makeStorable(AuditEvent& event);
 
 /// Current time as UTC RFC 3339 with microseconds.
 std::string utcNow();
