@@ -1,5 +1,6 @@
 // regfed: the node and its command line (see shared API.md, "Command line").
 
+#include <Poco/File.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -78,15 +79,17 @@ int configCheck(const std::string& path) {
   ConfigLoad load = loadConfig(path);
   std::vector<std::string> problems = load.problems;
   const Config& c = load.config;
-  if (problems.empty()) {
-    AdapterHost host(c, nullptr);
-    // Loading plugins here finds unknown adapter names and incompatible modules before a start would.
-    regfed::sdk::host::AdapterLoader& loader = host.loader();
+  // Plugins are checked whenever their folder is usable, so unknown adapters are reported with the other
+  // problems.
+  if (!c.pluginDir.empty() && Poco::File(c.pluginDir).exists()) {
+    regfed::sdk::host::AdapterLoader loader;
     for (const auto& p : loader.loadDirectory(c.pluginDir)) problems.push_back("plugin_dir: " + p);
     for (std::size_t i = 0; i < c.registers.size(); ++i)
-      if (!loader.modules().count(c.registers[i].adapter))
+      if (!c.registers[i].adapter.empty() && !loader.modules().count(c.registers[i].adapter))
         problems.push_back("registers[" + std::to_string(i) + "].adapter: no plugin in " + c.pluginDir +
                            " provides adapter '" + c.registers[i].adapter + "'");
+  }
+  if (load.problems.empty()) {
     try {
       TokenVerifier verifier(c.issuers, nullptr);
     } catch (const std::exception& e) {

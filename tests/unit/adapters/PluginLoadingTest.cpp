@@ -143,4 +143,24 @@ BOOST_AUTO_TEST_CASE(plugin_check_command_reports_and_refuses) {
   BOOST_TEST(contains(out, "SDK 99.0"), out);
 }
 
+BOOST_AUTO_TEST_CASE(config_check_command_lists_every_problem_and_exits_1) {
+  regfed::test::TempDir dir;
+  const std::string bad = dir.write("bad.json", R"({"node": {"id": "n", "listen": "nowhere"},
+    "municipalities": [{"ags": "123", "name": "X"}], "plugin_dir": ")" +
+                                                    regfed::test::pluginDir() + R"(",
+    "audit": {"dsn": "dbname=x", "signing_key": "k.pem"}, "issuers": [],
+    "registers": [{"ags": "123", "name": "r", "adapter": "nosuch", "fields": [{"name": "id", "type": "string",
+                   "classification": "geheim"}]}]})");
+  std::string out;
+  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "config", "check", bad}, out) == 1, out);
+  for (const char* expected :
+       {"node.listen: must be host:port", "municipalities[0].ags: must be 8 digits",
+        "registers[0].fields[0].classification: must be one of", "registers[0].adapter: no plugin in"})
+    BOOST_TEST(contains(out, expected), expected << " not in:\n" << out);
+  out.clear();
+  BOOST_TEST(regfed::test::run({regfed::test::regfedBinary(), "config", "check", dir.path() + "/none.json"},
+                               out) == 1);
+  BOOST_TEST(contains(out, "cannot read"), out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
