@@ -10,7 +10,8 @@
 
 namespace regfed::sdk {
 
-/// A field value: absent (null), boolean, integer, or text. Dates travel as text "YYYY-MM-DD".
+/// A field value: absent (null), boolean, integer, or text. Text is UTF-8 (convert legacy encodings such as
+/// Latin-1 in the adapter); dates travel as text "YYYY-MM-DD".
 using Value = std::variant<std::monostate, bool, std::int64_t, std::string>;
 
 /// Type of a register field.
