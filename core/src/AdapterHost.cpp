@@ -48,7 +48,7 @@ std::string RegisterEntry::problem() const {
 
 Capabilities RegisterEntry::capabilities() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return description_.capabilities;
+  return capabilities_;
 }
 
 AdapterHost::AdapterHost(const Config& config, Metrics* metrics) : config_(config), metrics_(metrics) {
@@ -91,7 +91,7 @@ void AdapterHost::open(RegisterEntry& entry) {
   }
   std::lock_guard<std::mutex> lock(entry.mutex_);
   if (status.ok()) {
-    entry.description_ = adapter->describe();
+    entry.capabilities_ = adapter->describe().capabilities;
     entry.adapter_ = adapter;
     entry.problem_.clear();
     entry.up_ = true;
@@ -136,24 +136,12 @@ void AdapterHost::checkHealth(RegisterEntry& entry) {
 }
 
 void AdapterHost::startMonitor(std::chrono::milliseconds interval) {
-  monitor_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(monitorMutex_);
-    while (!monitorWake_.wait_for(lock, interval, [this] { return stopping_; })) {
-      lock.unlock();
-      for (auto& entry : registers_) checkHealth(*entry);
-      lock.lock();
-    }
+  monitor_.start(interval, [this] {
+    for (auto& entry : registers_) checkHealth(*entry);
   });
 }
 
-void AdapterHost::stop() {
-  {
-    std::lock_guard<std::mutex> lock(monitorMutex_);
-    stopping_ = true;
-  }
-  monitorWake_.notify_all();
-  if (monitor_.joinable()) monitor_.join();
-}
+void AdapterHost::stop() { monitor_.stop(); }
 
 RegisterEntry* AdapterHost::find(const std::string& ags, const std::string& name) {
   for (auto& r : registers_)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "Config.h"
+#include "PeriodicTask.h"
 
 namespace regfed::core {
 
@@ -45,7 +46,7 @@ class RegisterEntry {
   std::string id_;
   std::map<std::string, regfed::sdk::FieldSpec> fieldIndex_;
   std::shared_ptr<regfed::sdk::RegisterAdapter> adapter_;  // shared: callers keep it alive across a reopen
-  regfed::sdk::Description description_;
+  regfed::sdk::Capabilities capabilities_;
   std::atomic<bool> up_{false};
   mutable std::mutex mutex_;
   std::string problem_;
@@ -91,10 +92,7 @@ class AdapterHost {
   Metrics* metrics_;
   regfed::sdk::host::AdapterLoader loader_;
   std::vector<std::unique_ptr<RegisterEntry>> registers_;
-  std::thread monitor_;
-  std::mutex monitorMutex_;
-  std::condition_variable monitorWake_;
-  bool stopping_ = false;
+  PeriodicTask monitor_;
 };
 
 }  // namespace regfed::core

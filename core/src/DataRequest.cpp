@@ -127,11 +127,6 @@ void checkText(const std::string& text, const std::string& what) {
     reject("invalid_text", what + " must be UTF-8 text without NUL characters.");
 }
 
-void checkBodyText(const std::string& body) {
-  if (body.find('\0') != std::string::npos || body.find("\\u0000") != std::string::npos)
-    reject("invalid_text", "Text in the request must not contain NUL characters (\\u0000).");
-}
-
 void checkPurpose(const std::string& purpose, const std::string& caseRef) {
   checkText(purpose, "The purpose");
   checkText(caseRef, "The case reference");
@@ -153,7 +148,6 @@ void checkMandate(const std::optional<std::string>& mandate) {
 }
 
 void parseQuery(const std::string& body, QueryRequest& out) {
-  checkBodyText(body);
   Var parsed;
   try {
     Poco::JSON::Parser parser;

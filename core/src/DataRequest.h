@@ -66,9 +66,6 @@ void checkFieldNames(const std::vector<std::string>& names,
 /// Throws RequestError 422 `invalid_text` when `text` contains a NUL character (PostgreSQL cannot store it).
 void checkText(const std::string& text, const std::string& what);
 
-/// Throws RequestError 422 `invalid_text` when a JSON body contains an escaped NUL (\u0000) or a raw one.
-void checkBodyText(const std::string& body);
-
 /// Counts UTF-8 code points.
 std::size_t utf8Length(const std::string& text);
 

@@ -16,6 +16,11 @@ class DatabaseUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// SQL that renders a timestamptz column as UTC RFC 3339 text ("" for null), as the API shows times.
+inline std::string utcText(const std::string& column) {
+  return "coalesce(to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
+}
+
 /// A refused state change: HTTP status, code, message, and figures (a JSON object) for the caller.
 struct StateConflict : std::runtime_error {
   StateConflict(int status, std::string code, const std::string& message, std::string details = "")

@@ -68,9 +68,6 @@ std::string text(const Object::Ptr& o, const std::string& key) {
 }
 
 Object::Ptr parseObject(const std::string& body) {
-  if (body.find('\0') != std::string::npos || body.find("\\u0000") != std::string::npos)
-    throw StateConflict(422, "invalid_text",
-                        "Text in the request must not contain NUL characters (\\u0000).");
   try {
     Poco::JSON::Parser parser;
     Var v = parser.parse(body);

@@ -6,17 +6,13 @@ namespace regfed::core {
 
 namespace {
 
-constexpr const char* kColumns =
+// Every column a Mandate is read from, in fromRow() order.
+const std::string kColumns =
     "id, owner_ags, helper_ags, helpers, registers, procedures, operations, fields, purpose, agreement, "
-    "valid_from::text, valid_until::text, created_by, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-    "coalesce(owner_approved_by, ''), "
-    "coalesce(to_char(owner_approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-    "coalesce(helper_approved_by, ''), "
-    "coalesce(to_char(helper_approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-    "coalesce(revoked_by, ''), "
-    "coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-    "revoked_on::text";
+    "valid_from::text, valid_until::text, created_by, " +
+    utcText("created_at") + ", coalesce(owner_approved_by, ''), " + utcText("owner_approved_at") +
+    ", coalesce(helper_approved_by, ''), " + utcText("helper_approved_at") + ", coalesce(revoked_by, ''), " +
+    utcText("revoked_at") + ", revoked_on::text";
 
 std::vector<std::string> textArray(const pqxx::field& f) {
   std::vector<std::string> out;
@@ -67,15 +63,13 @@ Mandate fromRow(const pqxx::row& r) {
 }
 
 Mandate lockRow(pqxx::work& tx, const std::string& id) {
-  auto rows = tx.exec_params(
-      std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1 FOR UPDATE", id);
+  auto rows = tx.exec_params("SELECT " + kColumns + " FROM regfed.mandates WHERE id = $1 FOR UPDATE", id);
   if (rows.empty()) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
   return fromRow(rows[0]);
 }
 
 Mandate reread(pqxx::work& tx, const std::string& id) {
-  return fromRow(
-      tx.exec_params(std::string("SELECT ") + kColumns + " FROM regfed.mandates WHERE id = $1", id)[0]);
+  return fromRow(tx.exec_params("SELECT " + kColumns + " FROM regfed.mandates WHERE id = $1", id)[0]);
 }
 
 }  // namespace
@@ -83,7 +77,7 @@ Mandate reread(pqxx::work& tx, const std::string& id) {
 void MandateStore::refresh() {
   auto loaded = db_.transaction([](pqxx::work& tx) {
     std::map<std::string, Mandate> out;
-    for (const auto& r : tx.exec(std::string("SELECT ") + kColumns + " FROM regfed.mandates")) {
+    for (const auto& r : tx.exec("SELECT " + kColumns + " FROM regfed.mandates")) {
       Mandate m = fromRow(r);
       out[m.id] = m;
     }
@@ -153,7 +147,7 @@ Mandate MandateStore::approve(
           "regfed_quota/" + current.helperAgs + "/" + current.agreement + "/" + std::to_string(year));
     std::map<int, std::int64_t> used;
     for (const auto& r :
-         tx.exec_params(std::string("SELECT ") + kColumns +
+         tx.exec_params("SELECT " + kColumns +
                             " FROM regfed.mandates WHERE helper_ags = $1 AND agreement = $2 AND id <> $3 "
                             "AND owner_approved_by IS NOT NULL AND helper_approved_by IS NOT NULL",
                         current.helperAgs, current.agreement, id)) {

@@ -99,16 +99,11 @@ void Node::start(std::chrono::seconds databaseWait) {
   retryDatabase("loading mandates", databaseWait, [&] { mandates_->refresh(); });
   log::info(std::to_string(mandates_->all().size()) + " support mandates loaded");
   // Mandates changed through another node sharing the database reach this one within seconds.
-  refresher_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(refresherMutex_);
-    while (!refresherWake_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; })) {
-      lock.unlock();
-      try {
-        mandates_->refresh();
-      } catch (const std::exception& e) {
-        log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
-      }
-      lock.lock();
+  refresher_.start(std::chrono::seconds(5), [this] {
+    try {
+      mandates_->refresh();
+    } catch (const std::exception& e) {
+      log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
     }
   });
   queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_);
@@ -155,12 +150,7 @@ void Node::stop() {
     server_.reset();
   }
   if (host_) host_->stop();
-  {
-    std::lock_guard<std::mutex> lock(refresherMutex_);
-    stopping_ = true;
-  }
-  refresherWake_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
+  refresher_.stop();
   if (audit_) {
     audit_->stop();
     log::info("audit log closed at " + std::to_string(audit_->size()) + " events");

@@ -16,6 +16,7 @@
 #include "MandateStore.h"
 #include "Metrics.h"
 #include "OversightStore.h"
+#include "PeriodicTask.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
 
@@ -53,10 +54,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<OversightStore> oversight_;
   std::unique_ptr<QueryService> queries_;
   std::unique_ptr<MandateService> mandateService_;
-  std::thread refresher_;
-  std::mutex refresherMutex_;
-  std::condition_variable refresherWake_;
-  bool stopping_ = false;
+  PeriodicTask refresher_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::string lastFailure_;
   bool wasUnavailable_ = false;

@@ -4,14 +4,6 @@ namespace regfed::core {
 
 namespace {
 
-const char* kTime = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-
-std::string utc(const char* column) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, kTime, column);
-  return buf;
-}
-
 std::string text(const pqxx::field& f) { return f.is_null() ? "" : f.as<std::string>(); }
 
 Review reviewFrom(const pqxx::row& r) {
@@ -35,10 +27,10 @@ Review reviewFrom(const pqxx::row& r) {
 }
 
 std::string reviewColumns() {
-  return "id, " + utc("created_at") +
+  return "id, " + utcText("created_at") +
          ", request_id, owner_ags, register, record_id, actor, actor_ags, purpose, "
          "case_ref, mandate, status, closed_by, " +
-         utc("closed_at") + ", outcome";
+         utcText("closed_at") + ", outcome";
 }
 
 }  // namespace
@@ -106,7 +98,7 @@ std::vector<Alert> OversightStore::alerts(const std::string& ownerAgs, int limit
   return db_.transaction([&](pqxx::work& tx) {
     std::vector<Alert> out;
     for (const auto& r :
-         tx.exec_params("SELECT id, " + utc("time") +
+         tx.exec_params("SELECT id, " + utcText("time") +
                             ", owner_ags, kind, request_id, actor, actor_ags, "
                             "detail FROM regfed.alerts WHERE owner_ags = $1 ORDER BY id DESC LIMIT $2",
                         ownerAgs, limit)) {
