@@ -51,7 +51,7 @@ gewerbe_fields='[
   sep=""
   for m in "${municipalities[@]}"; do
     ags=${m%%|*}
-    printf '%s    {"iss": "https://idp.demo.invalid/%s", "municipalities": ["%s"], "algorithm": "ES256",\n' "$sep" "$ags" "$ags"
+    printf '%s    {"iss": "https://idp.demo.invalid/%s", "municipalities": ["%s"], "algorithm": "ES256", "audience": "regfed",\n' "$sep" "$ags" "$ags"
     printf '     "public_key": "keys/idp-%s.pub.pem", "private_key": "keys/idp-%s.pem"}' "$ags" "$ags"
     sep=$',\n'
   done

@@ -107,6 +107,7 @@ std::string canonicalForm(const AuditEvent& e) {
     o.text("actor", e.actor);
     o.text("actor_ags", e.actorAgs);
     o.optionalText("case_ref", e.caseRef);
+    if (e.format >= 3) o.optionalText("correlation_id", e.correlationId);
     o.rawJson("criteria", e.criteria);
     o.text("decision", e.decision);
     o.boolean("emergency", e.emergency);
@@ -166,7 +167,8 @@ void eachText(AuditEvent& e, Visit visit) {
   for (std::string* s :
        {&e.node, &e.time, &e.requestId, &e.actor, &e.actorAgs, &e.action, &e.decision, &e.reason})
     visit(*s);
-  for (auto* s : {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria})
+  for (auto* s :
+       {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria, &e.correlationId})
     if (*s) visit(**s);
   for (auto* l : {&e.roles, &e.subjects, &e.fields, &e.withheld})
     for (auto& s : *l) visit(s);

@@ -2,12 +2,18 @@
 
 #include <Poco/File.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Path.h>
+#include <libpq-fe.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "DataRequest.h"
 
 namespace regfed::core {
 
@@ -18,6 +24,75 @@ using Poco::JSON::Object;
 bool isAgs(const std::string& text) {
   static const std::regex ags(R"(\d{8})");
   return std::regex_match(text, ags);
+}
+
+bool NetworkRange::contains(const Poco::Net::IPAddress& host) const {
+  Poco::Net::IPAddress h = host;
+  // An IPv4 client on an IPv6 socket shows as ::ffff:a.b.c.d.
+  if (h.family() == Poco::Net::IPAddress::IPv6 && address.family() == Poco::Net::IPAddress::IPv4 &&
+      h.isIPv4Mapped())
+    h = Poco::Net::IPAddress(h.toString().substr(7));
+  if (h.family() != address.family()) return false;
+  const Poco::Net::IPAddress mask(prefix, address.family());
+  return (h & mask) == (address & mask);
+}
+
+std::optional<NetworkRange> parseNetworkRange(const std::string& text) {
+  const auto slash = text.find('/');
+  Poco::Net::IPAddress address;
+  if (!Poco::Net::IPAddress::tryParse(text.substr(0, slash), address)) return std::nullopt;
+  const unsigned bits = address.family() == Poco::Net::IPAddress::IPv4 ? 32 : 128;
+  unsigned prefix = bits;
+  if (slash != std::string::npos) {
+    const std::string p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    prefix = static_cast<unsigned>(std::stoi(p));
+    if (prefix > bits) return std::nullopt;
+  }
+  return NetworkRange{address, prefix};
+}
+
+namespace {
+
+bool isLocalHost(const std::string& host) {
+  if (host.empty() || host[0] == '/' || host[0] == '@' || host == "localhost") return true;
+  Poco::Net::IPAddress address;
+  return Poco::Net::IPAddress::tryParse(host, address) && address.isLoopback();
+}
+
+std::vector<std::string> splitComma(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  if (text.empty()) out.push_back("");
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> unprotectedDatabaseHosts(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  if (!options) {
+    if (error) PQfreemem(error);
+    return {"(unparsable)"};
+  }
+  std::string host, hostaddr, sslmode;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    const std::string keyword = o->keyword;
+    if (keyword == "host") host = o->val;
+    if (keyword == "hostaddr") hostaddr = o->val;
+    if (keyword == "sslmode") sslmode = o->val;
+  }
+  PQconninfoFree(options);
+  if (sslmode == "verify-ca" || sslmode == "verify-full") return {};
+  std::vector<std::string> remote;
+  // hostaddr, when given, is where libpq really connects.
+  for (const auto& h : splitComma(hostaddr.empty() ? host : hostaddr))
+    if (!isLocalHost(h)) remote.push_back(h);
+  return remote;
 }
 
 std::string Config::municipalityName(const std::string& ags) const {
@@ -219,6 +294,9 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
     }
     if (auto fields = c.array(r, "fields", p, true)) {
       if (fields->size() == 0) c.problem(p + ".fields", "must list at least the id field");
+      if (fields->size() > kMaxFieldsPerRegister)
+        c.problem(p + ".fields", "lists " + std::to_string(fields->size()) + " fields; at most " +
+                                     std::to_string(kMaxFieldsPerRegister) + " are supported");
       loadFields(c, fields, p + ".fields", reg);
       bool hasId = false;
       for (const auto& f : reg.fields) hasId = hasId || f.name == reg.idField;
@@ -269,23 +347,45 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
   }
 }
 
+// A PostgreSQL connection string: database hosts beyond loopback need a verified TLS connection (BSI APP.4.3
+// A16), unless the config names the host in database_hosts_without_tls with a reason.
+void checkDatabaseTransport(Checker& c, const std::string& where, const std::string& dsn, const Config& config) {
+  if (dsn.empty()) return;
+  for (const auto& host : unprotectedDatabaseHosts(dsn)) {
+    if (host == "(unparsable)") {
+      c.problem(where, "is not a PostgreSQL connection string libpq can parse");
+      return;
+    }
+    if (config.databaseHostsWithoutTls.count(host)) continue;
+    c.problem(where, "reaches database host " + host +
+                         " without verified TLS: add sslmode=verify-full (and sslrootcert), or name the host in "
+                         "database_hosts_without_tls with the reason it is safe (e.g. a local socket or tunnel)");
+  }
+}
+
 }  // namespace
 
 ConfigLoad loadConfig(const std::string& path) {
-  ConfigLoad load;
-  Config& config = load.config;
-  config.file = Poco::Path(path).absolute().toString();
-  std::ifstream in(config.file);
+  std::ifstream in(Poco::Path(path).absolute().toString());
   if (!in) {
-    load.problems.push_back("(file): cannot read " + config.file);
+    ConfigLoad load;
+    load.config.file = Poco::Path(path).absolute().toString();
+    load.problems.push_back("(file): cannot read " + load.config.file);
     return load;
   }
   std::stringstream text;
   text << in.rdbuf();
+  return loadConfigText(text.str(), path);
+}
+
+ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
+  ConfigLoad load;
+  Config& config = load.config;
+  config.file = Poco::Path(path).absolute().toString();
   Object::Ptr root;
   try {
     Poco::JSON::Parser parser;
-    Var parsed = parser.parse(text.str());
+    Var parsed = parser.parse(text);
     if (parsed.type() != typeid(Object::Ptr)) {
       load.problems.push_back("(root): must be a JSON object");
       return load;
@@ -298,15 +398,54 @@ ConfigLoad loadConfig(const std::string& path) {
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
   c.onlyKeys(root, "",
              {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-              "procedures", "emergency_window_minutes"});
+              "procedures", "emergency_window_minutes", "database_hosts_without_tls"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
+  if (auto hosts = c.object(root, "database_hosts_without_tls", "", false)) {
+    std::vector<std::string> names;
+    hosts->getNames(names);
+    for (const auto& host : names) {
+      const std::string reason = c.text(hosts, host, "database_hosts_without_tls", true);
+      if (!reason.empty() && reason.size() < 10)
+        c.problem("database_hosts_without_tls." + host,
+                  "say why this host may be reached without TLS (e.g. \"IPsec tunnel to the database server\")");
+      config.databaseHostsWithoutTls[host] = reason;
+    }
+  }
 
   if (auto node = c.object(root, "node", "", true)) {
-    c.onlyKeys(node, "node", {"id", "listen", "max_threads", "tls"});
+    c.onlyKeys(node, "node", {"id", "listen", "max_threads", "tls", "tls_terminated_by", "limits", "metrics_clients"});
     if (auto tls = c.object(node, "tls", "node", false)) {
       c.onlyKeys(tls, "node.tls", {"certificate", "private_key"});
       config.tlsCertificate = c.file(tls, "certificate", "node.tls", true, true);
       config.tlsPrivateKey = c.file(tls, "private_key", "node.tls", true, true);
+    }
+    config.tlsTerminatedBy = c.text(node, "tls_terminated_by", "node", false);
+    config.maxThreads = static_cast<int>(c.integer(node, "max_threads", "node", 64, 2, 1024));
+    // One client address may hold at most half the workers by default, so others are always served.
+    config.limits.connectionsPerClient = std::max(1, config.maxThreads / 2);
+    if (auto limits = c.object(node, "limits", "node", false)) {
+      c.onlyKeys(limits, "node.limits",
+                 {"connections_per_client", "max_queued", "header_timeout_ms", "body_timeout_ms",
+                  "idle_timeout_ms"});
+      HttpLimits& l = config.limits;
+      l.connectionsPerClient = static_cast<int>(
+          c.integer(limits, "connections_per_client", "node.limits", l.connectionsPerClient, 1, config.maxThreads));
+      l.maxQueued = static_cast<int>(c.integer(limits, "max_queued", "node.limits", 64, 1, 100000));
+      l.headerTimeoutMs = c.integer(limits, "header_timeout_ms", "node.limits", 5000, 100, 120000);
+      l.bodyTimeoutMs = c.integer(limits, "body_timeout_ms", "node.limits", 10000, 100, 300000);
+      l.idleTimeoutMs = c.integer(limits, "idle_timeout_ms", "node.limits", 5000, 100, 300000);
+    }
+    config.metricsClients = {*parseNetworkRange("127.0.0.0/8"), *parseNetworkRange("::1")};
+    if (auto clients = c.array(node, "metrics_clients", "node", false)) {
+      config.metricsClients.clear();
+      for (std::size_t i = 0; i < clients->size(); ++i) {
+        Var v = clients->get(static_cast<unsigned>(i));
+        auto range = v.isString() ? parseNetworkRange(v.toString()) : std::nullopt;
+        if (!range)
+          c.problem(Checker::at("node.metrics_clients", i), "must be an address or range such as 10.0.0.0/8");
+        else
+          config.metricsClients.push_back(*range);
+      }
     }
     config.nodeId = c.text(node, "id", "node", true);
     static const std::regex nodeId(R"([A-Za-z0-9][A-Za-z0-9._-]{0,63})");
@@ -323,7 +462,13 @@ ConfigLoad loadConfig(const std::string& path) {
         c.problem("node.listen", "must be host:port, e.g. 127.0.0.1:8080 (got \"" + listen + "\")");
       }
     }
-    config.maxThreads = static_cast<int>(c.integer(node, "max_threads", "node", 64, 2, 1024));
+    if (!config.listenHost.empty() && config.tlsCertificate.empty() && !isLocalHost(config.listenHost) &&
+        config.tlsTerminatedBy.empty())
+      c.problem("node.listen",
+                "serves plain HTTP on " + config.listenHost +
+                    ", beyond loopback: tokens and register data would cross the network unencrypted. Set "
+                    "node.tls (certificate and private_key), or node.tls_terminated_by naming the "
+                    "TLS-terminating proxy in front of the node");
   }
 
   if (auto list = c.array(root, "municipalities", "", true)) {
@@ -364,6 +509,8 @@ ConfigLoad loadConfig(const std::string& path) {
     a.signEveryEvents = c.integer(audit, "sign_every_events", "audit", 1000, 1, 10000000);
     a.signIntervalMs = c.integer(audit, "sign_interval_ms", "audit", 10000, 100, 3600000);
     a.commitTimeoutMs = c.integer(audit, "commit_timeout_ms", "audit", 5000, 100, 60000);
+    checkDatabaseTransport(c, "audit.dsn", a.dsn, config);
+    checkDatabaseTransport(c, "audit.owner_dsn", a.ownerDsn, config);
   }
 
   if (auto list = c.array(root, "issuers", "", true)) {
@@ -375,9 +522,22 @@ ConfigLoad loadConfig(const std::string& path) {
         continue;
       }
       auto o = list->getObject(static_cast<unsigned>(i));
-      c.onlyKeys(o, p, {"iss", "municipalities", "algorithm", "public_key", "jwks", "private_key"});
+      c.onlyKeys(o, p,
+                 {"iss", "municipalities", "algorithm", "public_key", "jwks", "private_key", "audience",
+                  "token_type", "authorized_parties"});
       IssuerConfig issuer;
       issuer.iss = c.text(o, "iss", p, true);
+      issuer.audience = c.text(o, "audience", p, true);
+      issuer.tokenType = c.text(o, "token_type", p, false);
+      if (auto parties = c.array(o, "authorized_parties", p, false)) {
+        for (std::size_t j = 0; j < parties->size(); ++j) {
+          Var v = parties->get(static_cast<unsigned>(j));
+          if (!v.isString() || v.toString().empty())
+            c.problem(Checker::at(p + ".authorized_parties", j), "must be a client id (a non-empty string)");
+          else
+            issuer.authorizedParties.push_back(v.toString());
+        }
+      }
       if (!issuer.iss.empty() && !seen.insert(issuer.iss).second) c.problem(p + ".iss", "duplicate issuer");
       issuer.jwks = c.file(o, "jwks", p, false, true);
       const bool pem = o->has("public_key");
@@ -402,6 +562,15 @@ ConfigLoad loadConfig(const std::string& path) {
   }
 
   if (auto list = c.array(root, "registers", "", true)) loadRegisters(c, list, config);
+  for (std::size_t i = 0; i < config.registers.size(); ++i)
+    for (const auto& option : config.registers[i].options) {
+      const std::string where = Checker::at("registers", i) + ".options." + option.key;
+      if (option.key == "conninfo") checkDatabaseTransport(c, where, option.value, config);
+      // The variable is read when the node starts; check it when this environment has it.
+      if (option.key == "conninfo_env")
+        if (const char* value = std::getenv(option.value.c_str()))
+          checkDatabaseTransport(c, where + " ($" + option.value + ")", value, config);
+    }
 
   if (auto list = c.array(root, "agreements", "", false)) {
     std::set<std::string> seen;

@@ -2,9 +2,12 @@
 // Node configuration: loaded from JSON, checked completely (every problem with its key path), paths resolved
 // against the config file's folder.
 
+#include <Poco/Net/IPAddress.h>
 #include <regfed/sdk/Types.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +27,29 @@ struct IssuerConfig {
   std::string publicKey;                    ///< PEM file (absolute path); or:
   std::string jwks;                         ///< JWKS file with the issuer's keys (absolute path).
   std::string privateKey;                   ///< PEM file for `regfed token`; empty in production.
+  std::string audience;  ///< The `aud` value tokens for regfed carry (identity providers serve many apps).
+  std::string tokenType;  ///< When set: the token's `typ` (claim, else JOSE header) must equal it, e.g. Bearer.
+  std::vector<std::string> authorizedParties;  ///< When set: the token's `azp` must be one of them.
+};
+
+/// An address range, e.g. 10.0.0.0/8 or ::1.
+struct NetworkRange {
+  Poco::Net::IPAddress address;  ///< Network address.
+  unsigned prefix = 0;           ///< Prefix length in bits.
+  /// True when `host` lies in the range.
+  bool contains(const Poco::Net::IPAddress& host) const;
+};
+
+/// Parses "address" or "address/prefix"; nullopt when it is neither.
+std::optional<NetworkRange> parseNetworkRange(const std::string& text);
+
+/// What the HTTP server allows one client, bounded so that nobody can starve the node.
+struct HttpLimits {
+  int connectionsPerClient = 32;       ///< Open connections per client address (default: half of max_threads).
+  int maxQueued = 64;                  ///< Accepted connections waiting for a worker thread; more are closed.
+  std::int64_t headerTimeoutMs = 5000;  ///< From connect (or the previous response) to a complete header.
+  std::int64_t bodyTimeoutMs = 10000;   ///< To read a whole request body.
+  std::int64_t idleTimeoutMs = 5000;    ///< Keep-alive: how long an idle connection waits for the next request.
 };
 
 /// One register served by an adapter.
@@ -79,6 +105,11 @@ struct Config {
   int maxThreads = 64;
   std::string tlsCertificate;  ///< PEM certificate (chain) for HTTPS; empty: plain HTTP.
   std::string tlsPrivateKey;   ///< PEM private key of the certificate.
+  std::string tlsTerminatedBy;  ///< Plain HTTP beyond loopback: the TLS-terminating proxy in front (logged).
+  HttpLimits limits;            ///< Connection and read limits.
+  std::vector<NetworkRange> metricsClients;  ///< Who may read /metrics (default: loopback only).
+  std::map<std::string, std::string>
+      databaseHostsWithoutTls;  ///< Database hosts reached without TLS on purpose, with the reason (logged).
   std::vector<MunicipalityConfig> municipalities;
   std::string pluginDir;  ///< Absolute path.
   AuditConfig audit;
@@ -100,6 +131,14 @@ struct ConfigLoad {
 
 /// Reads and checks a config file. Does not load plugins or touch the database.
 ConfigLoad loadConfig(const std::string& path);
+
+/// Checks config text as if read from `path` (relative paths resolve against its folder).
+ConfigLoad loadConfigText(const std::string& text, const std::string& path);
+
+/// Database hosts of a libpq connection string that are reached over the network without a verified TLS
+/// connection (sslmode verify-ca or verify-full). Unix sockets and loopback are local. Empty when all is well;
+/// {"(unparsable)"} when libpq cannot parse it.
+std::vector<std::string> unprotectedDatabaseHosts(const std::string& dsn);
 
 /// True for an 8-digit AGS.
 bool isAgs(const std::string& text);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <unordered_set>
 
 #include "Config.h"
 #include "Json.h"
@@ -160,22 +161,17 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   auto o = parsed.extract<Object::Ptr>();
   std::vector<std::string> names;
   o->getNames(names);
-  const std::set<std::string> known = {"register", "municipalities", "filter",  "fields",     "limit",
-                                       "purpose",  "case_ref",       "mandate", "timeout_ms", "emergency"};
-  for (const auto& n : names)
+  const std::set<std::string> known = {"register", "municipalities", "filter",  "fields",
+                                       "limit",    "purpose",        "case_ref", "mandate", "timeout_ms"};
+  for (const auto& n : names) {
+    if (n == "emergency") refuseEmergencyFlag();
     if (!known.count(n)) reject("unknown_parameter", "Unknown request parameter '" + n + "'.");
+  }
 
   // Read what the audit event needs first, so a refused request is still recorded with it.
   if (o->has("purpose")) out.purpose = requireString(o, "purpose");
   if (o->has("case_ref")) out.caseRef = requireString(o, "case_ref");
   if (o->has("mandate") && !o->get("mandate").isEmpty()) out.mandate = requireString(o, "mandate");
-  if (o->has("emergency")) {
-    Var e = o->get("emergency");
-    if (!isObject(e)) reject("invalid_type", "'emergency' must be an object with a 'reason'.");
-    auto eo = e.extract<Object::Ptr>();
-    out.emergencyReason =
-        eo->has("reason") && eo->get("reason").isString() ? eo->get("reason").extract<std::string>() : "";
-  }
   if (!o->has("register")) reject("missing_register", "Name the register to query, e.g. \"melderegister\".");
   out.registerName = requireString(o, "register");
   if (out.registerName.empty() || out.registerName.size() > 64)
@@ -206,6 +202,10 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     Var f = o->get("filter");
     if (!isObject(f)) reject("invalid_type", "'filter' must be an object of field conditions.");
     auto filter = f.extract<Object::Ptr>();
+    if (filter->size() > kMaxFieldsPerRegister)
+      reject("too_many_conditions", "'filter' has " + std::to_string(filter->size()) +
+                                        " conditions; a register has at most " +
+                                        std::to_string(kMaxFieldsPerRegister) + " fields.");
     std::vector<std::string> fieldNames;
     filter->getNames(fieldNames);
     for (const auto& n : fieldNames) out.filter.push_back(parseTerm(n, filter->get(n)));
@@ -220,14 +220,20 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     auto a = f.extract<Array::Ptr>();
     if (a->size() == 0)
       reject("invalid_fields", "'fields' must name at least one field (leave it out for all).");
+    // Checked before anything else looks at the names: a list longer than any register cannot make sense.
+    if (a->size() > kMaxFieldsPerRegister)
+      reject("too_many_fields", "'fields' lists " + std::to_string(a->size()) +
+                                    " names; a register has at most " +
+                                    std::to_string(kMaxFieldsPerRegister) + " fields.");
     std::vector<std::string> fields;
+    std::unordered_set<std::string> seen;
     for (std::size_t i = 0; i < a->size(); ++i) {
       Var v = a->get(static_cast<unsigned>(i));
       if (!v.isString()) reject("invalid_type", "'fields' must be a list of strings.");
       std::string name = v.extract<std::string>();
-      if (std::find(fields.begin(), fields.end(), name) == fields.end()) fields.push_back(name);
+      if (seen.insert(name).second) fields.push_back(std::move(name));
     }
-    out.fields = fields;
+    out.fields = std::move(fields);
   }
 
   if (o->has("limit")) {
@@ -242,25 +248,119 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   }
   checkPurpose(out.purpose, out.caseRef);
   checkMandate(out.mandate);
-  checkEmergencyReason(out.emergencyReason);
 }
 
-void checkEmergencyReason(const std::optional<std::string>& reason) {
-  if (!reason) return;
-  checkText(*reason, "The emergency reason");
-  if (reason->empty())
-    reject("missing_emergency_reason",
-           "Emergency access needs a reason: \"emergency\": {\"reason\": \"…\"}.");
-  if (utf8Length(*reason) < 3 || utf8Length(*reason) > 500)
-    reject("invalid_emergency_reason", "The emergency reason must be 3 to 500 characters long.");
+void refuseEmergencyFlag() {
+  reject("emergency_needs_mandate",
+         "Emergency access rests on an emergency mandate both municipalities approved in advance: activate it "
+         "with POST /v1/mandates/{id}/activate and a reason, then name it like any mandate (\"mandate\" in "
+         "a query, Regfed-Mandate for one record).");
+}
+
+std::vector<std::string> parseFieldList(const std::string& commaSeparated) {
+  std::vector<std::string> list;
+  std::unordered_set<std::string> seen;
+  std::size_t start = 0;
+  while (start <= commaSeparated.size()) {
+    std::size_t end = commaSeparated.find(',', start);
+    if (end == std::string::npos) end = commaSeparated.size();
+    std::string item = commaSeparated.substr(start, end - start);
+    if (!item.empty() && seen.insert(item).second) {
+      if (list.size() == kMaxFieldsPerRegister)
+        reject("too_many_fields",
+               "'fields' names more than " + std::to_string(kMaxFieldsPerRegister) + " fields.");
+      list.push_back(std::move(item));
+    }
+    start = end + 1;
+  }
+  if (list.empty()) reject("invalid_fields", "'fields' must name at least one field.");
+  return list;
+}
+
+std::optional<std::string> percentDecode(const std::string& text) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    const int high = i + 1 < text.size() ? hex(text[i + 1]) : -1;
+    const int low = i + 2 < text.size() ? hex(text[i + 2]) : -1;
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& rawRegister,
+                                const std::string& rawId, const std::string& rawQuery,
+                                const std::function<std::optional<std::string>(const std::string&)>& header) {
+  RecordRequest r;
+  auto keep = [&r](const RequestError& e) {
+    if (!r.problem) r.problem = e;
+  };
+  auto decoded = [&](const std::string& raw, const std::string& what) -> std::string {
+    auto text = percentDecode(raw);
+    if (!text) {
+      keep(RequestError{422, "invalid_text", what + " has a malformed percent-encoding (%XX).", {}});
+      return raw;
+    }
+    return *text;
+  };
+  r.ags = decoded(rawAgs, "The municipality in the path");
+  r.registerName = decoded(rawRegister, "The register in the path");
+  r.id = decoded(rawId, "The record id");
+  std::size_t start = 0;
+  while (start <= rawQuery.size() && !rawQuery.empty()) {
+    std::size_t end = rawQuery.find('&', start);
+    if (end == std::string::npos) end = rawQuery.size();
+    const std::string pair = rawQuery.substr(start, end - start);
+    const std::size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == "fields") {
+      std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+      std::replace(value.begin(), value.end(), '+', ' ');
+      try {
+        r.fields = parseFieldList(decoded(value, "The 'fields' parameter"));
+      } catch (const RequestError& e) {
+        keep(e);
+      }
+    }
+    start = end + 1;
+  }
+  if (auto purpose = header("Regfed-Purpose")) r.purpose = decoded(*purpose, "The Regfed-Purpose header");
+  if (auto caseRef = header("Regfed-Case-Ref")) r.caseRef = *caseRef;
+  if (auto mandate = header("Regfed-Mandate")) r.mandate = *mandate;
+  if (header("Regfed-Emergency")) {
+    try {
+      refuseEmergencyFlag();
+    } catch (const RequestError& e) {
+      keep(e);
+    }
+  }
+  // Text that PostgreSQL cannot store must not reach the audit event unmarked; checked after decoding.
+  try {
+    checkText(r.id, "The record id");
+  } catch (const RequestError& e) {
+    keep(e);
+  }
+  return r;
 }
 
 void checkFieldNames(const std::vector<std::string>& names,
                      const std::vector<regfed::sdk::FieldSpec>& schema) {
+  std::unordered_set<std::string> known;
+  for (const auto& f : schema) known.insert(f.name);
   std::vector<std::string> unknown;
   for (const auto& n : names)
-    if (std::none_of(schema.begin(), schema.end(), [&](const auto& f) { return f.name == n; }))
-      unknown.push_back(n);
+    if (!known.count(n)) unknown.push_back(n);
   if (!unknown.empty()) {
     std::string list;
     for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;

@@ -4,6 +4,7 @@
 #include <Poco/Dynamic/Var.h>
 #include <regfed/sdk/Types.h>
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,7 @@ struct RequestError {
   std::string code;                 ///< snake_case.
   std::string message;              ///< Plain sentence.
   std::vector<std::string> fields;  ///< Field names concerned, if any.
+  std::string details = {};         ///< A JSON object with figures for the caller, or empty.
 };
 
 /// One filter term as written by the client, before it is typed against a register's schema.
@@ -38,8 +40,30 @@ struct QueryRequest {
   std::optional<std::string> mandate;              ///< Mandate id.
   std::int64_t timeoutMs = 3000;                   ///< Deadline for the whole request.
   std::optional<std::string> criteria;             ///< Canonical JSON of the filter, for the audit.
-  std::optional<std::string> emergencyReason;      ///< `emergency.reason` of a responder's request.
 };
+
+/// Most names a `fields` list or a filter may hold: no register has more fields (the config enforces it).
+constexpr std::size_t kMaxFieldsPerRegister = 256;
+
+/// A GET of one record: GET /v1/registers/{ags}/{register}/records/{id}?fields=a,b with the headers
+/// Regfed-Purpose (URL-encoded UTF-8), Regfed-Case-Ref, Regfed-Mandate.
+struct RecordRequest {
+  std::string ags;                                 ///< Owning municipality from the path.
+  std::string registerName;                        ///< Register from the path.
+  std::string id;                                  ///< Record id from the path, decoded.
+  std::optional<std::vector<std::string>> fields;  ///< `fields` query parameter: distinct names.
+  std::string purpose;                             ///< Regfed-Purpose header, decoded.
+  std::string caseRef;                             ///< Regfed-Case-Ref header.
+  std::optional<std::string> mandate;              ///< Regfed-Mandate header.
+  std::optional<RequestError> problem;             ///< The first part that could not be read, if any.
+};
+
+/// Reads a record request from the path's segments as they arrived (still percent-encoded: ags, register,
+/// id), the raw query string, and a header lookup (nullopt when absent). Nothing throws: a malformed part
+/// becomes `problem`, and everything readable is kept so the refusal is audited with it.
+RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& rawRegister,
+                                const std::string& rawId, const std::string& rawQuery,
+                                const std::function<std::optional<std::string>(const std::string&)>& header);
 
 /// Parses a POST /v1/query body into `out`; throws RequestError. What was read before the error stays in
 /// `out`, so the audit event of a refused request still says what was asked.
@@ -48,8 +72,8 @@ void parseQuery(const std::string& body, QueryRequest& out);
 /// Checks purpose and case reference (required for every data request); throws RequestError 422.
 void checkPurpose(const std::string& purpose, const std::string& caseRef);
 
-/// Checks an emergency reason (3..500 characters); throws RequestError 422.
-void checkEmergencyReason(const std::optional<std::string>& reason);
+/// Throws RequestError 422 `emergency_needs_mandate`: emergency access is no longer a request flag.
+[[noreturn]] void refuseEmergencyFlag();
 
 /// Checks a mandate id's shape; throws RequestError 422.
 void checkMandate(const std::optional<std::string>& mandate);
@@ -58,6 +82,13 @@ void checkMandate(const std::optional<std::string>& mandate);
 /// do not fit the field type, and values of the wrong type.
 std::vector<regfed::sdk::Condition> typeFilter(const std::vector<FilterTerm>& filter,
                                                const std::vector<regfed::sdk::FieldSpec>& schema);
+
+/// Splits a comma-separated `fields` parameter into distinct names, in order; throws RequestError 422 when it
+/// names none or more than a register can have.
+std::vector<std::string> parseFieldList(const std::string& commaSeparated);
+
+/// Decodes %XX escapes; nullopt when an escape is malformed. '+' stays '+' (headers and paths are not forms).
+std::optional<std::string> percentDecode(const std::string& text);
 
 /// Checks that every name is a field of the schema; throws RequestError 422 `unknown_field`.
 void checkFieldNames(const std::vector<std::string>& names,

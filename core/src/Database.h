@@ -1,12 +1,16 @@
 #pragma once
-// One PostgreSQL connection for the node's rare-path state (mandates, reviews, alerts, emergency windows):
-// serialised by a mutex, reconnected on the next use after it broke.
+// A small pool of PostgreSQL connections for the node's own state (mandates, reviews, alerts, emergency
+// activations) and for questions the audit log answers on the request path (search-before-get). A broken
+// connection is dropped and replaced on the next use.
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace regfed::core {
 
@@ -23,26 +27,34 @@ inline std::string utcText(const std::string& column) {
 
 /// A refused state change: HTTP status, code, message, and figures (a JSON object) for the caller.
 struct StateConflict : std::runtime_error {
-  StateConflict(int status, std::string code, const std::string& message, std::string details = "")
-      : std::runtime_error(message), status(status), code(std::move(code)), details(std::move(details)) {}
-  int status;           ///< 403, 404, 409 or 422.
-  std::string code;     ///< e.g. "quota_exceeded".
-  std::string details;  ///< JSON object with figures, or empty.
+  StateConflict(int status, std::string code, const std::string& message, std::string details = "",
+                std::vector<std::string> fields = {})
+      : std::runtime_error(message),
+        status(status),
+        code(std::move(code)),
+        details(std::move(details)),
+        fields(std::move(fields)) {}
+  int status;                       ///< 403, 404, 409 or 422.
+  std::string code;                 ///< e.g. "quota_exceeded".
+  std::string details;              ///< JSON object with figures, or empty.
+  std::vector<std::string> fields;  ///< Field names concerned, if any.
 };
 
-/// A mutex-guarded connection.
+/// Up to `size` connections, opened on demand.
 class Database {
  public:
-  explicit Database(std::string dsn) : dsn_(std::move(dsn)) {}
+  explicit Database(std::string dsn, std::size_t size = 4) : dsn_(std::move(dsn)), slots_(size) {}
 
-  /// Runs `work(tx)` in a transaction and commits; returns its result. Connection failures become
-  /// DatabaseUnavailable; other exceptions propagate after rollback.
+  /// Runs `work(tx)` in a transaction on a free connection and commits; returns its result. Waits up to
+  /// 2 s for a free connection. Connection failures become DatabaseUnavailable; other exceptions propagate
+  /// after rollback.
   template <class Work>
   auto transaction(Work work) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    Lease lease(*this);
     try {
-      if (!connection_ || !connection_->is_open()) connection_ = std::make_unique<pqxx::connection>(dsn_);
-      pqxx::work tx(*connection_);
+      std::unique_ptr<pqxx::connection>& connection = slots_[lease.index];
+      if (!connection || !connection->is_open()) connection = std::make_unique<pqxx::connection>(dsn_);
+      pqxx::work tx(*connection);
       if constexpr (std::is_void_v<decltype(work(tx))>) {
         work(tx);
         tx.commit();
@@ -52,15 +64,42 @@ class Database {
         return result;
       }
     } catch (const pqxx::broken_connection& e) {
-      connection_.reset();
+      slots_[lease.index].reset();
       throw DatabaseUnavailable(std::string("database unreachable: ") + e.what());
     }
   }
 
  private:
+  // Exclusive use of one slot for the duration of a transaction.
+  struct Lease {
+    explicit Lease(Database& db) : db(db) {
+      std::unique_lock<std::mutex> lock(db.mutex_);
+      if (!db.freed_.wait_for(lock, std::chrono::seconds(2), [&] { return db.busy_ < db.slots_.size(); }))
+        throw DatabaseUnavailable("all database connections are busy");
+      if (db.inUse_.size() != db.slots_.size()) db.inUse_.assign(db.slots_.size(), false);
+      for (index = 0; db.inUse_[index]; ++index) {
+      }
+      db.inUse_[index] = true;
+      ++db.busy_;
+    }
+    ~Lease() {
+      {
+        std::lock_guard<std::mutex> lock(db.mutex_);
+        db.inUse_[index] = false;
+        --db.busy_;
+      }
+      db.freed_.notify_one();
+    }
+    Database& db;
+    std::size_t index = 0;
+  };
+
   std::string dsn_;
+  std::vector<std::unique_ptr<pqxx::connection>> slots_;
+  std::vector<bool> inUse_;
+  std::size_t busy_ = 0;
   std::mutex mutex_;
-  std::unique_ptr<pqxx::connection> connection_;
+  std::condition_variable freed_;
 };
 
 }  // namespace regfed::core

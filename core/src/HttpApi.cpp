@@ -3,12 +3,14 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
-#include <regex>
 
+#include "ConnectionGuard.h"
+#include "DataRequest.h"
 #include "Json.h"
 #include "Log.h"
 
@@ -18,67 +20,110 @@ namespace {
 
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
+using Phase = ConnectionGuard::Phase;
+using Clock = std::chrono::steady_clock;
 
-std::string requestIdOf(const HTTPServerRequest& request) {
-  static const std::regex acceptable(R"([A-Za-z0-9._:-]{1,128})");
-  const std::string given = request.get("X-Request-Id", "");
-  if (!given.empty() && std::regex_match(given, acceptable)) return given;
-  return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+/// The request target split as it arrived: path segments still percent-encoded, the raw query string.
+struct Target {
+  std::string path;
+  std::vector<std::string> segments;
+  std::string query;
+};
+
+Target splitTarget(const std::string& uri) {
+  Target t;
+  const std::size_t end = uri.find('#');
+  const std::string target = uri.substr(0, end);
+  const std::size_t q = target.find('?');
+  t.path = target.substr(0, q);
+  if (q != std::string::npos) t.query = target.substr(q + 1);
+  for (std::size_t start = 1; start <= t.path.size();) {
+    std::size_t slash = t.path.find('/', start);
+    if (slash == std::string::npos) slash = t.path.size();
+    t.segments.push_back(t.path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return t;
 }
 
-std::vector<std::string> pathSegments(const std::string& path) {
-  std::vector<std::string> out;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    std::string decoded;
-    Poco::URI::decode(path.substr(start, end - start), decoded);
-    out.push_back(decoded);
+// Query parameters of the non-data routes, decoded; a malformed escape keeps the raw text (the handlers check
+// every value strictly).
+std::map<std::string, std::string> queryParameters(const std::string& raw) {
+  std::map<std::string, std::string> out;
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    std::size_t end = raw.find('&', start);
+    if (end == std::string::npos) end = raw.size();
+    const std::string pair = raw.substr(start, end - start);
+    const std::size_t eq = pair.find('=');
+    std::string key = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
+    std::replace(value.begin(), value.end(), '+', ' ');
+    out[percentDecode(key).value_or(key)] = percentDecode(value).value_or(value);
     start = end + 1;
   }
   return out;
 }
+
+std::string decodedSegment(const std::string& raw) { return percentDecode(raw).value_or(raw); }
+
+enum class BodyRead { Ok, TooLarge, TooSlow };
 
 class ApiHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit ApiHandler(ApiContext& context) : ctx_(context) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
-    const auto started = std::chrono::steady_clock::now();
-    const std::string requestId = requestIdOf(request);
+    ConnectionGuard::enter(Phase::Handling);
+    const auto started = Clock::now();
+    // The node makes every request id itself; a client's id is only kept for correlation and echoed.
+    const RequestMeta meta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(),
+                           acceptableCorrelationId(request.get("X-Request-Id", ""))};
     std::string route = "unknown";
     Response answer;
     std::string contentType = "application/json; charset=utf-8";
     try {
-      answer = dispatch(request, requestId, route, contentType);
+      answer = dispatch(request, meta, route, contentType);
     } catch (const std::exception& e) {
-      log::error("request " + requestId + " failed: " + e.what());
+      log::error("request " + meta.id + " failed: " + e.what());
       answer = {500, errorBody("internal_error",
-                               "The node could not complete the request; it has been logged.", requestId)};
+                               "The node could not complete the request; it has been logged.", meta.id)};
     }
+    ConnectionGuard::enter(Phase::Responding);
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(contentType);
-    response.set("X-Request-Id", requestId);
+    response.set("Regfed-Request-Id", meta.id);
+    response.set("X-Request-Id", meta.correlationId.value_or(meta.id));
     response.set("Cache-Control", "no-store");
     if (answer.status == 401) response.set("WWW-Authenticate", "Bearer");
+    const bool hasBody = (request.hasContentLength() && request.getContentLength64() > 0) ||
+                         request.getChunkedTransferEncoding();
+    if (hasBody && !bodyConsumed_) response.setKeepAlive(false);  // what was not read cannot be skipped
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
     response.send().write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
-    ctx_.metrics.request(route, answer.status,
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    ctx_.metrics.request(route, answer.status, std::chrono::duration<double>(Clock::now() - started).count());
+    ConnectionGuard::enter(Phase::AwaitingRequest);
   }
 
  private:
-  Response dispatch(HTTPServerRequest& request, const std::string& requestId, std::string& route,
+  Response dispatch(HTTPServerRequest& request, const RequestMeta& meta, std::string& route,
                     std::string& contentType) {
-    Poco::URI uri(request.getURI());
-    // Segments are split before percent-decoding, so an id may contain an encoded '/'.
-    const std::string path = request.getURI().substr(0, request.getURI().find_first_of("?#"));
+    const std::string& uri = request.getURI();
+    if (uri.empty() || uri[0] != '/')
+      return {400, errorBody("malformed_request", "The request target must be a path such as /v1/health.",
+                             meta.id)};
+    const Target target = splitTarget(uri);
+    const auto& s = target.segments;
     const std::string& method = request.getMethod();
-    const auto segments = pathSegments(path);
+    const std::string& path = target.path;
 
     if (path == "/metrics") {
       route = "/metrics";
+      const auto client = request.clientAddress().host();
+      bool permitted = false;
+      for (const auto& range : ctx_.config.metricsClients) permitted = permitted || range.contains(client);
+      if (!permitted)
+        return {403, errorBody("metrics_not_permitted",
+                               "/metrics is served only to the addresses in node.metrics_clients.", meta.id)};
       contentType = "text/plain; version=0.0.4; charset=utf-8";
       return {200, ctx_.metrics.render()};
     }
@@ -88,92 +133,114 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     }
     if (path == "/v1/registers") {
       route = "/v1/registers";
-      if (method != "GET") return methodNotAllowed(requestId);
+      if (method != "GET") return methodNotAllowed(meta.id);
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       return catalog();
     }
     if (path == "/v1/query") {
       route = "/v1/query";
-      if (method != "POST") return methodNotAllowed(requestId);
+      if (method != "POST") return methodNotAllowed(meta.id);
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
-      if (!readBody(request, body))
-        return ctx_.queries.refuse(
-            principal, requestId, QueryRequest{},
-            RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}});
-      return ctx_.queries.query(principal, requestId, body);
-    }
-    if (segments.size() == 6 && segments[0] == "v1" && segments[1] == "registers" &&
-        segments[4] == "records") {
-      route = "/v1/registers/{ags}/{register}/records/{id}";
-      if (method != "GET") return methodNotAllowed(requestId);
-      Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
-      RecordRequest r;
-      r.ags = segments[2];
-      r.registerName = segments[3];
-      r.id = segments[5];
-      for (const auto& [k, v] : uri.getQueryParameters())
-        if (k == "fields") r.fieldsParam = v;
-      Poco::URI::decode(request.get("Regfed-Purpose", ""), r.purpose);
-      r.caseRef = request.get("Regfed-Case-Ref", "");
-      if (request.has("Regfed-Mandate")) r.mandate = request.get("Regfed-Mandate");
-      if (request.has("Regfed-Emergency")) {
-        std::string reason;
-        Poco::URI::decode(request.get("Regfed-Emergency"), reason);
-        r.emergencyReason = reason;
+      switch (readBody(request, body)) {
+        case BodyRead::TooLarge:
+          return ctx_.queries.refuse(principal, meta, QueryRequest{}, tooLargeError());
+        case BodyRead::TooSlow:
+          return ctx_.queries.refuse(principal, meta, QueryRequest{}, tooSlowError());
+        case BodyRead::Ok:
+          break;
       }
-      return ctx_.queries.getRecord(principal, requestId, r);
+      return ctx_.queries.query(principal, meta, body);
     }
-    std::map<std::string, std::string> query;
-    for (const auto& [k, v] : uri.getQueryParameters()) query[k] = v;
+    if (s.size() == 6 && s[0] == "v1" && s[1] == "registers" && s[4] == "records") {
+      route = "/v1/registers/{ags}/{register}/records/{id}";
+      if (method != "GET") return methodNotAllowed(meta.id);
+      Principal principal;
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+      RecordRequest r = readRecordRequest(s[2], s[3], s[5], target.query,
+                                          [&](const std::string& name) -> std::optional<std::string> {
+                                            if (!request.has(name)) return std::nullopt;
+                                            return request.get(name);
+                                          });
+      return ctx_.queries.getRecord(principal, meta, r);
+    }
+    const std::map<std::string, std::string> query = queryParameters(target.query);
     if (path == "/v1/mandates") {
       route = "/v1/mandates";
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
-      if (method == "GET") return ctx_.mandates.list(principal, requestId, query);
-      if (method != "POST") return methodNotAllowed(requestId);
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+      if (method == "GET") return ctx_.mandates.list(principal, meta, query);
+      if (method != "POST") return methodNotAllowed(meta.id);
       std::string body;
-      if (!readBody(request, body)) return tooLarge(requestId);
-      return ctx_.mandates.create(principal, requestId, body);
+      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      return ctx_.mandates.create(principal, meta, body);
     }
-    if (segments.size() == 4 && segments[0] == "v1" && segments[1] == "mandates" &&
-        (segments[3] == "approve" || segments[3] == "revoke")) {
-      route = "/v1/mandates/{id}/" + segments[3];
-      if (method != "POST") return methodNotAllowed(requestId);
+    if (s.size() == 4 && s[0] == "v1" && s[1] == "mandates" &&
+        (s[3] == "approve" || s[3] == "revoke" || s[3] == "activate")) {
+      route = "/v1/mandates/{id}/" + s[3];
+      if (method != "POST") return methodNotAllowed(meta.id);
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
-      return segments[3] == "approve" ? ctx_.mandates.approve(principal, requestId, segments[2])
-                                      : ctx_.mandates.revoke(principal, requestId, segments[2]);
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+      const std::string id = decodedSegment(s[2]);
+      if (s[3] == "approve") return ctx_.mandates.approve(principal, meta, id);
+      if (s[3] == "revoke") return ctx_.mandates.revoke(principal, meta, id);
+      std::string body;
+      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      return ctx_.mandates.activate(principal, meta, id, body);
     }
     if (path == "/v1/quota" || path == "/v1/reviews" || path == "/v1/audit/alerts") {
       route = path;
-      if (method != "GET") return methodNotAllowed(requestId);
+      if (method != "GET") return methodNotAllowed(meta.id);
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
-      if (path == "/v1/quota") return ctx_.mandates.quota(principal, requestId, query);
-      if (path == "/v1/reviews") return ctx_.mandates.reviews(principal, requestId, query);
-      return ctx_.mandates.alerts(principal, requestId);
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+      if (path == "/v1/quota") return ctx_.mandates.quota(principal, meta, query);
+      if (path == "/v1/reviews") return ctx_.oversight.reviews(principal, meta, query);
+      return ctx_.oversight.alerts(principal, meta);
     }
-    if (segments.size() == 4 && segments[0] == "v1" && segments[1] == "reviews" && segments[3] == "close") {
+    if (s.size() == 4 && s[0] == "v1" && s[1] == "reviews" && s[3] == "close") {
       route = "/v1/reviews/{id}/close";
-      if (method != "POST") return methodNotAllowed(requestId);
+      if (method != "POST") return methodNotAllowed(meta.id);
       Principal principal;
-      if (auto refused = authenticate(request, requestId, principal)) return *refused;
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
-      if (!readBody(request, body)) return tooLarge(requestId);
-      return ctx_.mandates.closeReview(principal, requestId, segments[2], body);
+      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      return ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body);
     }
-    return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", requestId)};
+    return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", meta.id)};
   }
 
-  Response tooLarge(const std::string& requestId) {
-    return {413, errorBody("body_too_large", "The request body is larger than 1 MiB.", requestId)};
+  static RequestError tooLargeError() {
+    return RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}};
   }
 
-  Response methodNotAllowed(const std::string& requestId) {
+  RequestError tooSlowError() const {
+    return RequestError{408,
+                        "request_timeout",
+                        "The request body did not arrive within " +
+                            std::to_string(ctx_.config.limits.bodyTimeoutMs) + " ms.",
+                        {}};
+  }
+
+  // Reads the body of a non-data request; the error answer when it cannot be read.
+  std::optional<Response> readPlainBody(HTTPServerRequest& request, std::string& body,
+                                        const std::string& requestId) {
+    std::optional<RequestError> error;
+    switch (readBody(request, body)) {
+      case BodyRead::TooLarge:
+        error = tooLargeError();
+        break;
+      case BodyRead::TooSlow:
+        error = tooSlowError();
+        break;
+      case BodyRead::Ok:
+        return std::nullopt;
+    }
+    return Response{error->status, errorBody(error->code, error->message, requestId)};
+  }
+
+  static Response methodNotAllowed(const std::string& requestId) {
     return {405,
             errorBody("method_not_allowed", "This endpoint does not support that HTTP method.", requestId)};
   }
@@ -195,18 +262,30 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     return std::nullopt;
   }
 
-  // Reads at most kMaxBodyBytes; false when the body is larger.
-  bool readBody(HTTPServerRequest& request, std::string& body) {
+  // Reads at most kMaxBodyBytes within the body deadline (the connection guard shuts the reading side of a
+  // connection that overruns it, which ends a stalled read here).
+  BodyRead readBody(HTTPServerRequest& request, std::string& body) {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes))
-      return false;
+      return BodyRead::TooLarge;
+    ConnectionGuard::enter(Phase::ReadingBody);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(ctx_.config.limits.bodyTimeoutMs);
     std::istream& in = request.stream();
     char buffer[8192];
-    while (in) {
-      in.read(buffer, sizeof buffer);
-      body.append(buffer, static_cast<std::size_t>(in.gcount()));
-      if (body.size() > kMaxBodyBytes) return false;
+    try {
+      while (in) {
+        in.read(buffer, sizeof buffer);
+        body.append(buffer, static_cast<std::size_t>(in.gcount()));
+        if (body.size() > kMaxBodyBytes) return BodyRead::TooLarge;
+        if (Clock::now() > deadline) return BodyRead::TooSlow;
+      }
+    } catch (const Poco::Exception&) {
+      return BodyRead::TooSlow;  // the connection broke or timed out mid-body
     }
-    return true;
+    ConnectionGuard::enter(Phase::Handling);
+    if (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) < request.getContentLength64())
+      return BodyRead::TooSlow;  // the guard cut it short
+    bodyConsumed_ = true;
+    return BodyRead::Ok;
   }
 
   Response health() {
@@ -263,9 +342,18 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   ApiContext& ctx_;
+  bool bodyConsumed_ = false;
 };
 
 }  // namespace
+
+std::optional<std::string> acceptableCorrelationId(const std::string& given) {
+  if (given.empty() || given.size() > 128) return std::nullopt;
+  for (char c : given)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != ':' && c != '-')
+      return std::nullopt;
+  return given;
+}
 
 Poco::Net::HTTPRequestHandler* HttpApi::createRequestHandler(const Poco::Net::HTTPServerRequest&) {
   return new ApiHandler(context_);

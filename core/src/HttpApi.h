@@ -1,6 +1,6 @@
 #pragma once
-// The HTTP API v1 (see shared API.md): routing, request ids, authentication, body limits, error bodies,
-// metrics.
+// The HTTP API v1 (schemas/openapi.yaml): routing, request ids, authentication, body limits and deadlines,
+// error bodies, metrics.
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <regfed/audit/AuditSink.h>
@@ -9,6 +9,7 @@
 #include "Config.h"
 #include "MandateService.h"
 #include "Metrics.h"
+#include "OversightService.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
 
@@ -21,6 +22,7 @@ struct ApiContext {
   TokenVerifier& tokens;
   QueryService& queries;
   MandateService& mandates;
+  OversightService& oversight;
   AdapterHost& host;
   regfed::audit::AuditSink& audit;
 };
@@ -30,12 +32,17 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit HttpApi(ApiContext context) : context_(context) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override;
+  /// Tells the connections the server is stopping (kept-alive connections close after their request).
+  void stopping(bool abortCurrent) { serverStopped(this, abortCurrent); }
 
  private:
   ApiContext context_;
 };
 
-/// Largest request body accepted (API.md: 413 above 1 MiB).
+/// Largest request body accepted (413 above 1 MiB).
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
+
+/// A client's X-Request-Id when it is 1..128 of [A-Za-z0-9._:-] (kept as the correlation id); else nullopt.
+std::optional<std::string> acceptableCorrelationId(const std::string& given);
 
 }  // namespace regfed::core

@@ -147,11 +147,12 @@ std::string canonicalJson(const Poco::Dynamic::Var& value) {
 }
 
 std::string errorBody(const std::string& code, const std::string& message, const std::string& requestId,
-                      const std::vector<std::string>& fields) {
+                      const std::vector<std::string>& fields, const std::string& details) {
   JsonWriter w;
   w.beginObject().key("error").beginObject();
   w.key("code").value(code).key("message").value(message).key("request_id").value(requestId);
   if (!fields.empty()) w.key("fields").strings(fields);
+  if (!details.empty()) w.key("details").raw(details);
   w.endObject().endObject();
   return w.str();
 }

@@ -43,8 +43,9 @@ class JsonWriter {
 /// Canonical JSON of a parsed value: object keys sorted by bytes, no white space.
 std::string canonicalJson(const Poco::Dynamic::Var& value);
 
-/// `{"error":{"code":…,"message":…,"request_id":…}}`, plus a list of field names when given.
+/// `{"error":{"code":…,"message":…,"request_id":…}}`, plus a list of field names and a `details` object
+/// (serialised JSON) when given.
 std::string errorBody(const std::string& code, const std::string& message, const std::string& requestId,
-                      const std::vector<std::string>& fields = {});
+                      const std::vector<std::string>& fields = {}, const std::string& details = "");
 
 }  // namespace regfed::core

@@ -8,6 +8,14 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
+const char* mandateKindName(MandateKind kind) {
+  return kind == MandateKind::Emergency ? "emergency" : "support";
+}
+
+bool Mandate::names(const std::string& user, const std::string& ags) const {
+  return ags == helperAgs && contains(helpers, user);
+}
+
 std::string Mandate::status() const {
   if (!revokedBy.empty()) return "revoked";
   if (!ownerApprovedBy.empty() && !helperApprovedBy.empty()) return "approved";
@@ -19,10 +27,12 @@ bool Mandate::inForce(Day day) const {
 }
 
 std::int64_t Mandate::supportDays() const {
+  if (kind == MandateKind::Emergency) return 0;
   return static_cast<std::int64_t>(helpers.size()) * (validUntil - validFrom + 1);
 }
 
 std::int64_t Mandate::supportDaysIn(int year) const {
+  if (kind == MandateKind::Emergency) return 0;
   Day last = validUntil;
   if (revokedOn) last = std::min(last, *revokedOn);
   const Day from = std::max(validFrom, firstDayOf(year));

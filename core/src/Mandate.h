@@ -10,12 +10,22 @@
 
 namespace regfed::core {
 
+/// What a mandate is for.
+enum class MandateKind {
+  Support,    ///< Staff support: named helpers work on the owner's registers/procedures; counts support days.
+  Emergency,  ///< Emergency access for named responders, agreed in advance; grants nothing until activated.
+};
+
+/// "support" or "emergency".
+const char* mandateKindName(MandateKind kind);
+
 /// One mandate as stored.
 struct Mandate {
   std::string id;                       ///< "M-2026-0003".
+  MandateKind kind = MandateKind::Support;  ///< Support or emergency mandate.
   std::string ownerAgs;                 ///< Municipality whose data is worked on.
   std::string helperAgs;                ///< Municipality providing the helpers.
-  std::vector<std::string> helpers;     ///< User ids of the helpers.
+  std::vector<std::string> helpers;     ///< User ids of the helpers (of an emergency mandate: responders).
   std::vector<std::string> registers;   ///< Registers of the owner.
   std::vector<std::string> procedures;  ///< Procedures of the owner.
   std::vector<std::string> operations;  ///< "get", "search", "process".
@@ -34,10 +44,12 @@ struct Mandate {
   std::string status() const;
   /// Approved, not revoked, and `day` within validFrom..validUntil.
   bool inForce(Day day) const;
-  /// Helpers × days from validFrom to validUntil.
+  /// Helpers × days from validFrom to validUntil (0 for an emergency mandate: it uses no support days).
   std::int64_t supportDays() const;
   /// Support days that fall into `year`; a revoked mandate counts only the days up to its revocation day.
   std::int64_t supportDaysIn(int year) const;
+  /// True when `user` of municipality `ags` is one of the persons the mandate names.
+  bool names(const std::string& user, const std::string& ags) const;
 };
 
 /// True when `list` contains `value`.

@@ -9,7 +9,6 @@
 #include "DataRequest.h"
 #include "Json.h"
 #include "Log.h"
-#include "RequestAudit.h"
 
 namespace regfed::core {
 
@@ -21,24 +20,18 @@ namespace sdk = regfed::sdk;
 
 namespace {
 
-/// Thrown inside the store transaction when the audit event cannot be committed: the change rolls back.
-struct AuditDown : std::runtime_error {
-  AuditDown() : std::runtime_error("audit unavailable") {}
-};
-
 Response auditUnavailable(const std::string& requestId) {
   return {503, errorBody("audit_unavailable",
                          "The audit trail cannot be written right now, so nothing was changed.", requestId)};
 }
 
-Response conflictResponse(const StateConflict& c, const std::string& requestId) {
-  std::string body = errorBody(c.code, c.what(), requestId);
-  if (!c.details.empty()) body = body.substr(0, body.size() - 2) + ",\"details\":" + c.details + "}}";
-  return {c.status, body};
+Response databaseUnavailable(const std::string& requestId) {
+  return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.",
+                         requestId)};
 }
 
-[[noreturn]] void invalid(const std::string& code, const std::string& message) {
-  throw StateConflict(422, code, message);
+[[noreturn]] void invalid(const std::string& code, const std::string& message, const std::string& details = "") {
+  throw StateConflict(422, code, message, details);
 }
 
 std::vector<std::string> stringList(const Object::Ptr& o, const std::string& key, bool required) {
@@ -50,10 +43,12 @@ std::vector<std::string> stringList(const Object::Ptr& o, const std::string& key
   Var v = o->get(key);
   if (v.type() != typeid(Array::Ptr)) invalid("invalid_type", "'" + key + "' must be a list of strings.");
   auto a = v.extract<Array::Ptr>();
+  if (a->size() > 1000) invalid("invalid_" + key, "'" + key + "' lists more than 1000 entries.");
+  std::set<std::string> seen;
   for (std::size_t i = 0; i < a->size(); ++i) {
     Var item = a->get(static_cast<unsigned>(i));
     if (!item.isString()) invalid("invalid_type", "'" + key + "' must be a list of strings.");
-    if (!contains(out, item.toString())) out.push_back(item.toString());
+    if (seen.insert(item.toString()).second) out.push_back(item.toString());
   }
   return out;
 }
@@ -67,7 +62,41 @@ std::string text(const Object::Ptr& o, const std::string& key) {
   return value;
 }
 
-Object::Ptr parseObject(const std::string& body) {
+std::string nullable(const std::string& s) {
+  if (s.empty()) return "null";
+  std::string out;
+  regfed::audit::appendJsonString(out, s);
+  return out;
+}
+
+std::string byAt(const std::string& by, const std::string& at) {
+  return by.empty() ? "null" : "{\"by\":" + nullable(by) + ",\"at\":" + nullable(at) + "}";
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string activationJson(const Mandate& m, const Activation& a, bool opened) {
+  JsonWriter w;
+  w.beginObject().key("id").value(m.id).key("kind").value("emergency").key("owner_ags").value(m.ownerAgs);
+  w.key("activation").beginObject();
+  w.key("by").value(a.actor).key("actor_ags").value(a.actorAgs).key("day").value(a.day);
+  w.key("opened_at").value(a.openedAt).key("ends_at").value(a.endsAt).key("reason").value(a.reason);
+  w.key("opened_now").value(opened).key("open").value(a.open);
+  w.endObject().endObject();
+  return w.str();
+}
+
+}  // namespace
+
+Response conflictResponse(const StateConflict& c, const std::string& requestId) {
+  return {c.status, errorBody(c.code, c.what(), requestId, c.fields, c.details)};
+}
+
+Object::Ptr parseObjectBody(const std::string& body) {
   try {
     Poco::JSON::Parser parser;
     Var v = parser.parse(body);
@@ -77,19 +106,19 @@ Object::Ptr parseObject(const std::string& body) {
   throw StateConflict(400, "malformed_json", "The request body must be a JSON object.");
 }
 
-std::string nullable(const std::string& s) {
-  if (s.empty()) return "null";
-  std::string out;
-  regfed::audit::appendJsonString(out, s);
-  return out;
+std::string requiredText(const Object::Ptr& o, const std::string& key, std::size_t maxLength) {
+  const std::string value = text(o, key);
+  if (utf8Length(value) < 3 || utf8Length(value) > maxLength)
+    invalid("invalid_" + key,
+            "'" + key + "' must be 3 to " + std::to_string(maxLength) + " characters long.");
+  return value;
 }
-
-}  // namespace
 
 std::string mandateJson(const Mandate& m) {
   JsonWriter w;
   w.beginObject();
   w.key("id").value(m.id);
+  w.key("kind").value(mandateKindName(m.kind));
   w.key("status").value(m.status());
   w.key("owner_ags").value(m.ownerAgs);
   w.key("helper_ags").value(m.helperAgs);
@@ -105,24 +134,17 @@ std::string mandateJson(const Mandate& m) {
   w.key("support_days").value(m.supportDays());
   w.key("in_force_today").value(m.inForce(berlinToday()));
   w.key("approvals").beginObject();
-  w.key("owner").raw(m.ownerApprovedBy.empty() ? "null"
-                                               : "{\"by\":" + nullable(m.ownerApprovedBy) +
-                                                     ",\"at\":" + nullable(m.ownerApprovedAt) + "}");
-  w.key("helper").raw(m.helperApprovedBy.empty() ? "null"
-                                                 : "{\"by\":" + nullable(m.helperApprovedBy) +
-                                                       ",\"at\":" + nullable(m.helperApprovedAt) + "}");
+  w.key("owner").raw(byAt(m.ownerApprovedBy, m.ownerApprovedAt));
+  w.key("helper").raw(byAt(m.helperApprovedBy, m.helperApprovedAt));
   w.endObject();
-  w.key("created").raw("{\"by\":" + nullable(m.createdBy) + ",\"at\":" + nullable(m.createdAt) + "}");
-  w.key("revoked").raw(m.revokedBy.empty()
-                           ? "null"
-                           : "{\"by\":" + nullable(m.revokedBy) + ",\"at\":" + nullable(m.revokedAt) + "}");
+  w.key("created").raw(byAt(m.createdBy, m.createdAt));
+  w.key("revoked").raw(byAt(m.revokedBy, m.revokedAt));
   w.endObject();
   return w.str();
 }
 
-MandateService::MandateService(const Config& config, MandateStore& mandates, OversightStore& oversight,
-                               regfed::audit::AuditSink& audit)
-    : config_(config), mandates_(mandates), oversight_(oversight), audit_(audit) {}
+MandateService::MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit)
+    : config_(config), mandates_(mandates), audit_(audit) {}
 
 std::int64_t MandateService::limitFor(const std::string& agreement) const {
   for (const auto& a : config_.agreements)
@@ -130,22 +152,18 @@ std::int64_t MandateService::limitFor(const std::string& agreement) const {
   return 10;
 }
 
-AuditEvent MandateService::event(const Principal& p, const std::string& requestId, const std::string& action,
+AuditEvent MandateService::event(const Principal& p, const RequestMeta& meta, const std::string& action,
                                  const Mandate& m, const std::string& reason) const {
-  AuditEvent e = newAuditEvent(config_, p, requestId, action);
+  AuditEvent e = newAuditEvent(config_, p, meta, action);
   e.ownerAgs = m.ownerAgs.empty() ? std::optional<std::string>() : m.ownerAgs;
   if (!m.id.empty()) e.mandate = m.id;
   if (!m.purpose.empty()) e.purpose = m.purpose;
   if (!m.agreement.empty()) e.caseRef = m.agreement;
+  e.emergency = m.kind == MandateKind::Emergency;
   if (!m.helperAgs.empty()) {
     JsonWriter w;
-    w.beginObject()
-        .key("fields")
-        .strings(m.fields)
-        .key("helper_ags")
-        .value(m.helperAgs)
-        .key("helpers")
-        .strings(m.helpers);
+    w.beginObject().key("fields").strings(m.fields).key("helper_ags").value(m.helperAgs);
+    w.key("helpers").strings(m.helpers).key("kind").value(mandateKindName(m.kind));
     w.key("operations").strings(m.operations).key("registers").strings(m.registers);
     w.key("support_days").value(m.supportDays()).key("valid_from").value(formatDay(m.validFrom));
     w.key("valid_until").value(formatDay(m.validUntil)).endObject();
@@ -161,28 +179,29 @@ void MandateService::recordOrThrow(AuditEvent e) {
   if (!audit_.record(one)) throw AuditDown();
 }
 
-Response MandateService::refused(const Principal& p, const std::string& requestId, const std::string& action,
+Response MandateService::refused(const Principal& p, const RequestMeta& meta, const std::string& action,
                                  const std::string& ownerAgs, const std::string& mandateId,
                                  const StateConflict& c) {
   Mandate stub;
   stub.id = mandateId;
   stub.ownerAgs = ownerAgs;
-  AuditEvent e = event(p, requestId, action, stub, c.code);
+  if (auto known = mandateId.empty() ? std::nullopt : mandates_.find(mandateId)) stub.kind = known->kind;
+  AuditEvent e = event(p, meta, action, stub, c.code);
   e.decision = "deny";
   std::vector<AuditEvent> one = {e};
-  if (!audit_.record(one)) return auditUnavailable(requestId);
-  return conflictResponse(c, requestId);
+  if (!audit_.record(one)) return auditUnavailable(meta.id);
+  return conflictResponse(c, meta.id);
 }
 
-Response MandateService::create(const Principal& p, const std::string& requestId, const std::string& body) {
+Response MandateService::create(const Principal& p, const RequestMeta& meta, const std::string& body) {
   Mandate m;
   try {
-    Object::Ptr o = parseObject(body);
+    Object::Ptr o = parseObjectBody(body);
     std::vector<std::string> names;
     o->getNames(names);
-    const std::set<std::string> known = {"owner_ags",  "helper_ags", "helpers",    "registers",
-                                         "procedures", "operations", "fields",     "purpose",
-                                         "agreement",  "valid_from", "valid_until"};
+    const std::set<std::string> known = {"kind",       "owner_ags",  "helper_ags", "helpers",
+                                         "registers",  "procedures", "operations", "fields",
+                                         "purpose",    "agreement",  "valid_from", "valid_until"};
     for (const auto& n : names)
       if (!known.count(n)) invalid("unknown_parameter", "Unknown mandate parameter '" + n + "'.");
     m.ownerAgs = text(o, "owner_ags");
@@ -192,6 +211,13 @@ Response MandateService::create(const Principal& p, const std::string& requestId
                               " can create a mandate for its registers.");
     if (config_.municipalityName(m.ownerAgs).empty())
       invalid("unknown_municipality", "Municipality " + m.ownerAgs + " is not hosted by this node.");
+    if (o->has("kind")) {
+      const std::string kind = text(o, "kind");
+      if (kind != "support" && kind != "emergency")
+        invalid("invalid_kind", "'kind' must be support or emergency.");
+      m.kind = kind == "emergency" ? MandateKind::Emergency : MandateKind::Support;
+    }
+    const bool emergency = m.kind == MandateKind::Emergency;
     m.helperAgs = text(o, "helper_ags");
     if (!isAgs(m.helperAgs)) invalid("invalid_ags", "'helper_ags' must be an 8-digit AGS.");
     if (m.helperAgs == m.ownerAgs)
@@ -199,13 +225,16 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     m.helpers = stringList(o, "helpers", true);
     static const std::regex userId(R"([A-Za-z0-9._@-]{1,100})");
     if (m.helpers.empty())
-      invalid("missing_helpers", "Name at least one helper (user id of " + m.helperAgs + ").");
+      invalid("missing_helpers", std::string("Name at least one ") + (emergency ? "responder" : "helper") +
+                                     " (user id of " + m.helperAgs + ").");
     for (const auto& h : m.helpers)
       if (!std::regex_match(h, userId)) invalid("invalid_helper", "'" + h + "' is not a user id.");
     m.registers = stringList(o, "registers", false);
     m.procedures = stringList(o, "procedures", false);
     if (m.registers.empty() && m.procedures.empty())
       invalid("missing_scope", "Name the registers and/or procedures the mandate covers.");
+    if (emergency && !m.procedures.empty())
+      invalid("invalid_scope", "An emergency mandate covers registers only, not procedures.");
     std::vector<const RegisterConfig*> regs;
     for (const auto& r : m.registers) {
       const RegisterConfig* found = nullptr;
@@ -223,23 +252,33 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     m.operations = stringList(o, "operations", true);
     if (m.operations.empty())
       invalid("missing_operations", "Name at least one operation: get, search, process.");
-    for (const auto& op : m.operations)
+    for (const auto& op : m.operations) {
       if (op != "get" && op != "search" && op != "process")
         invalid("invalid_operation", "Unknown operation '" + op + "'; use get, search or process.");
+      if (emergency && op == "process")
+        invalid("invalid_operation", "An emergency mandate allows get and search, not process.");
+    }
     m.fields = stringList(o, "fields", !m.registers.empty());
+    std::vector<std::string> unknown, secret;
     for (const auto& f : m.fields)
       for (const auto* reg : regs) {
         const sdk::FieldSpec* spec = nullptr;
         for (const auto& fs : reg->fields)
           if (fs.name == f) spec = &fs;
-        if (!spec) invalid("unknown_field", "Register " + reg->name + " has no field '" + f + "'.");
-        if (spec->classification == sdk::Classification::StrengVertraulich)
-          invalid("field_not_shareable",
-                  "Field '" + f + "' is streng vertraulich and never leaves " + m.ownerAgs + ".");
+        if (!spec && !contains(unknown, f)) unknown.push_back(f);
+        if (spec && spec->classification == sdk::Classification::StrengVertraulich && !contains(secret, f))
+          secret.push_back(f);
       }
-    m.purpose = text(o, "purpose");
-    if (utf8Length(m.purpose) < 3 || utf8Length(m.purpose) > 500)
-      invalid("invalid_purpose", "The purpose must be 3 to 500 characters long.");
+    if (!unknown.empty())
+      throw StateConflict(422, "unknown_field",
+                          "These fields do not exist in the mandate's registers: " + joined(unknown) + ".", "",
+                          unknown);
+    if (!secret.empty())
+      throw StateConflict(422, "field_not_shareable",
+                          "These fields are streng vertraulich and never leave " + m.ownerAgs + ": " +
+                              joined(secret) + ".",
+                          "", secret);
+    m.purpose = requiredText(o, "purpose", 500);
     m.agreement = text(o, "agreement");
     bool knownAgreement = false;
     for (const auto& a : config_.agreements) knownAgreement = knownAgreement || a.id == m.agreement;
@@ -255,21 +294,35 @@ Response MandateService::create(const Principal& p, const std::string& requestId
     m.validFrom = *from;
     m.validUntil = *until;
     m.createdBy = p.id;
+    // A support mandate that needs more days in a year than its agreement allows could never be approved.
+    const std::int64_t limit = limitFor(m.agreement);
+    for (int year = yearOf(m.validFrom); year <= yearOf(m.validUntil); ++year) {
+      const std::int64_t needed = m.supportDaysIn(year);
+      if (needed <= limit) continue;
+      JsonWriter d;
+      d.beginObject().key("agreement").value(m.agreement).key("year").value(year);
+      d.key("limit_days").value(limit).key("requested_days").value(needed).endObject();
+      invalid("exceeds_quota",
+              "This mandate needs " + std::to_string(needed) + " support days (helpers x days) in " +
+                  std::to_string(year) + ", more than the " + std::to_string(limit) + " a year that " +
+                  m.agreement + " allows; name fewer helpers or days.",
+              d.str());
+    }
   } catch (const StateConflict& c) {
-    return refused(p, requestId, "mandate_create", m.ownerAgs.empty() ? p.ags : m.ownerAgs, "", c);
+    return refused(p, meta, "mandate_create", m.ownerAgs.empty() ? p.ags : m.ownerAgs, "", c);
   }
   try {
     Mandate stored = mandates_.create(m, [&](const Mandate& created) {
-      recordOrThrow(event(p, requestId, "mandate_create", created, "created"));
+      recordOrThrow(event(p, meta, "mandate_create", created, "created"));
     });
-    log::info("mandate " + stored.id + " created by " + p.id + " for " + stored.helperAgs);
+    log::info(std::string(mandateKindName(stored.kind)) + " mandate " + stored.id + " created by " + p.id +
+              " for " + stored.helperAgs);
     return {201, mandateJson(stored)};
   } catch (const AuditDown&) {
-    return auditUnavailable(requestId);
+    return auditUnavailable(meta.id);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Mandates cannot be stored right now; try again shortly.",
-                           requestId)};
+    return databaseUnavailable(meta.id);
   }
 }
 
@@ -286,7 +339,7 @@ std::optional<Mandate> MandateService::lookup(const std::string& id) {
 }
 
 template <class Change>
-Response MandateService::change(const Principal& p, const std::string& requestId, const std::string& id,
+Response MandateService::change(const Principal& p, const RequestMeta& meta, const std::string& id,
                                 const std::string& action, Change apply) {
   auto known = lookup(id);
   const std::string owner = known ? known->ownerAgs : p.ags;
@@ -300,23 +353,27 @@ Response MandateService::change(const Principal& p, const std::string& requestId
     log::info(action + " " + id + " by " + p.id + " (" + p.ags + "); status " + stored.status());
     return {200, mandateJson(stored)};
   } catch (const StateConflict& c) {
-    return refused(p, requestId, action, owner, id, c);
+    return refused(p, meta, action, owner, id, c);
   } catch (const AuditDown&) {
-    return auditUnavailable(requestId);
+    return auditUnavailable(meta.id);
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.",
-                           requestId)};
+    return databaseUnavailable(meta.id);
   }
 }
 
-Response MandateService::approve(const Principal& p, const std::string& requestId, const std::string& id) {
-  return change(p, requestId, id, "mandate_approve", [&](const Mandate& known) {
+Response MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id) {
+  return change(p, meta, id, "mandate_approve", [&](const Mandate& known) {
     const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
     const std::int64_t limit = limitFor(known.agreement);
     return mandates_.approve(
         id, side, p.id,
         [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
+          // Four eyes: nobody approves a mandate that gives them access.
+          if (current.names(p.id, p.ags))
+            throw StateConflict(403, "approver_is_named",
+                                "You are named in mandate " + id +
+                                    "; another admin of your municipality must approve it (four eyes).");
           if (current.status() == "revoked")
             throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
           if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
@@ -327,20 +384,14 @@ Response MandateService::approve(const Principal& p, const std::string& requestI
                                 "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
           for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
             const std::int64_t already = used.count(year) ? used.at(year) : 0;
-            const std::int64_t requested = current.supportDaysIn(year);
+            const std::int64_t requested = current.supportDaysIn(year);  // 0 for an emergency mandate
             if (already + requested <= limit) continue;
             JsonWriter d;
-            d.beginObject()
-                .key("helper_ags")
-                .value(current.helperAgs)
-                .key("agreement")
-                .value(current.agreement);
-            d.key("year").value(year).key("limit_days").value(limit).key("used_days").value(already);
-            d.key("requested_days")
-                .value(requested)
-                .key("remaining_days")
-                .value(std::max<std::int64_t>(0, limit - already));
-            d.endObject();
+            d.beginObject().key("helper_ags").value(current.helperAgs);
+            d.key("agreement").value(current.agreement).key("year").value(year);
+            d.key("limit_days").value(limit).key("used_days").value(already);
+            d.key("requested_days").value(requested);
+            d.key("remaining_days").value(std::max<std::int64_t>(0, limit - already)).endObject();
             throw StateConflict(409, "quota_exceeded",
                                 "Approving would use " + std::to_string(already + requested) +
                                     " support days of " + current.helperAgs + " in " + std::to_string(year) +
@@ -353,39 +404,106 @@ Response MandateService::approve(const Principal& p, const std::string& requestI
         [&](const Mandate& updated) {
           const bool complete = updated.status() == "approved";
           recordOrThrow(event(
-              p, requestId, "mandate_approve", updated,
+              p, meta, "mandate_approve", updated,
               complete ? "approved" : (side == Side::Owner ? "approved_by_owner" : "approved_by_helper")));
         });
   });
 }
 
-Response MandateService::revoke(const Principal& p, const std::string& requestId, const std::string& id) {
-  return change(p, requestId, id, "mandate_revoke", [&](const Mandate&) {
+Response MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
+  return change(p, meta, id, "mandate_revoke", [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {
           if (current.status() == "revoked")
             throw StateConflict(409, "already_revoked", "Mandate " + id + " was already revoked.");
         },
-        [&](const Mandate& updated) {
-          recordOrThrow(event(p, requestId, "mandate_revoke", updated, "revoked"));
-        });
+        [&](const Mandate& updated) { recordOrThrow(event(p, meta, "mandate_revoke", updated, "revoked")); });
   });
 }
 
-Response MandateService::list(const Principal& p, const std::string& requestId,
+Response MandateService::activate(const Principal& p, const RequestMeta& meta, const std::string& id,
+                                  const std::string& body) {
+  auto known = lookup(id);
+  const std::string owner = known ? known->ownerAgs : p.ags;
+  std::string reason;
+  try {
+    if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
+    if (known->kind != MandateKind::Emergency)
+      throw StateConflict(409, "not_an_emergency_mandate",
+                          "Mandate " + id + " is a support mandate; only emergency mandates are activated.");
+    if (!known->names(p.id, p.ags))
+      throw StateConflict(403, "mandate_not_yours", "Emergency mandate " + id + " does not name you.");
+    if (!p.has("responder"))
+      throw StateConflict(403, "no_responder_role",
+                          "Emergency mandates are activated by responders (role responder).");
+    reason = requiredText(parseObjectBody(body), "reason", 500);
+  } catch (const StateConflict& c) {
+    return refused(p, meta, "mandate_activate", owner, id, c);
+  }
+  const Day today = berlinToday();
+  try {
+    bool openedNow = false;
+    Activation a = mandates_.activate(
+        id, p.id, p.ags, today, config_.emergencyWindowMinutes, reason,
+        [&](const Mandate& current, const std::optional<Activation>& existing) {
+          if (current.status() == "revoked")
+            throw StateConflict(409, "mandate_revoked", "Mandate " + id + " has been revoked.");
+          if (current.status() != "approved")
+            throw StateConflict(409, "mandate_not_approved",
+                                "Mandate " + id + " is not yet approved by both municipalities.");
+          if (!current.inForce(today))
+            throw StateConflict(409, "mandate_not_in_force",
+                                "Mandate " + id + " is in force from " + formatDay(current.validFrom) + " to " +
+                                    formatDay(current.validUntil) + " only.");
+          if (existing && !existing->open)
+            throw StateConflict(409, "emergency_window_used",
+                                "Your emergency window under mandate " + id + " today ended at " +
+                                    existing->endsAt + "; one window a day is allowed, the next from tomorrow "
+                                    "(Europe/Berlin).");
+        },
+        [&](const Activation& window, bool opened, pqxx::work& tx) {
+          openedNow = opened;
+          AuditEvent e = event(p, meta, "mandate_activate", *known, opened ? "activated" : "already_active");
+          e.purpose = reason;
+          JsonWriter c;
+          c.beginObject().key("ends_at").value(window.endsAt).key("opened_at").value(window.openedAt);
+          c.key("reason").value(window.reason).endObject();
+          e.criteria = c.str();
+          recordOrThrow(e);
+          if (opened)
+            OversightStore::addAlert(
+                tx, Alert{0, "", known->ownerAgs, "emergency_activation", meta.id, p.id, p.ags,
+                          "Emergency mandate " + id + " activated by " + p.id + " (" + p.ags + ") until " +
+                              window.endsAt + "; reason: " + reason});
+        });
+    if (openedNow)
+      log::warn("emergency mandate " + id + " activated by " + p.id + " (" + p.ags + ") until " + a.endsAt +
+                ": " + reason);
+    return {200, activationJson(*known, a, openedNow)};
+  } catch (const StateConflict& c) {
+    return refused(p, meta, "mandate_activate", owner, id, c);
+  } catch (const AuditDown&) {
+    return auditUnavailable(meta.id);
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return databaseUnavailable(meta.id);
+  }
+}
+
+Response MandateService::list(const Principal& p, const RequestMeta& meta,
                               const std::map<std::string, std::string>& query) {
   const std::string ags = query.count("ags") ? query.at("ags") : "";
   const std::string status = query.count("status") ? query.at("status") : "";
   if (!status.empty() && status != "pending" && status != "approved" && status != "revoked")
-    return {422, errorBody("invalid_status", "status must be pending, approved or revoked.", requestId)};
+    return {422, errorBody("invalid_status", "status must be pending, approved or revoked.", meta.id)};
   const bool official = p.has("admin") || p.has("dpo") || p.has("clerk");
   JsonWriter w;
   w.beginObject().key("mandates").beginArray();
   for (const Mandate& m : mandates_.all()) {
-    // Admins, DPOs and clerks see their municipality's mandates; a helper sees the mandates naming them.
+    // Admins, DPOs and clerks see their municipality's mandates; helpers and responders see those naming them.
     const bool party = official && (m.ownerAgs == p.ags || m.helperAgs == p.ags);
-    const bool named = p.has("helper") && m.helperAgs == p.ags && contains(m.helpers, p.id);
+    const bool named = (p.has("helper") || p.has("responder")) && m.names(p.id, p.ags);
     if (!party && !named) continue;
     if (!ags.empty() && m.ownerAgs != ags && m.helperAgs != ags) continue;
     if (!status.empty() && m.status() != status) continue;
@@ -395,7 +513,7 @@ Response MandateService::list(const Principal& p, const std::string& requestId,
   return {200, w.str()};
 }
 
-Response MandateService::quota(const Principal&, const std::string& requestId,
+Response MandateService::quota(const Principal&, const RequestMeta& meta,
                                const std::map<std::string, std::string>& query) {
   int year = yearOf(berlinToday());
   if (query.count("year")) {
@@ -404,7 +522,7 @@ Response MandateService::quota(const Principal&, const std::string& requestId,
       year = std::stoi(query.at("year"), &used);
       if (used != query.at("year").size() || year < 2000 || year > 2200) throw std::invalid_argument("year");
     } catch (const std::exception&) {
-      return {422, errorBody("invalid_year", "year must be a year such as 2026.", requestId)};
+      return {422, errorBody("invalid_year", "year must be a year such as 2026.", meta.id)};
     }
   }
   JsonWriter w;
@@ -420,110 +538,6 @@ Response MandateService::quota(const Principal&, const std::string& requestId,
     }
   w.endArray().endObject();
   return {200, w.str()};
-}
-
-Response MandateService::reviews(const Principal& p, const std::string& requestId,
-                                 const std::map<std::string, std::string>& query) {
-  if (!p.has("clerk"))
-    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.",
-                           requestId)};
-  const std::string status = query.count("status") ? query.at("status") : "open";
-  if (status != "open" && status != "closed" && status != "all")
-    return {422, errorBody("invalid_status", "status must be open, closed or all.", requestId)};
-  try {
-    JsonWriter w;
-    w.beginObject().key("reviews").beginArray();
-    for (const Review& r : oversight_.reviews(p.ags, status == "all" ? "" : status)) {
-      w.beginObject();
-      w.key("id").value(static_cast<std::int64_t>(r.id)).key("created_at").value(r.createdAt);
-      w.key("status").value(r.status).key("request_id").value(r.requestId);
-      w.key("register").value(r.registerName).key("record_id").value(r.recordId);
-      w.key("actor").value(r.actor).key("actor_ags").value(r.actorAgs);
-      w.key("purpose").value(r.purpose).key("case_ref").value(r.caseRef).key("mandate").value(r.mandate);
-      if (r.status == "closed")
-        w.key("closed").raw("{\"by\":" + nullable(r.closedBy) + ",\"at\":" + nullable(r.closedAt) +
-                            ",\"outcome\":" + nullable(r.outcome) + "}");
-      w.endObject();
-    }
-    w.endArray().endObject();
-    return {200, w.str()};
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable", "Reviews cannot be read right now.", requestId)};
-  }
-}
-
-Response MandateService::closeReview(const Principal& p, const std::string& requestId, const std::string& id,
-                                     const std::string& body) {
-  if (!p.has("clerk"))
-    return {403, errorBody("not_permitted", "Reviews are processed by clerks of the owning municipality.",
-                           requestId)};
-  long long reviewId = 0;
-  try {
-    std::size_t used = 0;
-    reviewId = std::stoll(id, &used);
-    if (used != id.size()) throw std::invalid_argument(id);
-  } catch (const std::exception&) {
-    return {404, errorBody("not_found", "There is no review " + id + ".", requestId)};
-  }
-  try {
-    Object::Ptr o = parseObject(body);
-    const std::string outcome = text(o, "outcome");
-    if (utf8Length(outcome) < 3 || utf8Length(outcome) > 1000)
-      invalid("invalid_outcome", "The outcome must be 3 to 1000 characters long.");
-    Review r = oversight_.closeReview(reviewId, p.ags, p.id, outcome);
-    Mandate stub;
-    stub.ownerAgs = p.ags;
-    AuditEvent e = event(p, requestId, "review_close", stub, "closed");
-    e.registerName = r.registerName;
-    e.subjects = {r.recordId};
-    JsonWriter criteria;
-    criteria.beginObject()
-        .key("outcome")
-        .value(outcome)
-        .key("review")
-        .value(static_cast<std::int64_t>(r.id))
-        .endObject();
-    e.criteria = criteria.str();
-    std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one)) log::error("review " + id + " closed but its audit event could not be written");
-    return {200, "{\"id\":" + std::to_string(r.id) + ",\"status\":\"closed\"}"};
-  } catch (const StateConflict& c) {
-    return conflictResponse(c, requestId);
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable", "Reviews cannot be changed right now.", requestId)};
-  }
-}
-
-Response MandateService::alerts(const Principal& p, const std::string& requestId) {
-  if (!p.has("dpo"))
-    return {403,
-            errorBody("not_permitted", "Alerts are for the data protection officer (role dpo).", requestId)};
-  try {
-    std::vector<Alert> list = oversight_.alerts(p.ags, 500);
-    // Reading the audit is itself audited.
-    Mandate stub;
-    stub.ownerAgs = p.ags;
-    AuditEvent e = event(p, requestId, "audit_read", stub, "alerts");
-    e.resultCount = static_cast<std::int64_t>(list.size());
-    std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one)) return auditUnavailable(requestId);
-    JsonWriter w;
-    w.beginObject().key("alerts").beginArray();
-    for (const Alert& a : list) {
-      w.beginObject();
-      w.key("id").value(static_cast<std::int64_t>(a.id)).key("time").value(a.time).key("kind").value(a.kind);
-      w.key("request_id").value(a.requestId).key("actor").value(a.actor).key("actor_ags").value(a.actorAgs);
-      w.key("detail").value(a.detail);
-      w.endObject();
-    }
-    w.endArray().endObject();
-    return {200, w.str()};
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable", "Alerts cannot be read right now.", requestId)};
-  }
 }
 
 }  // namespace regfed::core

@@ -1,7 +1,7 @@
 #pragma once
-// The mandate workflow over HTTP (API.md "Mandates"), the yearly quota, and the owner's oversight lists:
-// reviews of blocked-record hits for clerks, alerts for DPOs. Every mandate change is an audit event
-// committed in the same transaction as the change; refusals are audited too.
+// The mandate workflow over HTTP: support and emergency mandates, two-party approval (four eyes), revocation,
+// the activation of emergency mandates, and the yearly quota. Every change is an audit event committed in the
+// same transaction as the change; refusals are audited too.
 
 #include <Poco/JSON/Object.h>
 #include <regfed/audit/AuditSink.h>
@@ -14,56 +14,62 @@
 #include "OversightStore.h"
 #include "Principal.h"
 #include "QueryService.h"
+#include "RequestAudit.h"
 
 namespace regfed::core {
 
-/// Handlers for /v1/mandates, /v1/quota, /v1/reviews and /v1/audit/alerts.
+/// Handlers for /v1/mandates and /v1/quota.
 class MandateService {
  public:
-  MandateService(const Config& config, MandateStore& mandates, OversightStore& oversight,
-                 regfed::audit::AuditSink& audit);
+  MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit);
 
   /// POST /v1/mandates.
-  Response create(const Principal& p, const std::string& requestId, const std::string& body);
+  Response create(const Principal& p, const RequestMeta& meta, const std::string& body);
   /// POST /v1/mandates/{id}/approve.
-  Response approve(const Principal& p, const std::string& requestId, const std::string& id);
+  Response approve(const Principal& p, const RequestMeta& meta, const std::string& id);
   /// POST /v1/mandates/{id}/revoke.
-  Response revoke(const Principal& p, const std::string& requestId, const std::string& id);
+  Response revoke(const Principal& p, const RequestMeta& meta, const std::string& id);
+  /// POST /v1/mandates/{id}/activate: a named responder opens today's emergency window.
+  Response activate(const Principal& p, const RequestMeta& meta, const std::string& id,
+                    const std::string& body);
   /// GET /v1/mandates?ags=&status=.
-  Response list(const Principal& p, const std::string& requestId,
-                const std::map<std::string, std::string>& query);
+  Response list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
-  Response quota(const Principal& p, const std::string& requestId,
-                 const std::map<std::string, std::string>& query);
-  /// GET /v1/reviews?status=.
-  Response reviews(const Principal& p, const std::string& requestId,
-                   const std::map<std::string, std::string>& query);
-  /// POST /v1/reviews/{id}/close.
-  Response closeReview(const Principal& p, const std::string& requestId, const std::string& id,
-                       const std::string& body);
-  /// GET /v1/audit/alerts.
-  Response alerts(const Principal& p, const std::string& requestId);
+  Response quota(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;
   std::optional<Mandate> lookup(const std::string& id);
   /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
   template <class Change>
-  Response change(const Principal& p, const std::string& requestId, const std::string& id,
-                  const std::string& action, Change apply);
-  Response refused(const Principal& p, const std::string& requestId, const std::string& action,
+  Response change(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
+                  Change apply);
+  Response refused(const Principal& p, const RequestMeta& meta, const std::string& action,
                    const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c);
-  regfed::audit::AuditEvent event(const Principal& p, const std::string& requestId, const std::string& action,
+  regfed::audit::AuditEvent event(const Principal& p, const RequestMeta& meta, const std::string& action,
                                   const Mandate& m, const std::string& reason) const;
   void recordOrThrow(regfed::audit::AuditEvent e);
 
   const Config& config_;
   MandateStore& mandates_;
-  OversightStore& oversight_;
   regfed::audit::AuditSink& audit_;
 };
 
 /// The JSON of a mandate as the API shows it.
 std::string mandateJson(const Mandate& m);
+
+/// Thrown inside a store transaction when the audit event cannot be committed: the change rolls back.
+struct AuditDown : std::runtime_error {
+  AuditDown() : std::runtime_error("audit unavailable") {}
+};
+
+/// The 409/403/404/422 answer of a refused state change, with its figures when it has any.
+Response conflictResponse(const StateConflict& c, const std::string& requestId);
+
+/// Parses a JSON object body; throws StateConflict 400 `malformed_json`.
+Poco::JSON::Object::Ptr parseObjectBody(const std::string& body);
+
+/// A required text member of 3..`maxLength` characters; throws StateConflict 422.
+std::string requiredText(const Poco::JSON::Object::Ptr& o, const std::string& key, std::size_t maxLength);
 
 }  // namespace regfed::core

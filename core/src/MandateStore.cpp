@@ -8,7 +8,7 @@ namespace {
 
 // Every column a Mandate is read from, in fromRow() order.
 const std::string kColumns =
-    "id, owner_ags, helper_ags, helpers, registers, procedures, operations, fields, purpose, agreement, "
+    "id, kind, owner_ags, helper_ags, helpers, registers, procedures, operations, fields, purpose, agreement, "
     "valid_from::text, valid_until::text, created_by, " +
     utcText("created_at") + ", coalesce(owner_approved_by, ''), " + utcText("owner_approved_at") +
     ", coalesce(helper_approved_by, ''), " + utcText("helper_approved_at") + ", coalesce(revoked_by, ''), " +
@@ -39,27 +39,37 @@ std::string arrayLiteral(const std::vector<std::string>& values) {
 Mandate fromRow(const pqxx::row& r) {
   Mandate m;
   m.id = r[0].as<std::string>();
-  m.ownerAgs = r[1].as<std::string>();
-  m.helperAgs = r[2].as<std::string>();
-  m.helpers = textArray(r[3]);
-  m.registers = textArray(r[4]);
-  m.procedures = textArray(r[5]);
-  m.operations = textArray(r[6]);
-  m.fields = textArray(r[7]);
-  m.purpose = r[8].as<std::string>();
-  m.agreement = r[9].as<std::string>();
-  m.validFrom = parseDay(r[10].as<std::string>()).value_or(0);
-  m.validUntil = parseDay(r[11].as<std::string>()).value_or(0);
-  m.createdBy = r[12].as<std::string>();
-  m.createdAt = r[13].as<std::string>();
-  m.ownerApprovedBy = r[14].as<std::string>();
-  m.ownerApprovedAt = r[15].as<std::string>();
-  m.helperApprovedBy = r[16].as<std::string>();
-  m.helperApprovedAt = r[17].as<std::string>();
-  m.revokedBy = r[18].as<std::string>();
-  m.revokedAt = r[19].as<std::string>();
-  if (!r[20].is_null()) m.revokedOn = parseDay(r[20].as<std::string>());
+  m.kind = r[1].as<std::string>() == "emergency" ? MandateKind::Emergency : MandateKind::Support;
+  m.ownerAgs = r[2].as<std::string>();
+  m.helperAgs = r[3].as<std::string>();
+  m.helpers = textArray(r[4]);
+  m.registers = textArray(r[5]);
+  m.procedures = textArray(r[6]);
+  m.operations = textArray(r[7]);
+  m.fields = textArray(r[8]);
+  m.purpose = r[9].as<std::string>();
+  m.agreement = r[10].as<std::string>();
+  m.validFrom = parseDay(r[11].as<std::string>()).value_or(0);
+  m.validUntil = parseDay(r[12].as<std::string>()).value_or(0);
+  m.createdBy = r[13].as<std::string>();
+  m.createdAt = r[14].as<std::string>();
+  m.ownerApprovedBy = r[15].as<std::string>();
+  m.ownerApprovedAt = r[16].as<std::string>();
+  m.helperApprovedBy = r[17].as<std::string>();
+  m.helperApprovedAt = r[18].as<std::string>();
+  m.revokedBy = r[19].as<std::string>();
+  m.revokedAt = r[20].as<std::string>();
+  if (!r[21].is_null()) m.revokedOn = parseDay(r[21].as<std::string>());
   return m;
+}
+
+const std::string kActivationColumns = "mandate, actor, actor_ags, day::text, " + utcText("opened_at") + ", " +
+                                       utcText("ends_at") + ", reason, now() < ends_at";
+
+Activation activationFrom(const pqxx::row& r) {
+  return Activation{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                    r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>(),
+                    r[6].as<std::string>(), r[7].as<bool>()};
 }
 
 Mandate lockRow(pqxx::work& tx, const std::string& id) {
@@ -119,13 +129,13 @@ Mandate MandateStore::create(Mandate m, const std::function<void(const Mandate&)
     std::snprintf(id, sizeof id, "M-%d-%04d", year, number);
     tx.exec_params(
         "INSERT INTO regfed.mandates (id, owner_ags, helper_ags, helpers, registers, procedures, operations, "
-        "fields, "
-        "purpose, agreement, valid_from, valid_until, created_by) "
+        "fields, purpose, agreement, valid_from, valid_until, created_by, kind) "
         "VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9, $10, $11::date, "
-        "$12::date, $13)",
+        "$12::date, $13, $14)",
         std::string(id), m.ownerAgs, m.helperAgs, arrayLiteral(m.helpers), arrayLiteral(m.registers),
         arrayLiteral(m.procedures), arrayLiteral(m.operations), arrayLiteral(m.fields), m.purpose,
-        m.agreement, formatDay(m.validFrom), formatDay(m.validUntil), m.createdBy);
+        m.agreement, formatDay(m.validFrom), formatDay(m.validUntil), m.createdBy,
+        std::string(mandateKindName(m.kind)));
     Mandate created = reread(tx, id);
     beforeCommit(created);
     return created;
@@ -149,7 +159,8 @@ Mandate MandateStore::approve(
     for (const auto& r :
          tx.exec_params("SELECT " + kColumns +
                             " FROM regfed.mandates WHERE helper_ags = $1 AND agreement = $2 AND id <> $3 "
-                            "AND owner_approved_by IS NOT NULL AND helper_approved_by IS NOT NULL",
+                            "AND kind = 'support' AND owner_approved_by IS NOT NULL "
+                            "AND helper_approved_by IS NOT NULL",
                         current.helperAgs, current.agreement, id)) {
       Mandate other = fromRow(r);
       for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year)
@@ -193,8 +204,49 @@ std::int64_t MandateStore::usedDays(const std::string& helperAgs, const std::str
   for (const auto& [id, m] : mandates_)
     if (m.helperAgs == helperAgs && m.agreement == agreement && !m.ownerApprovedBy.empty() &&
         !m.helperApprovedBy.empty())
-      used += m.supportDaysIn(year);
+      used += m.supportDaysIn(year);  // 0 for emergency mandates
   return used;
+}
+
+Activation MandateStore::activate(
+    const std::string& id, const std::string& actor, const std::string& actorAgs, Day today,
+    std::int64_t windowMinutes, const std::string& reason,
+    const std::function<void(const Mandate&, const std::optional<Activation>&)>& check,
+    const std::function<void(const Activation&, bool, pqxx::work&)>& beforeCommit) {
+  return db_.transaction([&](pqxx::work& tx) {
+    // The row lock serialises activations of one mandate, so one responder cannot open two windows a day.
+    Mandate current = lockRow(tx, id);
+    std::optional<Activation> existing;
+    auto rows = tx.exec_params("SELECT " + kActivationColumns +
+                                   " FROM regfed.emergency_activations WHERE mandate = $1 AND actor = $2 "
+                                   "AND actor_ags = $3 AND day = $4::date",
+                               id, actor, actorAgs, formatDay(today));
+    if (!rows.empty()) existing = activationFrom(rows[0]);
+    check(current, existing);
+    if (existing) {
+      beforeCommit(*existing, false, tx);
+      return *existing;
+    }
+    Activation opened = activationFrom(tx.exec_params(
+        "INSERT INTO regfed.emergency_activations (mandate, actor, actor_ags, day, ends_at, reason) "
+        "VALUES ($1, $2, $3, $4::date, now() + make_interval(mins => $5), $6) RETURNING " +
+            kActivationColumns,
+        id, actor, actorAgs, formatDay(today), static_cast<int>(windowMinutes), reason)[0]);
+    beforeCommit(opened, true, tx);
+    return opened;
+  });
+}
+
+bool MandateStore::emergencyWindowOpen(const std::string& id, const std::string& actor,
+                                       const std::string& actorAgs) {
+  return db_.transaction([&](pqxx::work& tx) {
+    return tx
+        .exec_params(
+            "SELECT EXISTS (SELECT 1 FROM regfed.emergency_activations WHERE mandate = $1 AND actor = $2 "
+            "AND actor_ags = $3 AND opened_at <= now() AND now() < ends_at)",
+            id, actor, actorAgs)[0][0]
+        .as<bool>();
+  });
 }
 
 }  // namespace regfed::core

@@ -20,6 +20,18 @@ namespace regfed::core {
 /// Which municipality approves.
 enum class Side { Owner, Helper };
 
+/// The emergency window one responder opened under one emergency mandate on one Berlin day.
+struct Activation {
+  std::string mandate;   ///< Emergency mandate id.
+  std::string actor;     ///< Responder.
+  std::string actorAgs;  ///< Responder's municipality.
+  std::string day;       ///< Berlin day it was opened (YYYY-MM-DD).
+  std::string openedAt;  ///< UTC RFC 3339.
+  std::string endsAt;    ///< UTC RFC 3339.
+  std::string reason;    ///< Why it was activated.
+  bool open = false;     ///< The window has not ended yet.
+};
+
 /// Mandates of this node's database.
 class MandateStore {
  public:
@@ -49,6 +61,19 @@ class MandateStore {
 
   /// Support days used per year by approved mandates of `helperAgs` under `agreement` (from memory).
   std::int64_t usedDays(const std::string& helperAgs, const std::string& agreement, int year) const;
+
+  /// Opens today's emergency window of `actor` under emergency mandate `id`, lasting `windowMinutes`, unless
+  /// one was opened today already. `check` sees the mandate and today's window if there is one, and throws
+  /// StateConflict to refuse; `beforeCommit` runs inside the transaction with the window and whether it was
+  /// opened now (the caller records its audit event and the DPO's alert there).
+  Activation activate(const std::string& id, const std::string& actor, const std::string& actorAgs, Day today,
+                      std::int64_t windowMinutes, const std::string& reason,
+                      const std::function<void(const Mandate&, const std::optional<Activation>&)>& check,
+                      const std::function<void(const Activation&, bool opened, pqxx::work&)>& beforeCommit);
+
+  /// Whether `actor` has an open emergency window under mandate `id` (from the database, not cached: a window
+  /// ends on the second).
+  bool emergencyWindowOpen(const std::string& id, const std::string& actor, const std::string& actorAgs);
 
  private:
   void remember(const Mandate& m);

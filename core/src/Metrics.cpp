@@ -92,6 +92,16 @@ void Metrics::auditEvent(const std::string& action, const std::string& decision,
 
 void Metrics::auditFailure() { auditFailures_++; }
 
+void Metrics::connectionRefused(const std::string& cap) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  connectionsRefused_[label("cap", cap)]++;
+}
+
+void Metrics::connectionTimedOut(const std::string& phase) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  connectionsTimedOut_[label("phase", phase)]++;
+}
+
 void Metrics::setRegisterUp(const std::string& registerId, bool up) {
   std::lock_guard<std::mutex> lock(mutex_);
   registerUp_[registerId] = up ? 1 : 0;
@@ -151,6 +161,20 @@ std::string Metrics::render() const {
       "regfed_token_cache_total{result=\"hit\"} " +
       std::to_string(tokenCacheHits_.load()) + "\nregfed_token_cache_total{result=\"miss\"} " +
       std::to_string(tokenCacheMisses_.load()) + "\n";
+  out +=
+      "# HELP regfed_http_open_connections Open HTTP connections.\n# TYPE regfed_http_open_connections gauge\n"
+      "regfed_http_open_connections " +
+      std::to_string(openConnections_.load()) + "\n";
+  out +=
+      "# HELP regfed_http_connections_refused_total Connections closed at accept by the per-client or the node's "
+      "cap.\n# TYPE regfed_http_connections_refused_total counter\n";
+  for (const auto& [labels, n] : connectionsRefused_)
+    out += "regfed_http_connections_refused_total{" + labels + "} " + std::to_string(n) + "\n";
+  out +=
+      "# HELP regfed_http_connections_timed_out_total Connections shut down for overrunning the header, body or "
+      "response deadline.\n# TYPE regfed_http_connections_timed_out_total counter\n";
+  for (const auto& [labels, n] : connectionsTimedOut_)
+    out += "regfed_http_connections_timed_out_total{" + labels + "} " + std::to_string(n) + "\n";
   return out;
 }
 

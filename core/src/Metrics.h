@@ -51,6 +51,12 @@ class Metrics {
   void setRegisterUp(const std::string& registerId, bool up);
   /// Counts a token verification cache hit or miss.
   void tokenCache(bool hit) { (hit ? tokenCacheHits_ : tokenCacheMisses_)++; }
+  /// Counts a connection closed at accept ("client": per-client cap, "node": total cap).
+  void connectionRefused(const std::string& cap);
+  /// Counts a connection shut down for overrunning a phase ("header", "body", "response").
+  void connectionTimedOut(const std::string& phase);
+  /// Sets the number of open HTTP connections.
+  void setOpenConnections(int n) { openConnections_ = n; }
 
   /// The Prometheus text exposition.
   std::string render() const;
@@ -69,6 +75,9 @@ class Metrics {
   std::atomic<std::int64_t> signedSize_{0};
   std::atomic<std::uint64_t> tokenCacheHits_{0};
   std::atomic<std::uint64_t> tokenCacheMisses_{0};
+  std::map<std::string, std::uint64_t> connectionsRefused_;
+  std::map<std::string, std::uint64_t> connectionsTimedOut_;
+  std::atomic<int> openConnections_{0};
 };
 
 }  // namespace regfed::core

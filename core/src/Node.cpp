@@ -2,7 +2,6 @@
 
 #include <Poco/File.h>
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Path.h>
@@ -64,7 +63,7 @@ void Node::start(std::chrono::seconds databaseWait) {
                {"GRANT USAGE ON SCHEMA regfed TO " + role,
                 "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews TO " +
                     role,
-                "GRANT SELECT, INSERT ON regfed.alerts, regfed.emergency_windows TO " + role,
+                "GRANT SELECT, INSERT ON regfed.alerts, regfed.emergency_activations TO " + role,
                 "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role}))
         log::info("applied core migration " + std::to_string(v));
     });
@@ -93,7 +92,8 @@ void Node::start(std::chrono::seconds databaseWait) {
   host_->startMonitor(std::chrono::seconds(5));
 
   tokens_ = std::make_unique<TokenVerifier>(config_.issuers, &metrics_);
-  database_ = std::make_unique<Database>(a.dsn);
+  // Mandate changes, oversight and search-before-get checks; the hot path of the owner's clerks uses none.
+  database_ = std::make_unique<Database>(a.dsn, 8);
   mandates_ = std::make_unique<MandateStore>(*database_);
   oversight_ = std::make_unique<OversightStore>(*database_);
   retryDatabase("loading mandates", databaseWait, [&] { mandates_->refresh(); });
@@ -106,8 +106,11 @@ void Node::start(std::chrono::seconds databaseWait) {
       log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
     }
   });
-  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_);
-  mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *oversight_, *audit_);
+  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_, *database_);
+  mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_);
+  oversightService_ = std::make_unique<OversightService>(config_, *oversight_, *audit_);
+  for (const auto& [host, reason] : config_.databaseHostsWithoutTls)
+    log::warn("database host " + host + " is reached without TLS as the configuration says: " + reason);
 
   const Poco::Net::SocketAddress address(config_.listenHost, static_cast<Poco::UInt16>(config_.listenPort));
   Poco::Net::ServerSocket socket;
@@ -124,29 +127,22 @@ void Node::start(std::chrono::seconds databaseWait) {
     socket = Poco::Net::ServerSocket(address, 256);
     if (!address.host().isLoopback())
       log::warn("serving plain HTTP on " + address.toString() +
-                ": tokens and register data cross the network unencrypted; set node.tls or put a TLS proxy "
-                "in front");
+                "; node.tls_terminated_by says TLS is terminated in front of the node by: " +
+                config_.tlsTerminatedBy);
   }
-  auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(config_.maxThreads);
-  params->setMaxQueued(1024);
-  params->setKeepAlive(true);
-  params->setMaxKeepAliveRequests(0);
-  params->setKeepAliveTimeout(Poco::Timespan(10, 0));  // an idle keep-alive connection holds a thread
-  params->setTimeout(Poco::Timespan(30, 0));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *host_, *audit_}),
-      socket, params);
+  server_ = std::make_unique<HttpServer>(
+      config_, metrics_,
+      new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *oversightService_,
+                             *host_, *audit_}),
+      socket);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
 }
 
 void Node::stop() {
   if (server_) {
-    server_->stopAll(false);
-    // Let requests in flight finish (they wait for their audit batch).
-    for (int i = 0; i < 100 && server_->currentConnections() > 0; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Requests in flight finish (they wait for their audit batch) before the writer stops.
+    server_->stop();
     server_.reset();
   }
   if (host_) host_->stop();
@@ -167,7 +163,10 @@ std::string Node::url() const {
 
 void Node::batchCommitted(const std::vector<regfed::audit::AuditEvent>& events, double seconds) {
   metrics_.auditBatch(events.size(), seconds);
-  for (const auto& e : events) metrics_.auditEvent(e.action, e.decision, e.reason);
+  // Hits withheld for an Auskunftssperre get their own reason here, so monitoring sees them (the answer and
+  // the audit event's reason code stay those of an ordinary lookup; /metrics is for operators only).
+  for (const auto& e : events)
+    metrics_.auditEvent(e.action, e.decision, e.withheld.empty() ? e.reason : "blocked_record_withheld");
 }
 
 void Node::writeFailed(const std::string& message) {

@@ -2,7 +2,6 @@
 // One running regfed node: audit writer, adapters, token verification and the HTTP server, started and
 // stopped in the right order.
 
-#include <Poco/Net/HTTPServer.h>
 #include <regfed/audit/AuditWriter.h>
 
 #include <memory>
@@ -12,9 +11,11 @@
 #include "Config.h"
 #include "Database.h"
 #include "HttpApi.h"
+#include "HttpServer.h"
 #include "MandateService.h"
 #include "MandateStore.h"
 #include "Metrics.h"
+#include "OversightService.h"
 #include "OversightStore.h"
 #include "PeriodicTask.h"
 #include "QueryService.h"
@@ -54,8 +55,9 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<OversightStore> oversight_;
   std::unique_ptr<QueryService> queries_;
   std::unique_ptr<MandateService> mandateService_;
+  std::unique_ptr<OversightService> oversightService_;
   PeriodicTask refresher_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<HttpServer> server_;
   std::string lastFailure_;
   bool wasUnavailable_ = false;
 };

@@ -55,12 +55,14 @@ void OversightStore::reportWithheld(const Review& p, const std::vector<std::stri
 }
 
 void OversightStore::addAlert(const Alert& a) {
-  db_.transaction([&](pqxx::work& tx) {
-    tx.exec_params(
-        "INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        a.ownerAgs, a.kind, a.requestId, a.actor, a.actorAgs, a.detail);
-  });
+  db_.transaction([&](pqxx::work& tx) { addAlert(tx, a); });
+}
+
+void OversightStore::addAlert(pqxx::work& tx, const Alert& a) {
+  tx.exec_params(
+      "INSERT INTO regfed.alerts (owner_ags, kind, request_id, actor, actor_ags, detail) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      a.ownerAgs, a.kind, a.requestId, a.actor, a.actorAgs, a.detail);
 }
 
 std::vector<Review> OversightStore::reviews(const std::string& ownerAgs, const std::string& status) {
@@ -76,7 +78,8 @@ std::vector<Review> OversightStore::reviews(const std::string& ownerAgs, const s
 }
 
 Review OversightStore::closeReview(long long id, const std::string& ownerAgs, const std::string& user,
-                                   const std::string& outcome) {
+                                   const std::string& outcome,
+                                   const std::function<void(const Review&)>& beforeCommit) {
   return db_.transaction([&](pqxx::work& tx) {
     auto rows = tx.exec_params(
         "SELECT status FROM regfed.reviews WHERE id = $1 AND owner_ags = $2 FOR UPDATE", id, ownerAgs);
@@ -89,8 +92,10 @@ Review OversightStore::closeReview(long long id, const std::string& ownerAgs, co
         "UPDATE regfed.reviews SET status = 'closed', closed_by = $2, closed_at = now(), outcome = $3 WHERE "
         "id = $1",
         id, user, outcome);
-    return reviewFrom(
-        tx.exec_params("SELECT " + reviewColumns() + " FROM regfed.reviews WHERE id = $1", id)[0]);
+    Review closed =
+        reviewFrom(tx.exec_params("SELECT " + reviewColumns() + " FROM regfed.reviews WHERE id = $1", id)[0]);
+    beforeCommit(closed);
+    return closed;
   });
 }
 
@@ -114,22 +119,6 @@ std::vector<Alert> OversightStore::alerts(const std::string& ownerAgs, int limit
       out.push_back(a);
     }
     return out;
-  });
-}
-
-long long OversightStore::useEmergencyWindow(const std::string& actor, const std::string& actorAgs,
-                                             long long tokenIssuedAt, const std::string& reason) {
-  return db_.transaction([&](pqxx::work& tx) {
-    tx.exec_params(
-        "INSERT INTO regfed.emergency_windows (actor, actor_ags, token_iat, reason) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING",
-        actor, actorAgs, tokenIssuedAt, reason);
-    return tx
-        .exec_params(
-            "SELECT extract(epoch FROM now() - opened_at)::bigint FROM regfed.emergency_windows "
-            "WHERE actor = $1 AND actor_ags = $2 AND token_iat = $3",
-            actor, actorAgs, tokenIssuedAt)[0][0]
-        .as<long long>();
   });
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// What the owner's people act on: requests that hit a blocked record wait for manual processing (reviews),
-// DPO alerts (blocked-record hits, emergency access), and the emergency windows of responders.
+// What the owner's people act on: requests that hit a blocked record wait for manual processing (reviews), and
+// DPO alerts (blocked-record hits, emergency activations and access).
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ struct Alert {
   std::string time, ownerAgs, kind, requestId, actor, actorAgs, detail;
 };
 
-/// Reviews, alerts and emergency windows in PostgreSQL.
+/// Reviews and alerts in PostgreSQL.
 class OversightStore {
  public:
   explicit OversightStore(Database& db) : db_(db) {}
@@ -33,18 +34,17 @@ class OversightStore {
   void reportWithheld(const Review& prototype, const std::vector<std::string>& recordIds);
   /// Raises an alert.
   void addAlert(const Alert& alert);
+  /// Raises an alert inside the caller's transaction (it commits with the change it reports).
+  static void addAlert(pqxx::work& tx, const Alert& alert);
   /// Reviews of a municipality with a status ("open", "closed", or "" for all), newest first.
   std::vector<Review> reviews(const std::string& ownerAgs, const std::string& status);
   /// Closes an open review of `ownerAgs`; throws StateConflict (404 unknown, 409 already closed).
+  /// `beforeCommit` runs inside the transaction with the closed review (the caller records its audit event
+  /// there: a review never closes without one).
   Review closeReview(long long id, const std::string& ownerAgs, const std::string& user,
-                     const std::string& outcome);
+                     const std::string& outcome, const std::function<void(const Review&)>& beforeCommit);
   /// Alerts of a municipality, newest first.
   std::vector<Alert> alerts(const std::string& ownerAgs, int limit);
-
-  /// Opens the emergency window of a sign-in (actor, municipality, token issue time) on first use and returns
-  /// the seconds since it was opened.
-  long long useEmergencyWindow(const std::string& actor, const std::string& actorAgs, long long tokenIssuedAt,
-                               const std::string& reason);
 
  private:
   Database& db_;

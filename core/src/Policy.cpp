@@ -16,9 +16,9 @@ PolicyDecision deny(std::string reason, std::string message) {
   return d;
 }
 
-std::string joined(const std::vector<std::string>& names) {
+std::string joined(const std::vector<std::string>& names, const std::string& separator = ", ") {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
   return out;
 }
 
@@ -32,119 +32,152 @@ PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const
     for (const auto& f : *request.fields) refuse(f);
   for (const auto& c : request.filter) refuse(c.field);
   if (!d.refusedFields.empty()) {
-    d.allowed = false;
+    d.outcome = Outcome::Forbidden;
     d.withholdBlocked = false;  // a refusal discloses nothing
     d.emergency = false;
-    d.refusalStatus = 403;
     d.reason = "field_not_permitted";
     d.message = "You may not see or filter on these fields: " + joined(d.refusedFields) + ".";
     return d;
   }
-  d.allowed = true;
+  d.outcome = Outcome::Allowed;
   d.fields = {rules.idField};
   for (const auto& f : request.fields ? *request.fields : visible)
     if (f != rules.idField) d.fields.push_back(f);
   return d;
 }
 
-// §38 BMG: a person search from outside needs one acceptable criteria set given by equality or phonetics.
-// What is missing is named for the closest set the caller may use (one within `visible`), else the closest of
-// all.
-std::optional<std::vector<std::string>> missingCriteria(const AccessRequest& request,
-                                                        const RegisterRules& rules,
-                                                        const std::vector<std::string>& visible) {
+// §38 BMG: a person search from outside needs one acceptable criteria set, each field given as an exact value
+// or a phonetic name. The refusal names every set the caller could use (one within `visible`; all sets when
+// none is), closest first, and says when a prefix, range or list was given where only a value counts.
+std::optional<PolicyDecision> criteriaRefusal(const AccessRequest& request, const RegisterRules& rules,
+                                              const std::vector<std::string>& visible) {
   if (request.operation != Operation::Search || rules.searchCriteria.empty()) return std::nullopt;
-  std::vector<std::string> given;
-  for (const auto& c : request.filter)
-    if (c.op == Operator::Equals || c.op == Operator::Phonetic) given.push_back(c.field);
-  std::optional<std::vector<std::string>> closest, closestUsable;
-  for (const auto& set : rules.searchCriteria) {
-    std::vector<std::string> missing;
-    bool usable = true;
-    for (const auto& f : set) {
-      if (!contains(given, f)) missing.push_back(f);
-      usable = usable && contains(visible, f);
-    }
-    if (missing.empty()) return std::nullopt;
-    if (!closest || missing.size() < closest->size()) closest = missing;
-    if (usable && (!closestUsable || missing.size() < closestUsable->size())) closestUsable = missing;
+  std::vector<std::string> given, notCounted;
+  for (const auto& c : request.filter) {
+    if (c.op == Operator::Equals || c.op == Operator::Phonetic)
+      given.push_back(c.field);
+    else if (!contains(notCounted, c.field))
+      notCounted.push_back(c.field);
   }
-  return closestUsable ? closestUsable : closest;
+  std::vector<CriteriaSet> usable, all;
+  for (const auto& set : rules.searchCriteria) {
+    CriteriaSet s{set, {}};
+    bool withinView = true;
+    for (const auto& f : set) {
+      if (!contains(given, f)) s.missing.push_back(f);
+      withinView = withinView && contains(visible, f);
+    }
+    if (s.missing.empty()) return std::nullopt;
+    all.push_back(s);
+    if (withinView) usable.push_back(s);
+  }
+  std::vector<CriteriaSet> sets = usable.empty() ? all : usable;
+  std::stable_sort(sets.begin(), sets.end(), [](const CriteriaSet& a, const CriteriaSet& b) {
+    return a.missing.size() < b.missing.size();
+  });
+  std::vector<std::string> alternatives;
+  for (const auto& s : sets) alternatives.push_back(joined(s.fields, " + "));
+  std::vector<std::string> ignored;
+  for (const auto& f : notCounted)
+    for (const auto& s : sets)
+      if (contains(s.fields, f) && !contains(ignored, f)) ignored.push_back(f);
+  PolicyDecision refusal = deny(
+      "insufficient_criteria",
+      "A person search from outside the owning municipality needs one of these criteria sets (§38 BMG), each "
+      "field given as an exact value or a phonetic name: " +
+          joined(alternatives, "; or ") + ". Missing for the closest: " + joined(sets.front().missing) + "." +
+          (ignored.empty() ? std::string()
+                           : " A prefix, range or list on " + joined(ignored) + " does not count."));
+  refusal.outcome = Outcome::Invalid;
+  refusal.missingCriteria = sets.front().missing;
+  refusal.criteriaSets = sets;
+  return refusal;
 }
 
-std::vector<std::string> shareable(const RegisterRules& rules, const std::vector<std::string>* onlyThese) {
+std::vector<std::string> shareable(const RegisterRules& rules, const std::vector<std::string>& onlyThese) {
   std::vector<std::string> out;
   for (const auto& f : rules.schema) {
     if (f.classification == Classification::StrengVertraulich) continue;  // never leaves the owner
-    if (f.name == rules.idField || !onlyThese || contains(*onlyThese, f.name)) out.push_back(f.name);
+    if (f.name == rules.idField || contains(onlyThese, f.name)) out.push_back(f.name);
   }
   return out;
 }
 
 const char* operationName(Operation op) { return op == Operation::Get ? "get" : "search"; }
 
+std::vector<std::string> rolesOf(const Principal& p) { return {p.roles.begin(), p.roles.end()}; }
+
+// Checks that mandate `m` covers this request by this person today; nullopt when it does.
+std::optional<PolicyDecision> mandateRefusal(const Principal& p, const AccessRequest& request,
+                                             const Mandate& m, const PolicyContext& context) {
+  const bool emergency = m.kind == MandateKind::Emergency;
+  if (!m.names(p.id, p.ags))
+    return deny("mandate_not_yours", "Mandate " + m.id + " does not name you (" + p.id + ", " + p.ags + ").");
+  if (emergency && !p.has("responder"))
+    return deny("no_responder_role", "Emergency mandate " + m.id +
+                                         " is used by members of the response group (role responder).");
+  if (!emergency && !p.has("helper"))
+    return deny("no_helper_role", "Working under support mandate " + m.id + " needs the helper role.");
+  if (m.ownerAgs != request.ownerAgs)
+    return deny("mandate_scope", "Mandate " + m.id + " is for municipality " + m.ownerAgs + ", not " +
+                                     request.ownerAgs + ".");
+  if (m.status() == "revoked") return deny("mandate_revoked", "Mandate " + m.id + " has been revoked.");
+  if (m.status() != "approved")
+    return deny("mandate_not_approved", "Mandate " + m.id + " is not yet approved by both municipalities.");
+  if (!m.inForce(context.today))
+    return deny("mandate_not_in_force", "Mandate " + m.id + " is in force from " + formatDay(m.validFrom) +
+                                            " to " + formatDay(m.validUntil) + " only.");
+  if (!contains(m.registers, request.registerName))
+    return deny("mandate_scope", "Mandate " + m.id + " does not cover register " + request.registerName + ".");
+  if (!contains(m.operations, operationName(request.operation)))
+    return deny("mandate_scope",
+                "Mandate " + m.id + " does not allow '" + operationName(request.operation) + "'.");
+  if (emergency && !context.emergencyActive)
+    return deny("emergency_not_active",
+                "Emergency mandate " + m.id +
+                    " grants access only while you have activated it: POST /v1/mandates/" + m.id +
+                    "/activate with a reason opens one window a day; it is reported to the data protection "
+                    "officer of " +
+                    m.ownerAgs + ".");
+  return std::nullopt;
+}
+
 PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, const RegisterRules& rules,
                              const PolicyContext& context) {
-  if (request.emergencyReason) {
-    if (!p.has("responder"))
-      return deny("emergency_not_permitted",
-                  "Emergency access is for members of the response group (role responder).");
-    if (!context.emergencyWindowOpen)
-      return deny("emergency_expired",
-                  "Emergency access of this sign-in ended 4 hours after its first use; sign in "
-                  "again to open a new emergency window (it will be reported again).");
-    PolicyDecision d;
-    d.reason = "emergency";
-    d.message = "Emergency access; reported to the data protection officer of " + request.ownerAgs + ".";
-    d.emergency = true;
-    d.withholdBlocked = true;
-    return allowWithin(d, request, rules, shareable(rules, nullptr));
-  }
   if (!request.mandate) {
     if (p.has("helper") || p.has("responder"))
-      return deny("no_mandate", "Reading register " + request.registerName + " of municipality " +
-                                    request.ownerAgs +
-                                    " needs an approved support mandate naming you; name it in the request.");
+      return deny("no_mandate",
+                  "Reading register " + request.registerName + " of municipality " + request.ownerAgs +
+                      " needs an approved mandate naming you. Name it with \"mandate\": \"M-…\" in a query, "
+                      "or with the Regfed-Mandate header for one record; GET /v1/mandates lists the mandates "
+                      "naming you.");
     return deny("other_municipality", "Register " + request.registerName + " belongs to municipality " +
                                           request.ownerAgs +
                                           "; you can only read your own municipality's registers.");
   }
   const Mandate* m = context.mandate;
   if (!m) return deny("mandate_not_found", "There is no mandate " + *request.mandate + ".");
-  if (m->helperAgs != p.ags || !contains(m->helpers, p.id))
-    return deny("mandate_not_yours", "Mandate " + m->id + " does not name you as a helper.");
-  if (!p.has("helper")) return deny("no_helper_role", "Working under a mandate needs the helper role.");
-  if (m->ownerAgs != request.ownerAgs)
-    return deny("mandate_scope", "Mandate " + m->id + " is for municipality " + m->ownerAgs + ", not " +
-                                     request.ownerAgs + ".");
-  if (m->status() == "revoked") return deny("mandate_revoked", "Mandate " + m->id + " has been revoked.");
-  if (m->status() != "approved")
-    return deny("mandate_not_approved", "Mandate " + m->id + " is not yet approved by both municipalities.");
-  if (!m->inForce(context.today))
-    return deny("mandate_not_in_force", "Mandate " + m->id + " is in force from " + formatDay(m->validFrom) +
-                                            " to " + formatDay(m->validUntil) + " only.");
-  if (!contains(m->registers, request.registerName))
-    return deny("mandate_scope",
-                "Mandate " + m->id + " does not cover register " + request.registerName + ".");
-  if (!contains(m->operations, operationName(request.operation)))
-    return deny("mandate_scope", std::string("Mandate ") + m->id + " does not allow '" +
-                                     operationName(request.operation) + "'.");
+  if (auto refusal = mandateRefusal(p, request, *m, context)) return *refusal;
+
   PolicyDecision d;
-  d.reason = "mandate";
-  d.message = "Support mandate " + m->id + ".";
+  d.emergency = m->kind == MandateKind::Emergency;
+  d.reason = d.emergency ? "emergency_mandate" : "mandate";
+  d.message = d.emergency ? "Emergency mandate " + m->id + "; reported to the data protection officer of " +
+                                request.ownerAgs + "."
+                          : "Support mandate " + m->id + ".";
   d.withholdBlocked = true;
-  const std::vector<std::string> visible = shareable(rules, &m->fields);
+  const std::vector<std::string> visible = shareable(rules, m->fields);
   d = allowWithin(d, request, rules, visible);
-  if (!d.allowed) return d;
-  if (auto missing = missingCriteria(request, rules, visible)) {
-    PolicyDecision refusal =
-        deny("insufficient_criteria",
-             "A person search needs a surname and first name together with an address or place of "
-             "residence and one more detail (§38 BMG); missing: " +
-                 joined(*missing) + ".");
-    refusal.refusalStatus = 422;
-    refusal.missingCriteria = *missing;
-    return refusal;
+  if (!d.allowed()) return d;
+  if (auto refusal = criteriaRefusal(request, rules, visible)) return *refusal;
+  // Search first, then open a hit: an id that no lawful search showed this person is answered like an id that
+  // does not exist, so ids cannot be guessed, enumerated, or probed for blocks.
+  if (request.operation == Operation::Get && !context.recordDisclosed) {
+    PolicyDecision neutral = deny("not_disclosed",
+                                  "No search under mandate " + m->id +
+                                      " disclosed this record to you; search first, then open a hit.");
+    neutral.outcome = Outcome::NotFound;
+    return neutral;
   }
   return d;
 }
@@ -160,8 +193,11 @@ PolicyDecision decide(const Principal& principal, const AccessRequest& request, 
   if (!principal.has("clerk")) {
     if (principal.has("dpo") || principal.has("admin"))
       return deny("role_without_data_access",
-                  "Your roles (dpo, admin) give access to audit and configuration, not to register data.");
-    return deny("no_clerk_role", "Reading your municipality's registers needs the clerk role.");
+                  "Your roles (" + joined(rolesOf(principal)) +
+                      ") give access to audit and configuration, not to register data; reading your "
+                      "municipality's registers needs the clerk role.");
+    return deny("no_clerk_role", "Reading your municipality's registers needs the clerk role (your roles: " +
+                                     joined(rolesOf(principal)) + ").");
   }
   // A clerk of the owning municipality may see every field, streng_vertraulich included, and blocked records:
   // nothing leaves the municipality.

@@ -1,14 +1,14 @@
 #include "QueryService.h"
 
+#include <regfed/audit/AccessHistory.h>
+
 #include <algorithm>
 #include <chrono>
-#include <sstream>
+#include <unordered_set>
 
 #include "Json.h"
 #include "Log.h"
-#include "Policy.h"
 #include "RegisterSearch.h"
-#include "RequestAudit.h"
 
 namespace regfed::core {
 
@@ -18,6 +18,13 @@ namespace sdk = regfed::sdk;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+Response databaseUnavailable(const std::string& requestId) {
+  return {503, errorBody("database_unavailable",
+                         "The node's database cannot be reached right now, so no data is released. Try again "
+                         "shortly.",
+                         requestId)};
+}
 
 Response auditUnavailable(const std::string& requestId) {
   return {503,
@@ -70,8 +77,8 @@ bool isBlocked(const sdk::Row& row, std::size_t firstBlockColumn, std::size_t co
 }
 
 // Runs an allowed search on one register and fills the result and the audit event. For requests from outside
-// the owner, blocked records are filtered inside the register query, and a second query always runs to find
-// the withheld hits, hit or not, so neither the answer nor its timing tells whether a blocked record matched.
+// the owner, blocked records are filtered inside the register query, and the queries for withheld hits always
+// run, hit or not, so neither the answer nor its timing tells whether a blocked record matched.
 void executeSearch(AdapterHost& host, RegisterEntry& entry, const std::vector<sdk::Condition>& conditions,
                    const PolicyDecision& decision, std::int64_t limit, std::int64_t budget,
                    TargetResult& result, AuditEvent& event) {
@@ -86,16 +93,25 @@ void executeSearch(AdapterHost& host, RegisterEntry& entry, const std::vector<sd
   if (found.status.ok() && decision.withholdBlocked && !reg.blockFields.empty()) {
     std::vector<std::string> probeFields = {reg.idField};
     probeFields.insert(probeFields.end(), reg.blockFields.begin(), reg.blockFields.end());
+    // One probe per block field finds the blocked hits however many matches there are; one probe without a
+    // block condition finds the hits whose block field is empty, which the main search also withheld (no
+    // condition matches a null), so they are recorded, reviewed and alerted like any other blocked hit.
+    std::vector<std::vector<sdk::Condition>> probes;
     for (const auto& blockField : reg.blockFields) {
-      std::vector<sdk::Condition> blocked = conditions;
-      blocked.push_back({blockField, sdk::Operator::Equals, {true}});
-      SearchOutcome hits = runSearch(host, entry, blocked, probeFields, 1000, budget);
+      probes.push_back(conditions);
+      probes.back().push_back({blockField, sdk::Operator::Equals, {true}});
+    }
+    probes.push_back(conditions);
+    std::unordered_set<std::string> seen;
+    for (const auto& probe : probes) {
+      SearchOutcome hits = runSearch(host, entry, probe, probeFields, 1000, budget);
       if (!hits.status.ok()) {
         found.status = hits.status;
         break;
       }
       for (const auto& row : hits.rows)
-        if (!contains(event.withheld, idText(row[0]))) event.withheld.push_back(idText(row[0]));
+        if (isBlocked(row, 1, reg.blockFields.size()) && seen.insert(idText(row[0])).second)
+          event.withheld.push_back(idText(row[0]));
     }
   }
   if (!found.status.ok()) {
@@ -113,6 +129,17 @@ void executeSearch(AdapterHost& host, RegisterEntry& entry, const std::vector<sd
   event.fields = result.fields;
   for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
   event.resultCount = static_cast<std::int64_t>(result.rows.size());
+}
+
+// The §38 criteria sets of a refusal as a `details` object, so a client can show what is missing.
+std::string criteriaDetails(const PolicyDecision& d) {
+  if (d.criteriaSets.empty()) return "";
+  JsonWriter w;
+  w.beginObject().key("criteria_sets").beginArray();
+  for (const auto& set : d.criteriaSets)
+    w.beginObject().key("fields").strings(set.fields).key("missing").strings(set.missing).endObject();
+  w.endArray().endObject();
+  return w.str();
 }
 
 // The 200 answer of a query: one entry per target municipality.
@@ -146,13 +173,30 @@ std::string resultsJson(const Config& config, const std::string& requestId,
 
 }  // namespace
 
+
+int refusalStatus(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Invalid:
+      return 422;
+    case Outcome::NotFound:
+      return 404;
+    case Outcome::Allowed:
+      return 200;
+    case Outcome::Denied:
+    case Outcome::Forbidden:
+      break;
+  }
+  return 403;
+}
+
 QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
-                           MandateStore& mandates, OversightStore& oversight)
+                           MandateStore& mandates, OversightStore& oversight, Database& database)
     : config_(config),
       host_(host),
       audit_(audit),
       mandates_(mandates),
       oversight_(oversight),
+      database_(database),
       reporter_([this] { fileReports(); }) {}
 
 QueryService::~QueryService() {
@@ -174,20 +218,22 @@ void QueryService::report(const AuditEvent& event) {
 }
 
 QueryService::Facts QueryService::gather(const Principal& principal,
-                                         const std::optional<std::string>& mandate,
-                                         const std::optional<std::string>& emergencyReason, bool outside,
-                                         const std::string& requestId) {
+                                         const std::optional<std::string>& mandate) {
   Facts facts;
   facts.today = berlinToday();
   if (mandate) facts.mandate = mandates_.find(*mandate);
-  if (emergencyReason && outside && principal.has("responder")) {
-    const long long age =
-        oversight_.useEmergencyWindow(principal.id, principal.ags, principal.issuedAt, *emergencyReason);
-    facts.emergencyWindowOpen = age < config_.emergencyWindowMinutes * 60;
-    log::warn("emergency access by " + principal.id + " (" + principal.ags + "), request " + requestId +
-              ": " + *emergencyReason);
-  }
+  const Mandate* m = facts.mandate ? &*facts.mandate : nullptr;
+  if (m && m->kind == MandateKind::Emergency && m->names(principal.id, principal.ags) &&
+      principal.has("responder"))
+    facts.emergencyActive = mandates_.emergencyWindowOpen(m->id, principal.id, principal.ags);
   return facts;
+}
+
+bool QueryService::disclosedBefore(const Principal& principal, const RecordRequest& request) {
+  regfed::audit::DisclosureKey key{config_.nodeId, request.ags,  request.registerName,    request.id,
+                                   principal.id,   principal.ags, request.mandate.value_or("")};
+  return database_.transaction(
+      [&](pqxx::work& tx) { return regfed::audit::disclosedBySearch(tx, key); });
 }
 
 void QueryService::fileReports() {
@@ -214,7 +260,8 @@ void QueryService::fileReports() {
       if (event.emergency && event.decision == "allow")
         oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId,
                                   event.actor, event.actorAgs,
-                                  "Emergency access by " + event.actor + " (" + event.actorAgs + ") to " +
+                                  "Emergency access by " + event.actor + " (" + event.actorAgs +
+                                      ") under mandate " + event.mandate.value_or("") + " to " +
                                       event.registerName.value_or("") + ": " +
                                       std::to_string(event.resultCount) +
                                       " record(s); purpose: " + event.purpose.value_or("")});
@@ -227,9 +274,9 @@ void QueryService::fileReports() {
   }
 }
 
-Response QueryService::refuse(const Principal& principal, const std::string& requestId,
+Response QueryService::refuse(const Principal& principal, const RequestMeta& meta,
                               const QueryRequest& request, const RequestError& e) {
-  AuditEvent event = newAuditEvent(config_, principal, requestId, "search");
+  AuditEvent event = newAuditEvent(config_, principal, meta, "search");
   if (!request.registerName.empty()) event.registerName = request.registerName;
   if (request.municipalities.empty())
     event.ownerAgs = principal.ags;  // the default target
@@ -239,25 +286,36 @@ Response QueryService::refuse(const Principal& principal, const std::string& req
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
   event.criteria = request.criteria;
-  event.emergency = request.emergencyReason.has_value();
   event.decision = "deny";
   event.reason = e.code;
   std::vector<AuditEvent> one = {event};
-  if (!audit_.record(one)) return auditUnavailable(requestId);
-  return {e.status, errorBody(e.code, e.message, requestId, e.fields)};
+  if (!audit_.record(one)) return auditUnavailable(meta.id);
+  return {e.status, errorBody(e.code, e.message, meta.id, e.fields, e.details)};
 }
 
-Response QueryService::query(const Principal& principal, const std::string& requestId,
-                             const std::string& body) {
+Response QueryService::query(const Principal& principal, const RequestMeta& meta, const std::string& body) {
   const auto started = Clock::now();
   QueryRequest request;
-  auto refused = [&](const RequestError& e) { return refuse(principal, requestId, request, e); };
+  auto refused = [&](const RequestError& e) { return refuse(principal, meta, request, e); };
+  try {
+    parseQuery(body, request);
+  } catch (const RequestError& e) {
+    return refused(e);
+  }
+  Facts facts;
+  try {
+    facts = gather(principal, request.mandate);
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return databaseUnavailable(meta.id);
+  }
+  // A helper names the mandate and means its owner's register; everyone else means their own.
+  if (request.municipalities.empty())
+    request.municipalities = {facts.mandate ? facts.mandate->ownerAgs : principal.ags};
 
   std::vector<RegisterEntry*> targets;
   std::vector<std::vector<sdk::Condition>> typed;  // the filter typed for each target's schema
   try {
-    parseQuery(body, request);
-    if (request.municipalities.empty()) request.municipalities = {principal.ags};
     const std::vector<RegisterEntry*> named = host_.withName(request.registerName);
     if (named.empty())
       throw RequestError{
@@ -280,31 +338,19 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     return refused(e);
   }
 
-  const bool outside = std::any_of(request.municipalities.begin(), request.municipalities.end(),
-                                   [&](const std::string& ags) { return ags != principal.ags; });
-  Facts facts;
-  try {
-    facts = gather(principal, request.mandate, request.emergencyReason, outside, requestId);
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable",
-                           "Emergency access cannot be checked right now; try again shortly.", requestId)};
-  }
-
   std::vector<AuditEvent> events;
   std::vector<TargetResult> results;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     TargetResult result;
     result.ags = request.municipalities[i];
     result.registerName = request.registerName;
-    AuditEvent event = newAuditEvent(config_, principal, requestId, "search");
+    AuditEvent event = newAuditEvent(config_, principal, meta, "search");
     event.ownerAgs = result.ags;
     event.registerName = request.registerName;
     event.purpose = request.purpose;
     event.caseRef = request.caseRef;
     event.mandate = request.mandate;
     event.criteria = request.criteria;
-    event.emergency = request.emergencyReason.has_value();
     RegisterEntry* entry = targets[i];
     if (!entry) {
       result.status = "error";
@@ -323,18 +369,18 @@ Response QueryService::query(const Principal& principal, const std::string& requ
       access.fields = request.fields;
       for (const auto& c : conditions) access.filter.push_back({c.field, c.op});
       access.mandate = request.mandate;
-      access.emergencyReason = request.emergencyReason;
-      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr,
-                            facts.emergencyWindowOpen};
+      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyActive,
+                            false};
       PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
-      if (decision.refusalStatus != 0) {
+      if (decision.outcome == Outcome::Forbidden || decision.outcome == Outcome::Invalid) {
         std::vector<std::string> names =
             decision.refusedFields.empty() ? decision.missingCriteria : decision.refusedFields;
-        return refused(RequestError{decision.refusalStatus, decision.reason, decision.message, names});
+        return refused(RequestError{refusalStatus(decision.outcome), decision.reason, decision.message, names,
+                                    criteriaDetails(decision)});
       }
       event.reason = decision.reason;
-      event.emergency = decision.emergency || event.emergency;
-      if (!decision.allowed) {
+      event.emergency = decision.emergency;
+      if (!decision.allowed()) {
         result.status = "denied";
         result.code = decision.reason;
         result.message = decision.message;
@@ -351,21 +397,20 @@ Response QueryService::query(const Principal& principal, const std::string& requ
     results.push_back(std::move(result));
   }
 
-  if (!audit_.record(events)) return auditUnavailable(requestId);
+  if (!audit_.record(events)) return auditUnavailable(meta.id);
   for (const auto& e : events) report(e);
 
-  return {200, resultsJson(config_, requestId, results)};
+  return {200, resultsJson(config_, meta.id, results)};
 }
 
-Response QueryService::getRecord(const Principal& principal, const std::string& requestId,
+Response QueryService::getRecord(const Principal& principal, const RequestMeta& meta,
                                  const RecordRequest& request) {
-  AuditEvent event = newAuditEvent(config_, principal, requestId, "get");
+  AuditEvent event = newAuditEvent(config_, principal, meta, "get");
   event.ownerAgs = request.ags;
   event.registerName = request.registerName;
   if (!request.purpose.empty()) event.purpose = request.purpose;
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
-  event.emergency = request.emergencyReason.has_value();
   {
     std::string criteria = "{\"id\":";
     regfed::audit::appendJsonString(criteria, request.id);
@@ -373,26 +418,24 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   }
   auto answer = [&](Response response) -> Response {
     std::vector<AuditEvent> one = {event};
-    if (!audit_.record(one)) return auditUnavailable(requestId);
+    if (!audit_.record(one)) return auditUnavailable(meta.id);
     report(event);
     return response;
   };
-  auto fail = [&](int status, const std::string& code, const std::string& message,
-                  const std::vector<std::string>& fields = {}) {
-    event.decision = status < 500 ? "deny" : "error";
-    event.reason = code;
-    return answer({status, errorBody(code, message, requestId, fields)});
+  auto fail = [&](const RequestError& e) {
+    event.decision = e.status < 500 ? "deny" : "error";
+    event.reason = e.code;
+    return answer({e.status, errorBody(e.code, e.message, meta.id, e.fields, e.details)});
   };
-  // The neutral answer: the same for a record that does not exist and one that is withheld.
-  const Response notFound{404, errorBody("not_found", "No such record.", requestId)};
+  // The neutral answer: the same for a record that does not exist, one that is withheld, and one the caller
+  // may not open without searching first.
+  const Response notFound{404, errorBody("not_found", "No such record.", meta.id)};
 
   RegisterEntry* entry = host_.find(request.ags, request.registerName);
-  std::optional<std::vector<std::string>> fields;
   try {
+    if (request.problem) throw *request.problem;
     checkPurpose(request.purpose, request.caseRef);
     checkMandate(request.mandate);
-    checkEmergencyReason(request.emergencyReason);
-    checkText(request.id, "The record id");
     if (request.id.empty() || request.id.size() > 200)
       throw RequestError{422, "invalid_id", "The record id must be 1 to 200 characters.", {}};
     if (!entry)
@@ -401,43 +444,41 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
           "unknown_register",
           "No register '" + request.registerName + "' of municipality " + request.ags + " is served here.",
           {}};
-    if (request.fieldsParam) {
-      std::vector<std::string> list;
-      std::string item;
-      std::stringstream ss(*request.fieldsParam);
-      while (std::getline(ss, item, ','))
-        if (!item.empty() && std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
-      if (list.empty())
-        throw RequestError{422, "invalid_fields", "'fields' must name at least one field.", {}};
-      checkFieldNames(list, entry->config().fields);
-      fields = list;
-    }
+    if (request.fields) checkFieldNames(*request.fields, entry->config().fields);
   } catch (const RequestError& e) {
-    return fail(e.status, e.code, e.message, e.fields);
+    return fail(e);
   }
 
-  Facts facts;
-  try {
-    facts =
-        gather(principal, request.mandate, request.emergencyReason, request.ags != principal.ags, requestId);
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return {503, errorBody("database_unavailable",
-                           "Emergency access cannot be checked right now; try again shortly.", requestId)};
-  }
   AccessRequest access;
   access.operation = Operation::Get;
   access.ownerAgs = request.ags;
   access.registerName = request.registerName;
-  access.fields = fields;
+  access.fields = request.fields;
   access.mandate = request.mandate;
-  access.emergencyReason = request.emergencyReason;
-  PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyWindowOpen};
-  PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
-  if (!decision.allowed)
-    return fail(decision.refusalStatus ? decision.refusalStatus : 403, decision.reason, decision.message,
-                decision.refusedFields);
-  event.emergency = decision.emergency || event.emergency;
+  Facts facts;
+  PolicyDecision decision;
+  try {
+    facts = gather(principal, request.mandate);
+    PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyActive, false};
+    decision = decide(principal, access, rulesOf(*entry), context);
+    // Only a request that passes every other rule asks the log whether a search disclosed the record.
+    if (decision.outcome == Outcome::NotFound) {
+      context.recordDisclosed = disclosedBefore(principal, request);
+      decision = decide(principal, access, rulesOf(*entry), context);
+    }
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return databaseUnavailable(meta.id);
+  }
+  event.emergency = decision.emergency;
+  if (decision.outcome == Outcome::NotFound) {
+    event.decision = "deny";
+    event.reason = decision.reason;
+    return answer(notFound);
+  }
+  if (!decision.allowed())
+    return fail(RequestError{refusalStatus(decision.outcome), decision.reason, decision.message,
+                             decision.refusedFields, criteriaDetails(decision)});
 
   const RegisterConfig& reg = entry->config();
   std::vector<std::string> projection = decision.fields;
@@ -452,7 +493,7 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
     event.reason = mapAdapterStatus(status).second;
     return answer(
         {503, errorBody(event.reason, "Register " + entry->id() + " could not answer: " + status.message,
-                        requestId)});
+                        meta.id)});
   }
   event.decision = "allow";
   event.reason = decision.reason;
@@ -465,7 +506,7 @@ Response QueryService::getRecord(const Principal& principal, const std::string& 
   event.fields = decision.fields;
   event.resultCount = 1;
   JsonWriter w;
-  w.beginObject().key("request_id").value(requestId).key("record").beginObject();
+  w.beginObject().key("request_id").value(meta.id).key("record").beginObject();
   for (std::size_t f = 0; f < decision.fields.size(); ++f) w.key(decision.fields[f]).value((*found.row)[f]);
   w.endObject().endObject();
   return answer({200, w.str()});

@@ -15,9 +15,12 @@
 #include "AdapterHost.h"
 #include "Config.h"
 #include "DataRequest.h"
+#include "Database.h"
 #include "MandateStore.h"
 #include "OversightStore.h"
+#include "Policy.h"
 #include "Principal.h"
+#include "RequestAudit.h"
 
 namespace regfed::core {
 
@@ -27,45 +30,36 @@ struct Response {
   std::string body;  ///< JSON text.
 };
 
-/// A GET of one record, as it arrives over HTTP.
-struct RecordRequest {
-  std::string ags;                             ///< Owning municipality from the path.
-  std::string registerName;                    ///< Register from the path.
-  std::string id;                              ///< Record id from the path.
-  std::optional<std::string> fieldsParam;      ///< `fields` query parameter, comma-separated.
-  std::string purpose;                         ///< Regfed-Purpose header, decoded.
-  std::string caseRef;                         ///< Regfed-Case-Ref header.
-  std::optional<std::string> mandate;          ///< Regfed-Mandate header.
-  std::optional<std::string> emergencyReason;  ///< Regfed-Emergency header, decoded (responders).
-};
-
 /// Data requests against this node's registers.
 class QueryService {
  public:
   QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
-               MandateStore& mandates, OversightStore& oversight);
+               MandateStore& mandates, OversightStore& oversight, Database& database);
   /// Files the reviews and alerts still queued, then stops the reporting thread.
   ~QueryService();
 
   /// POST /v1/query.
-  Response query(const Principal& principal, const std::string& requestId, const std::string& body);
+  Response query(const Principal& principal, const RequestMeta& meta, const std::string& body);
 
   /// GET /v1/registers/{ags}/{register}/records/{id}.
-  Response getRecord(const Principal& principal, const std::string& requestId, const RecordRequest& request);
+  Response getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
 
-  /// Audits and answers a data request refused before its register was asked (bad input, body too large).
-  Response refuse(const Principal& principal, const std::string& requestId, const QueryRequest& partial,
+  /// Audits and answers a data request refused before its register was asked (bad input, body too large,
+  /// body too slow).
+  Response refuse(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
                   const RequestError& error);
 
  private:
-  /// What the policy needs besides the request: today, the named mandate, the emergency window.
+  /// What the policy needs besides the request: today, the named mandate, and for an emergency mandate
+  /// whether the caller activated it.
   struct Facts {
     Day today = 0;
     std::optional<Mandate> mandate;
-    bool emergencyWindowOpen = false;
+    bool emergencyActive = false;
   };
-  Facts gather(const Principal& principal, const std::optional<std::string>& mandate,
-               const std::optional<std::string>& emergencyReason, bool outside, const std::string& requestId);
+  Facts gather(const Principal& principal, const std::optional<std::string>& mandate);
+  /// Whether an allowed search disclosed the record to the caller under the mandate before.
+  bool disclosedBefore(const Principal& principal, const RecordRequest& request);
   /// After the audit commit: queues reviews and alerts for withheld records and emergency access. They are
   /// filed by a background thread, so a request that hit a blocked record is answered exactly as fast as one
   /// that did not.
@@ -77,6 +71,7 @@ class QueryService {
   regfed::audit::AuditSink& audit_;
   MandateStore& mandates_;
   OversightStore& oversight_;
+  Database& database_;
 
   std::mutex reportMutex_;
   std::condition_variable reportQueued_;
@@ -84,5 +79,8 @@ class QueryService {
   bool stopping_ = false;
   std::thread reporter_;
 };
+
+/// The HTTP status of a policy outcome that ends a whole request (Forbidden, Invalid, NotFound, Denied).
+int refusalStatus(Outcome outcome);
 
 }  // namespace regfed::core

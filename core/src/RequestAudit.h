@@ -1,20 +1,31 @@
 #pragma once
-// The part every audit event of an HTTP request shares: node, time, request id, and who asked.
+// The part every audit event of an HTTP request shares: node, time, request id, the client's correlation id,
+// and who asked.
 
 #include <regfed/audit/AuditEvent.h>
+
+#include <optional>
+#include <string>
 
 #include "Config.h"
 #include "Principal.h"
 
 namespace regfed::core {
 
-/// A new audit event for `action` by `principal` in request `requestId`; the caller fills in the rest.
+/// Identifies one request: the id the node made for it, and the id the client sent, if any.
+struct RequestMeta {
+  std::string id;                            ///< The node's request id (a UUID); always made by the node.
+  std::optional<std::string> correlationId;  ///< The client's X-Request-Id, for correlation only.
+};
+
+/// A new audit event for `action` by `principal` in request `meta`; the caller fills in the rest.
 inline regfed::audit::AuditEvent newAuditEvent(const Config& config, const Principal& principal,
-                                               const std::string& requestId, const std::string& action) {
+                                               const RequestMeta& meta, const std::string& action) {
   regfed::audit::AuditEvent e;
   e.node = config.nodeId;
   e.time = regfed::audit::utcNow();
-  e.requestId = requestId;
+  e.requestId = meta.id;
+  e.correlationId = meta.correlationId;
   e.actor = principal.id;
   e.actorAgs = principal.ags;
   e.roles.assign(principal.roles.begin(), principal.roles.end());

@@ -8,6 +8,8 @@
 #include <Poco/JWT/Token.h>
 #include <regfed/audit/AuditEvent.h>
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -150,6 +152,33 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   if (auto iat = number("iat"); iat && *iat - kLeewaySeconds > now)
     throw AuthError("invalid_token", "The token was issued in the future; check the clocks.");
 
+  // Identity providers issue tokens for many applications from one realm: only ours will do.
+  const std::vector<std::string> audiences = token.getAudience();
+  const std::string& expected = issuer.config.audience;
+  if (std::find(audiences.begin(), audiences.end(), expected) == audiences.end()) {
+    std::string given;
+    for (const auto& a : audiences) given += (given.empty() ? "'" : ", '") + a + "'";
+    throw AuthError("wrong_audience", "The token is meant for " + (given.empty() ? "no audience" : given) +
+                                          ", not for regfed ('" + expected +
+                                          "'); ask your identity provider for a token for regfed.");
+  }
+  if (!issuer.config.tokenType.empty()) {
+    // Keycloak puts the type into a claim ("Bearer"); RFC 9068 into the JOSE header ("at+jwt").
+    std::string typ = claims.optValue<std::string>("typ", "");
+    if (typ.empty()) typ = token.getType();
+    if (Poco::icompare(typ, issuer.config.tokenType) != 0)
+      throw AuthError("wrong_token_type", "The token's type is '" + typ + "'; regfed accepts '" +
+                                              issuer.config.tokenType + "' tokens of issuer '" + iss +
+                                              "' (an access token, not an ID or refresh token).");
+  }
+  if (!issuer.config.authorizedParties.empty()) {
+    const std::string azp = claims.optValue<std::string>("azp", "");
+    const auto& parties = issuer.config.authorizedParties;
+    if (std::find(parties.begin(), parties.end(), azp) == parties.end())
+      throw AuthError("wrong_authorized_party",
+                      "The token was issued to client '" + azp + "', which is not allowed to call regfed.");
+  }
+
   Principal p;
   p.issuer = iss;
   p.expiresAt = *exp;
@@ -197,6 +226,9 @@ std::string mintToken(const Config& config, const std::string& user, const std::
   token.setType("JWT");
   token.setIssuer(issuer->iss);
   token.setSubject(user);
+  token.setAudience(issuer->audience);
+  if (!issuer->tokenType.empty()) token.payload().set("typ", issuer->tokenType);
+  if (!issuer->authorizedParties.empty()) token.payload().set("azp", issuer->authorizedParties.front());
   const auto now = nowSeconds();
   token.payload().set("iat", now);
   token.payload().set("exp", now + ttlSeconds);

@@ -30,10 +30,18 @@ namespace {
 const char* kUsage =
     "usage:\n"
     "  regfed serve --config FILE [--ready-file FILE]\n"
-    "  regfed config check FILE\n"
+    "      run a node; --ready-file receives the node's URL once it listens\n"
+    "  regfed config check FILE            (or: regfed config check --config FILE)\n"
+    "      check a configuration: every problem with its key path, exit 1; or OK, exit 0\n"
     "  regfed token --config FILE --user ID --ags AGS --roles R[,R] [--ttl 8h] [--name NAME]\n"
+    "      print a signed token (needs the issuer's private_key: development and demo only);\n"
+    "      roles: clerk, helper, dpo, admin, responder; --ttl takes s, m, h or d\n"
     "  regfed audit verify --config FILE [--node ID] [--heads FILE]\n"
-    "  regfed plugin check PATH.so\n";
+    "      recompute the audit log and check every signed tree head; --node: another node's log in the\n"
+    "      same database, --heads: a copy of the head file kept by the data protection officer\n"
+    "  regfed plugin check PATH.so\n"
+    "      load an adapter module and print its name, SDK version and capabilities\n"
+    "  regfed --version | --help\n";
 
 // --key value pairs after the subcommand words.
 std::map<std::string, std::string> flags(int argc, char** argv, int from) {
@@ -273,7 +281,13 @@ int main(int argc, char** argv) {
       NodeApplication app;
       return app.run(argc - 1, argv + 1);
     }
-    if (a1 == "config" && a2 == "check" && argc == 4) return configCheck(argv[3]);
+    if (a1 == "--help" || a1 == "-h" || a1 == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a1 == "config" && a2 == "check" && argc == 4 && std::string(argv[3]).rfind("--", 0) != 0)
+      return configCheck(argv[3]);
+    if (a1 == "config" && a2 == "check" && argc == 5) return configCheck(required(flags(argc, argv, 3), "config"));
     if (a1 == "token") return token(flags(argc, argv, 2));
     if (a1 == "audit" && a2 == "verify") return auditVerify(flags(argc, argv, 3));
     if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);

@@ -134,7 +134,12 @@ BOOST_AUTO_TEST_CASE(two_party_consent_scope_and_revocation) {
   BOOST_TEST(second.json()->getObject("approvals")->getObject("helper")->getValue<std::string>("by") ==
              "leu.admin");
 
-  // Exactly the mandate's fields (plus the id), nothing streng_vertraulich.
+  // Search first (§38 criteria), then open the hit: exactly the mandate's fields (plus the id), nothing
+  // streng_vertraulich.
+  auto found = fx().query(
+      t.helper,
+      search(id, R"({"familienname":"Müller","vornamen":"Anna","anschrift":"Gotthardstraße 12, 06217 Merseburg"})"));
+  BOOST_TEST(found.body.find("MER-000001") != std::string::npos, found.body);
   auto r = fx().get(t.helper, record, purpose(id));
   BOOST_TEST(r.status == 200, r.body);
   std::vector<std::string> names;
@@ -236,18 +241,6 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
   auto& t = tokens();
   const std::string id = approvedMandate(
       mandateBody(R"(["lena.wagner"])", R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 0));
-  auto blocked = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-000007", purpose(id));
-  auto missing = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-999999", purpose(id));
-  BOOST_TEST(blocked.status == 404);
-  BOOST_TEST(missing.status == 404);
-  auto strip = [](const HttpResponse& r) {
-    std::string b = r.body;
-    return b.replace(b.find(r.headers.at("X-Request-Id")), r.headers.at("X-Request-Id").size(), "");
-  };
-  BOOST_TEST(strip(blocked) == strip(missing), "indistinguishable from no record at all");
-  BOOST_TEST(auditColumn(blocked.headers["X-Request-Id"],
-                         "array_to_string(withheld, ',') || '/' || result_count") == "MER-000007/0");
-
   // A search matching only the blocked person looks exactly like a search matching nobody.
   auto hit = fx().query(
       t.helper,
@@ -265,16 +258,37 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
   BOOST_TEST(auditColumn(hit.headers["X-Request-Id"], "array_to_string(withheld, ',')") == "MER-000007");
   BOOST_TEST(auditColumn(none.headers["X-Request-Id"], "array_to_string(withheld, ',')") == "");
 
+  // A record a search disclosed and that was blocked since: opening it gives the neutral answer too, and the
+  // audit event records it as withheld.
+  auto found = fx().query(
+      t.helper,
+      search(id, R"({"familienname":"Schmidt","vornamen":"Anne","ort":"Merseburg","geburtsdatum":"1984-07-07"})"));
+  BOOST_TEST(found.body.find("MER-000005") != std::string::npos, found.body);
+  fx().db.exec("UPDATE melde.m_15088220 SET auskunftssperre = true WHERE id = 'MER-000005'");
+  auto blocked = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-000005", purpose(id));
+  auto missing = fx().get(t.helper, "/v1/registers/15088220/melderegister/records/MER-999999", purpose(id));
+  fx().db.exec("UPDATE melde.m_15088220 SET auskunftssperre = false WHERE id = 'MER-000005'");
+  BOOST_TEST(blocked.status == 404);
+  BOOST_TEST(missing.status == 404);
+  auto strip = [](const HttpResponse& r) {
+    std::string b = r.body;
+    return b.replace(b.find(r.headers.at("X-Request-Id")), r.headers.at("X-Request-Id").size(), "");
+  };
+  BOOST_TEST(strip(blocked) == strip(missing), "indistinguishable from no record at all");
+  BOOST_TEST(auditColumn(blocked.headers["X-Request-Id"],
+                         "array_to_string(withheld, ',') || '/' || result_count") == "MER-000005/0");
+
   // The owner's clerks see the cases for manual processing; the owner's DPO gets alerts.
   auto reviews = eventually([&] { return fx().get(t.merClerk, "/v1/reviews?status=open"); },
-                            hit.headers["X-Request-Id"]);
+                            blocked.headers["X-Request-Id"]);
   BOOST_TEST(reviews.status == 200, reviews.body);
   auto list = reviews.json()->getArray("reviews");
   BOOST_REQUIRE(list->size() >= 2u);
   auto newest = list->getObject(0);
-  BOOST_TEST(newest->getValue<std::string>("record_id") == "MER-000007");
+  BOOST_TEST(newest->getValue<std::string>("record_id") == "MER-000005");
   BOOST_TEST(newest->getValue<std::string>("actor") == "lena.wagner");
   BOOST_TEST(newest->getValue<std::string>("mandate") == id);
+  BOOST_TEST(reviews.body.find(hit.headers["X-Request-Id"]) != std::string::npos);
   BOOST_TEST(fx().get(t.helper, "/v1/reviews").status == 403);
   auto alerts =
       eventually([&] { return fx().get(t.merDpo, "/v1/audit/alerts"); }, hit.headers["X-Request-Id"]);
@@ -287,6 +301,8 @@ BOOST_AUTO_TEST_CASE(blocked_records_get_the_neutral_answer_a_review_and_an_aler
   auto closed = fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close",
                           R"({"outcome":"Auskunft verweigert, Antragsteller informiert"})");
   BOOST_TEST(closed.status == 200, closed.body);
+  BOOST_TEST(auditColumn(closed.headers["X-Request-Id"], "action || '/' || array_to_string(subjects, ',')") ==
+             "review_close/MER-000005");
   BOOST_TEST(
       fx().post(t.merClerk, "/v1/reviews/" + reviewId + "/close", R"({"outcome":"nochmal"})").errorCode() ==
       "already_closed");
@@ -361,31 +377,86 @@ BOOST_AUTO_TEST_CASE(concurrent_approvals_cannot_pass_the_quota) {
   (void)t;
 }
 
-BOOST_AUTO_TEST_CASE(emergency_access_is_flagged_alerted_and_ends_after_its_window) {
+BOOST_AUTO_TEST_CASE(emergency_mandates_are_agreed_in_advance_activated_once_a_day_flagged_and_alerted) {
+  auto& t = tokens();
   const std::string responder = fx().token("rita.responder", kLeuna, {"responder"});
-  auto headers = purpose();
-  headers["Regfed-Emergency"] = "Sicherheitsvorfall%20IKZ-2026-7";
   const std::string record = "/v1/registers/15088220/melderegister/records/MER-000001";
-  BOOST_TEST(fx().get(responder, record, purpose()).errorCode() == "no_mandate");
-  auto r = fx().get(responder, record, headers);
+  const std::string criteria =
+      R"({"familienname":"Müller","vornamen":"Anna","ort":"Merseburg","geburtsdatum":"1984-03-02"})";
+  // No mandate, no access, whatever the reason: the old request flag is gone and says what to do instead.
+  BOOST_TEST(fx().query(responder, search("M-1999-0001", criteria)).body.find("mandate_not_found") !=
+             std::string::npos);
+  auto flag = fx().query(t.helper, R"({"register":"melderegister","municipalities":["*"],"filter":{},
+      "purpose":"Sicherheitsvorfall","case_ref":"IKZ-2026-7","emergency":{"reason":"Sicherheitsvorfall"}})");
+  BOOST_TEST(flag.status == 422);
+  BOOST_TEST(flag.errorCode() == "emergency_needs_mandate");
+  auto headers = purpose();
+  headers["Regfed-Emergency"] = "Sicherheitsvorfall";
+  BOOST_TEST(fx().get(responder, record, headers).errorCode() == "emergency_needs_mandate");
+
+  // Merseburg's admin creates an emergency mandate naming the responder; both sides approve in advance.
+  auto created = fx().post(
+      t.merAdmin, "/v1/mandates",
+      mandateBody(R"(["rita.responder"])", R"(["familienname","vornamen","ort","geburtsdatum"])", 0, 30,
+                  "ZV-TEST", R"(,"kind":"emergency")"));
+  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+  const std::string id = created.json()->getValue<std::string>("id");
+  BOOST_TEST(created.json()->getValue<std::string>("kind") == "emergency");
+  BOOST_TEST(created.json()->getValue<int>("support_days") == 0, "emergency mandates use no support days");
+  BOOST_TEST(fx().post(t.merAdmin, "/v1/mandates/" + id + "/approve").status == 200);
+  // Approved before activation: it grants nothing yet.
+  auto activateEarly = fx().post(responder, "/v1/mandates/" + id + "/activate", R"({"reason":"Test"})");
+  BOOST_TEST(activateEarly.errorCode() == "mandate_not_approved", activateEarly.body);
+  BOOST_TEST(fx().post(t.leuAdmin, "/v1/mandates/" + id + "/approve").status == 200);
+  BOOST_TEST(fx().query(responder, search(id, criteria)).body.find("emergency_not_active") != std::string::npos);
+
+  // Only a named responder activates, with a reason.
+  BOOST_TEST(fx().post(t.helper, "/v1/mandates/" + id + "/activate", R"({"reason":"Vorfall"})").errorCode() ==
+             "mandate_not_yours");
+  BOOST_TEST(fx().post(responder, "/v1/mandates/" + id + "/activate", "{}").errorCode() == "missing_reason");
+  auto activated = fx().post(responder, "/v1/mandates/" + id + "/activate",
+                             R"({"reason":"Sicherheitsvorfall IKZ-2026-7: Ransomware im Bürgeramt"})");
+  BOOST_TEST(activated.status == 200, activated.body);
+  auto window = activated.json()->getObject("activation");
+  BOOST_TEST(window->getValue<bool>("opened_now"));
+  const std::string endsAt = window->getValue<std::string>("ends_at");
+  BOOST_TEST(auditColumn(activated.headers["X-Request-Id"], "action || '/' || reason || '/' || emergency::text") ==
+             "mandate_activate/activated/true");
+  BOOST_TEST(eventually([&] { return fx().get(t.merDpo, "/v1/audit/alerts"); }, "emergency_activation")
+                 .body.find(activated.headers["X-Request-Id"]) != std::string::npos);
+
+  // Under it: §38 still applies, search first, then open; everything flagged and alerted.
+  BOOST_TEST(fx().query(responder, search(id, R"({"familienname":"Müller"})")).errorCode() ==
+             "insufficient_criteria");
+  BOOST_TEST(fx().get(responder, record, purpose(id)).status == 404, "search first");
+  auto found = fx().query(responder, search(id, criteria));
+  BOOST_TEST(found.body.find("MER-000001") != std::string::npos, found.body);
+  BOOST_TEST(auditColumn(found.headers["X-Request-Id"], "emergency::text || '/' || reason") ==
+             "true/emergency_mandate");
+  auto r = fx().get(responder, record, purpose(id));
   BOOST_TEST(r.status == 200, r.body);
   BOOST_TEST(!r.json()->getObject("record")->has("religion"));
   BOOST_TEST(!r.json()->getObject("record")->has("steuer_id"));
-  BOOST_TEST(auditColumn(r.headers["X-Request-Id"], "emergency::text || '/' || reason") == "true/emergency");
-  BOOST_TEST(eventually([&] { return fx().get(tokens().merDpo, "/v1/audit/alerts"); }, "emergency_access")
-                 .body.find(r.headers["X-Request-Id"]) != std::string::npos);
-  // Blocked records stay withheld in an emergency too.
-  BOOST_TEST(fx().get(responder, "/v1/registers/15088220/melderegister/records/MER-000007", headers).status ==
-             404);
-  auto noReason = headers;
-  noReason["Regfed-Emergency"] = "";
-  BOOST_TEST(fx().get(responder, record, noReason).errorCode() == "missing_emergency_reason");
-  BOOST_TEST(fx().get(tokens().helper, record, headers).errorCode() == "emergency_not_permitted");
-  // Four hours after first use the window of this sign-in is closed.
-  fx().db.exec(
-      "UPDATE regfed.emergency_windows SET opened_at = now() - interval '241 minutes' "
-      "WHERE actor = 'rita.responder'");
-  BOOST_TEST(fx().get(responder, record, headers).errorCode() == "emergency_expired");
+  BOOST_TEST(!r.json()->getObject("record")->has("anschrift"), "only the mandate's fields");
+  BOOST_TEST(eventually([&] { return fx().get(t.merDpo, "/v1/audit/alerts"); }, r.headers["X-Request-Id"])
+                 .body.find("emergency_access") != std::string::npos);
+
+  // A second activation the same day opens no new window, also after signing in again.
+  const std::string again = fx().token("rita.responder", kLeuna, {"responder"});
+  auto second = fx().post(again, "/v1/mandates/" + id + "/activate", R"({"reason":"Neue Anmeldung"})");
+  BOOST_TEST(second.status == 200, second.body);
+  BOOST_TEST(!second.json()->getObject("activation")->getValue<bool>("opened_now"));
+  BOOST_TEST(second.json()->getObject("activation")->getValue<std::string>("ends_at") == endsAt);
+  // When the window has ended, nothing opens it again today.
+  fx().db.exec("UPDATE regfed.emergency_activations SET opened_at = now() - interval '241 minutes', "
+               "ends_at = now() - interval '1 minute' WHERE actor = 'rita.responder'");
+  BOOST_TEST(fx().get(again, record, purpose(id)).errorCode() == "emergency_not_active");
+  auto used = fx().post(again, "/v1/mandates/" + id + "/activate", R"({"reason":"Noch einmal"})");
+  BOOST_TEST(used.status == 409);
+  BOOST_TEST(used.errorCode() == "emergency_window_used", used.body);
+  // Emergency mandates do not touch the support-day quota.
+  auto quota = fx().get(t.leuAdmin, "/v1/quota");
+  BOOST_TEST(quota.status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -68,7 +68,7 @@ NodeFixture::NodeFixture(NodeOptions options) {
   }
   const std::string conninfo = db.dsn("regfed_reader");
   std::string json = R"({
-  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 32)" +
+  "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 64)" +
                      tls + R"(},
   "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}, {"ags": "15088205", "name": "Stadt Leuna"}],
   "plugin_dir": ")" + pluginDir() +
@@ -82,8 +82,10 @@ NodeFixture::NodeFixture(NodeOptions options) {
                      std::to_string(options.signIntervalMs) + R"(, "commit_timeout_ms": 3000},
   "issuers": [
     {"iss": "https://idp.merseburg.test", "municipalities": ["15088220", "15084590"], "algorithm": "ES256",
+     "audience": "regfed",
      "public_key": "idp-mer.pub.pem", "private_key": "idp-mer.pem"},
     {"iss": "https://idp.leuna.test", "municipalities": ["15088205"], "algorithm": "RS256",
+     "audience": "regfed", "token_type": "Bearer", "authorized_parties": ["regfed-helfer", "regfed-cli"],
      "public_key": "idp-leu.pub.pem", "private_key": "idp-leu.pem"}],
   "registers": [
     {"ags": "15088220", "name": "melderegister", "title": "Melderegister", "adapter": "sql",

@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/StreamCopier.h>
@@ -133,7 +134,8 @@ std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const s
 std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem,
                       const std::string& alg, const std::string& iss, const std::string& sub,
                       const std::string& ags, const std::vector<std::string>& roles,
-                      long long expOffsetSeconds) {
+                      long long expOffsetSeconds, const std::optional<std::string>& audience,
+                      const std::map<std::string, std::string>& extra) {
   Poco::JWT::Token token;
   token.setType("JWT");
   token.setIssuer(iss);
@@ -147,6 +149,8 @@ std::string signToken(const std::string& privateKeyPem, const std::string& publi
   Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
   for (const auto& r : roles) list->add(r);
   token.payload().set("roles", list);
+  if (audience) token.setAudience(*audience);
+  for (const auto& [k, v] : extra) token.payload().set(k, v);
   if (alg == "HS256") {
     Poco::JWT::Signer signer("a-shared-secret-an-attacker-might-guess");
     return signer.sign(token, alg);
@@ -209,9 +213,14 @@ std::string HttpResponse::errorCode() const {
 }
 
 HttpResponse http(int port, const std::string& method, const std::string& path, const std::string& body,
-                  const std::map<std::string, std::string>& headers) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
-  session.setTimeout(Poco::Timespan(30, 0));
+                  const std::map<std::string, std::string>& headers, const std::string& sourceAddress,
+                  int timeoutSeconds) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+  if (!sourceAddress.empty()) socket.impl()->bind(Poco::Net::SocketAddress(sourceAddress, 0), false);
+  socket.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)),
+                 Poco::Timespan(timeoutSeconds, 0));
+  Poco::Net::HTTPClientSession session(socket);
+  session.setTimeout(Poco::Timespan(timeoutSeconds, 0));
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [k, v] : headers) request.set(k, v);
   if (!body.empty() || method == "POST") {

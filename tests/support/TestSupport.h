@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,11 +58,16 @@ class TestDatabase {
 std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const std::string& name,
                                                  bool rsa = false);
 
-/// A JWT signed with a PEM private key, with arbitrary claims (for tests of refusals).
+/// The audience the test nodes' issuers expect.
+constexpr const char* kAudience = "regfed";
+
+/// A JWT signed with a PEM private key, with arbitrary claims (for tests of refusals). `audience` nullopt: no
+/// `aud` claim; `extra` adds string claims (e.g. typ, azp).
 std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem,
                       const std::string& alg, const std::string& iss, const std::string& sub,
                       const std::string& ags, const std::vector<std::string>& roles,
-                      long long expOffsetSeconds);
+                      long long expOffsetSeconds, const std::optional<std::string>& audience = kAudience,
+                      const std::map<std::string, std::string>& extra = {});
 
 /// A `regfed serve` process on an OS-picked port.
 class NodeProcess {
@@ -95,9 +101,11 @@ struct HttpResponse {
   std::string errorCode() const;
 };
 
-/// Sends one request to 127.0.0.1:port.
+/// Sends one request to 127.0.0.1:port (from `sourceAddress` when given, e.g. 127.0.0.2, to act as another
+/// client), waiting at most `timeoutSeconds` for each read.
 HttpResponse http(int port, const std::string& method, const std::string& path, const std::string& body = "",
-                  const std::map<std::string, std::string>& headers = {});
+                  const std::map<std::string, std::string>& headers = {}, const std::string& sourceAddress = "",
+                  int timeoutSeconds = 30);
 
 /// Runs a command, returns its exit code and puts stdout+stderr into `output`.
 int run(const std::vector<std::string>& argv, std::string& output);

@@ -41,6 +41,15 @@ BOOST_AUTO_TEST_CASE(canonical_form_is_sorted_compact_and_exact) {
   const std::string v2 = canonicalForm(e);
   const std::string tail = R"(Z","v":2,"withheld":["MER-3"]})";
   BOOST_TEST(v2.substr(v2.size() - tail.size()) == tail);
+  BOOST_TEST(v2.find("correlation_id") == std::string::npos, "format 2 hashes exactly as before");
+  // Format 3 adds the client's correlation id, in key order after case_ref.
+  e.format = 3;
+  e.correlationId = "client-trace-1";
+  const std::string v3 = canonicalForm(e);
+  BOOST_TEST(v3.find(R"("case_ref":"ANT-1","correlation_id":"client-trace-1","criteria":)") != std::string::npos,
+             v3);
+  e.correlationId.reset();
+  BOOST_TEST(canonicalForm(e).find(R"("correlation_id":null)") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(control_characters_are_escaped_so_fields_cannot_run_into_each_other) {
@@ -64,7 +73,8 @@ BOOST_AUTO_TEST_CASE(every_field_changes_the_canonical_form) {
       [](AuditEvent& e) { e.requestId = "x"; },  [](AuditEvent& e) { e.resultCount = 1; },
       [](AuditEvent& e) { e.roles = {"x"}; },    [](AuditEvent& e) { e.subjects = {"x"}; },
       [](AuditEvent& e) { e.time = "x"; },       [](AuditEvent& e) { e.action = "x"; },
-      [](AuditEvent& e) { e.withheld = {"x"}; }, [](AuditEvent& e) { e.format = 1; }};
+      [](AuditEvent& e) { e.withheld = {"x"}; }, [](AuditEvent& e) { e.format = 1; },
+      [](AuditEvent& e) { e.correlationId = "x"; }};
   for (std::size_t i = 0; i < edits.size(); ++i) {
     AuditEvent changed = base;
     edits[i](changed);

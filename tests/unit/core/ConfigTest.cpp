@@ -32,7 +32,8 @@ BOOST_AUTO_TEST_CASE(a_valid_config_loads_with_resolved_paths) {
     "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}],
     "plugin_dir": ".",
     "audit": {"dsn": "dbname=x", "signing_key": "keys/audit.pem"},
-    "issuers": [{"iss": "idp", "municipalities": ["15088220"], "algorithm": "ES256", "public_key": "idp.pub.pem"}],
+    "issuers": [{"iss": "idp", "municipalities": ["15088220"], "algorithm": "ES256", "public_key": "idp.pub.pem",
+                 "audience": "regfed"}],
     "registers": [{"ags": "15088220", "name": "melderegister", "adapter": "sql",
                    "options": {"table": "melde.m", "pool_size": 4},
                    "fields": [{"name": "id", "type": "string", "classification": "intern"},
@@ -68,13 +69,87 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
        {"node.id:", "node.listen:", "node.max_threads:", "municipalities[0].ags:", "municipalities[2].ags:",
         "plugin_dir:", "audit.dsn:", "audit.sign_every_events:", "issuers[0].algorithm:",
         "issuers[0].public_key:", "issuers[0].municipalities[0]:",
-        "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)", "registers[0].ags:",
+        "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)",
+        "issuers[0].audience: is required", "issuers[1].audience: is required", "registers[0].ags:",
         "registers[0].name:", "registers[0].fields[0].type:", "registers[0].fields[0].classification:",
         "registers[0].fields[1].name:", "registers[0].id_field:", "typo:"})
     BOOST_TEST(hasProblem(load, path), "expected a problem at " << path << describe(load));
   BOOST_TEST(hasProblem(load,
                         "registers[0].fields[0].classification: must be one of intern, vertraulich, "
                         "streng_vertraulich (got \"geheim\")"));
+}
+
+// A config that is valid but for what `edit` puts into it (JSON members spliced in as text).
+ConfigLoad withNode(const std::string& node, const std::string& auditDsn = "dbname=x",
+                    const std::string& extra = "", const std::string& registerOptions = "") {
+  static regfed::test::TempDir dir;
+  static const auto keys = regfed::test::writeKeyPair(dir.path(), "idp");
+  return loadConfigText(R"({
+    "node": {"id": "n1", )" + node + R"(},
+    "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}],
+    "plugin_dir": ".",
+    "audit": {"dsn": ")" + auditDsn + R"(", "signing_key": "keys/audit.pem"},
+    "issuers": [{"iss": "idp", "municipalities": ["15088220"], "algorithm": "ES256", "public_key": "idp.pub.pem",
+                 "audience": "regfed"}],
+    "registers": [{"ags": "15088220", "name": "melderegister", "adapter": "sql",
+                   "options": {"table": "melde.m")" + registerOptions + R"(},
+                   "fields": [{"name": "id", "type": "string", "classification": "intern"}]}])" +
+                            extra + "}",
+                        dir.path() + "/node.json");
+}
+
+BOOST_AUTO_TEST_CASE(plain_http_beyond_loopback_needs_a_named_tls_proxy) {
+  BOOST_TEST(withNode(R"("listen": "127.0.0.1:8080")").problems.empty());
+  BOOST_TEST(withNode(R"("listen": "localhost:8080")").problems.empty());
+  for (const char* listen : {"0.0.0.0:8080", "10.1.2.3:8080", "regfed.merseburg.de:8080"}) {
+    ConfigLoad load = withNode(std::string(R"("listen": ")") + listen + "\"");
+    BOOST_TEST(hasProblem(load, "node.listen: serves plain HTTP on"), listen << describe(load));
+  }
+  ConfigLoad proxied =
+      withNode(R"x("listen": "0.0.0.0:8080", "tls_terminated_by": "nginx on this host (TLS 1.3, HSTS)")x");
+  BOOST_TEST(proxied.problems.empty(), describe(proxied));
+  BOOST_TEST(proxied.config.tlsTerminatedBy == "nginx on this host (TLS 1.3, HSTS)");
+}
+
+BOOST_AUTO_TEST_CASE(database_connections_beyond_the_host_need_verified_tls) {
+  const std::string node = R"("listen": "127.0.0.1:8080")";
+  for (const char* local : {"dbname=x", "host=/var/run/postgresql dbname=x", "host=127.0.0.1 dbname=x",
+                            "host=localhost port=5433", "postgresql://localhost/regfed",
+                            "host=db.merseburg.de sslmode=verify-full", "host=10.0.0.7 sslmode=verify-ca"})
+    BOOST_TEST(withNode(node, local).problems.empty(), local << describe(withNode(node, local)));
+  for (const char* remote : {"host=db.merseburg.de dbname=x", "host=10.0.0.7 sslmode=require",
+                             "postgresql://db.merseburg.de/regfed", "host=localhost,10.0.0.8 dbname=x",
+                             "host=localhost hostaddr=10.0.0.9"}) {
+    ConfigLoad load = withNode(node, remote);
+    BOOST_TEST(hasProblem(load, "audit.dsn: reaches database host"), remote << describe(load));
+  }
+  // Register connection strings too, and an explicit exemption with its reason.
+  ConfigLoad reg = withNode(node, "dbname=x", "", R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
+  BOOST_TEST(hasProblem(reg, "registers[0].options.conninfo: reaches database host 10.0.0.7"), describe(reg));
+  ConfigLoad exempt = withNode(node, "host=10.0.0.7 dbname=x",
+                               R"(, "database_hosts_without_tls": {"10.0.0.7": "IPsec tunnel to the DB server"})",
+                               R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
+  BOOST_TEST(exempt.problems.empty(), describe(exempt));
+  ConfigLoad unexplained =
+      withNode(node, "host=10.0.0.7 dbname=x", R"(, "database_hosts_without_tls": {"10.0.0.7": "ok"})");
+  BOOST_TEST(hasProblem(unexplained, "database_hosts_without_tls.10.0.0.7: say why"), describe(unexplained));
+}
+
+BOOST_AUTO_TEST_CASE(connection_limits_and_metrics_clients_are_checked) {
+  ConfigLoad defaults = withNode(R"("listen": "127.0.0.1:8080", "max_threads": 40)");
+  BOOST_TEST(defaults.config.limits.connectionsPerClient == 20, "half the workers by default");
+  BOOST_TEST(defaults.config.metricsClients.size() == 2u, "loopback only by default");
+  ConfigLoad bad = withNode(
+      R"("listen": "127.0.0.1:8080", "max_threads": 40, "limits": {"connections_per_client": 41,
+         "header_timeout_ms": 1}, "metrics_clients": ["10.0.0.0/33", "monitoring"])");
+  for (const char* path : {"node.limits.connections_per_client:", "node.limits.header_timeout_ms:",
+                           "node.metrics_clients[0]:", "node.metrics_clients[1]:"})
+    BOOST_TEST(hasProblem(bad, path), path << describe(bad));
+  auto range = parseNetworkRange("10.0.0.0/8");
+  BOOST_REQUIRE(range.has_value());
+  BOOST_TEST(range->contains(Poco::Net::IPAddress("10.200.3.4")));
+  BOOST_TEST(!range->contains(Poco::Net::IPAddress("11.0.0.1")));
+  BOOST_TEST(parseNetworkRange("127.0.0.0/8")->contains(Poco::Net::IPAddress("::ffff:127.0.0.1")));
 }
 
 BOOST_AUTO_TEST_CASE(unreadable_or_malformed_files_are_reported_not_thrown) {

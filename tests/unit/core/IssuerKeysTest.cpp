@@ -71,6 +71,7 @@ std::string signWithKid(const std::string& priv, const std::string& pub, const s
   if (!kid.empty()) token.header().set("kid", kid);
   token.setIssuer("https://keycloak.test/realms/merseburg");
   token.setSubject("anna");
+  token.setAudience(std::vector<std::string>{"account", "regfed"});  // Keycloak lists several audiences
   const long long now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
@@ -119,6 +120,7 @@ BOOST_AUTO_TEST_CASE(jwks_keys_verify_tokens_selected_by_kid) {
   issuer.iss = "https://keycloak.test/realms/merseburg";
   issuer.municipalities = {"15088220"};
   issuer.jwks = jwks;
+  issuer.audience = "regfed";
   TokenVerifier verifier({issuer}, nullptr);
   BOOST_TEST(verifier.verify(signWithKid(ecPriv, ecPub, "ES256", "ec-2026")).id == "anna");
   BOOST_TEST(verifier.verify(signWithKid(rsaPriv, rsaPub, "RS256", "rsa-2026")).ags == "15088220");

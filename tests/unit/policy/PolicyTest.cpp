@@ -1,5 +1,5 @@
 // The policy decision, table-driven over roles x municipality x mandate states x classifications x blocks x
-// §38 x emergency access, without a server.
+// §38 x search-before-get x emergency mandates, without a server.
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
@@ -75,6 +75,24 @@ struct Case {
 
 const std::vector<FilterUse> kFullCriteria = {
     {"familienname", Operator::Equals}, {"vornamen", Operator::Phonetic}, {"ort", Operator::Equals}};
+
+// The status a whole-request refusal gets over HTTP (0: none).
+int refusalStatus(const PolicyDecision& d) {
+  return d.outcome == Outcome::Forbidden ? 403 : d.outcome == Outcome::Invalid ? 422 : 0;
+}
+
+PolicyDecision decideFor(const Principal& p, Operation op, const Mandate* m, const PolicyContext& base,
+                         std::vector<FilterUse> filter = {}) {
+  AccessRequest request;
+  request.operation = op;
+  request.ownerAgs = kMer;
+  request.registerName = "melderegister";
+  request.filter = std::move(filter);
+  if (m) request.mandate = m->id;
+  PolicyContext context = base;
+  context.mandate = m;
+  return decide(p, request, rules(), context);
+}
 
 }  // namespace
 
@@ -481,11 +499,12 @@ BOOST_AUTO_TEST_CASE(decides_every_combination_as_the_table_says) {
     request.fields = c.fields;
     request.filter = c.filter;
     request.mandate = c.mandateId;
-    PolicyContext context{kToday, m ? &*m : nullptr, false};
+    // Every get in this table opens a record an earlier search disclosed (search-before-get has its own test).
+    PolicyContext context{kToday, m ? &*m : nullptr, false, true};
     PolicyDecision d = decide(c.principal, request, rules(), context);
-    BOOST_TEST(d.allowed == c.allowed, c.name << ": " << d.reason);
+    BOOST_TEST(d.allowed() == c.allowed, c.name << ": " << d.reason);
     BOOST_TEST(d.reason == c.reason, c.name << ": got " << d.reason);
-    BOOST_TEST(d.refusalStatus == c.refusalStatus, c.name);
+    BOOST_TEST(refusalStatus(d) == c.refusalStatus, c.name);
     BOOST_TEST(!d.message.empty(), c.name);
     if (c.allowed)
       BOOST_TEST((d.fields == c.disclosed), c.name);
@@ -497,41 +516,106 @@ BOOST_AUTO_TEST_CASE(decides_every_combination_as_the_table_says) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(insufficient_criteria_names_what_the_closest_set_lacks) {
+BOOST_AUTO_TEST_CASE(insufficient_criteria_names_every_usable_set_and_what_the_closest_lacks) {
   AccessRequest request;
   request.ownerAgs = kMer;
   request.registerName = "melderegister";
   request.mandate = "M-2026-0001";
   request.filter = {{"familienname", Operator::Equals}, {"vornamen", Operator::Equals}};
   Mandate m = mandate();
-  PolicyDecision d =
-      decide(person("lena.wagner", kLeu, {"helper"}), request, rules(), PolicyContext{kToday, &m, false});
+  PolicyDecision d = decide(person("lena.wagner", kLeu, {"helper"}), request, rules(),
+                            PolicyContext{kToday, &m, false, false});
   BOOST_TEST(d.reason == "insufficient_criteria");
+  BOOST_TEST((d.outcome == Outcome::Invalid));
   BOOST_TEST((d.missingCriteria == std::vector<std::string>{"ort"}));
-  BOOST_TEST(d.message.find("missing: ort") != std::string::npos, d.message);
+  BOOST_TEST(d.message.find("Missing for the closest: ort.") != std::string::npos, d.message);
+  // geburtsdatum is not among the mandate's fields: only the set the helper can use is offered.
+  BOOST_REQUIRE(d.criteriaSets.size() == 1u);
+  BOOST_TEST(d.message.find("familienname + vornamen + ort") != std::string::npos, d.message);
+  BOOST_TEST(d.message.find("geburtsdatum") == std::string::npos, d.message);
+
+  // With both sets usable, both are named; a range does not count and the message says so.
+  m.fields.push_back("geburtsdatum");
+  RegisterRules withBirthDate = rules();
+  withBirthDate.schema.push_back(
+      {"geburtsdatum", regfed::sdk::FieldType::Date, Classification::Vertraulich, ""});
+  request.filter.push_back({"geburtsdatum", Operator::Range});
+  d = decide(person("lena.wagner", kLeu, {"helper"}), request, withBirthDate,
+             PolicyContext{kToday, &m, false, false});
+  BOOST_TEST(d.criteriaSets.size() == 2u);
+  BOOST_TEST(d.message.find("familienname + vornamen + ort; or familienname + vornamen + geburtsdatum") !=
+                 std::string::npos,
+             d.message);
+  BOOST_TEST(d.message.find("A prefix, range or list on geburtsdatum does not count.") != std::string::npos,
+             d.message);
 }
 
-BOOST_AUTO_TEST_CASE(emergency_access_is_for_responders_in_an_open_window_and_always_flagged) {
-  AccessRequest request;
-  request.operation = Operation::Get;
-  request.ownerAgs = kMer;
-  request.registerName = "melderegister";
-  request.emergencyReason = "Sicherheitsvorfall IKZ-2026-7";
+BOOST_AUTO_TEST_CASE(outside_the_owner_a_record_opens_only_after_a_search_disclosed_it) {
+  const Principal helper = person("lena.wagner", kLeu, {"helper"});
+  Mandate m = mandate();
+  PolicyDecision guessed = decideFor(helper, Operation::Get, &m, PolicyContext{kToday, nullptr, false, false});
+  BOOST_TEST((guessed.outcome == Outcome::NotFound));
+  BOOST_TEST(guessed.reason == "not_disclosed");
+  BOOST_TEST(guessed.fields.empty());
+  PolicyDecision found = decideFor(helper, Operation::Get, &m, PolicyContext{kToday, nullptr, false, true});
+  BOOST_TEST(found.allowed());
+  // Mandate problems are reported as such (they say nothing about the record).
+  m.revokedBy = "mer.admin";
+  BOOST_TEST(decideFor(helper, Operation::Get, &m, PolicyContext{kToday, nullptr, false, false}).reason ==
+             "mandate_revoked");
+  // The owner's clerks are not affected.
+  BOOST_TEST(decideFor(person("anna", kMer, {"clerk"}), Operation::Get, nullptr,
+                       PolicyContext{kToday, nullptr, false, false})
+                 .allowed());
+}
+
+BOOST_AUTO_TEST_CASE(emergency_mandates_need_a_named_responder_and_an_active_window_and_are_flagged) {
+  Mandate m = mandate();
+  m.kind = MandateKind::Emergency;
+  m.helpers = {"rita"};
   const Principal responder = person("rita", kLeu, {"responder"});
-  PolicyDecision open = decide(responder, request, rules(), PolicyContext{kToday, nullptr, true});
-  BOOST_TEST(open.allowed);
-  BOOST_TEST(open.reason == "emergency");
-  BOOST_TEST(open.emergency);
-  BOOST_TEST(open.withholdBlocked);
-  BOOST_TEST(
-      (open.fields == std::vector<std::string>{"id", "familienname", "vornamen", "ort", "auskunftssperre"}),
-      "everything but streng_vertraulich");
-  PolicyDecision expired = decide(responder, request, rules(), PolicyContext{kToday, nullptr, false});
-  BOOST_TEST(!expired.allowed);
-  BOOST_TEST(expired.reason == "emergency_expired");
-  PolicyDecision notResponder =
-      decide(person("lena", kLeu, {"helper"}), request, rules(), PolicyContext{kToday, nullptr, true});
-  BOOST_TEST(notResponder.reason == "emergency_not_permitted");
+  const PolicyContext active{kToday, nullptr, true, true};
+  PolicyDecision d = decideFor(responder, Operation::Get, &m, active);
+  BOOST_TEST(d.allowed(), d.reason);
+  BOOST_TEST(d.reason == "emergency_mandate");
+  BOOST_TEST(d.emergency);
+  BOOST_TEST(d.withholdBlocked);
+  BOOST_TEST((d.fields == std::vector<std::string>{"id", "familienname", "vornamen", "ort"}),
+             "the mandate's fields, never streng_vertraulich");
+  // Not activated (or the window ended): nothing.
+  d = decideFor(responder, Operation::Get, &m, PolicyContext{kToday, nullptr, false, true});
+  BOOST_TEST(d.reason == "emergency_not_active");
+  BOOST_TEST(!d.allowed());
+  // §38 applies in an emergency too.
+  d = decideFor(responder, Operation::Search, &m, active, {{"familienname", Operator::Equals}});
+  BOOST_TEST(d.reason == "insufficient_criteria");
+  d = decideFor(responder, Operation::Search, &m, active, kFullCriteria);
+  BOOST_TEST(d.allowed());
+  BOOST_TEST(d.emergency);
+  // Search-before-get too.
+  BOOST_TEST((decideFor(responder, Operation::Get, &m, PolicyContext{kToday, nullptr, true, false}).outcome ==
+              Outcome::NotFound));
+  // Only named responders; a helper role does not do.
+  BOOST_TEST(decideFor(person("rita", kLeu, {"helper"}), Operation::Get, &m, active).reason ==
+             "no_responder_role");
+  BOOST_TEST(decideFor(person("otto", kLeu, {"responder"}), Operation::Get, &m, active).reason ==
+             "mandate_not_yours");
+  // Without a mandate a responder has no access at all, whatever the reason.
+  BOOST_TEST(decideFor(responder, Operation::Get, nullptr, active).reason == "no_mandate");
+  // A support mandate is not usable with the responder role alone.
+  Mandate support = mandate();
+  support.helpers = {"rita"};
+  BOOST_TEST(decideFor(responder, Operation::Get, &support, active).reason == "no_helper_role");
+}
+
+BOOST_AUTO_TEST_CASE(refusal_messages_name_the_callers_roles) {
+  PolicyDecision d = decideFor(person("d", kMer, {"dpo"}), Operation::Get, nullptr, PolicyContext{kToday});
+  BOOST_TEST(d.message.find("Your roles (dpo)") != std::string::npos, d.message);
+  d = decideFor(person("a", kMer, {"admin", "dpo"}), Operation::Get, nullptr, PolicyContext{kToday});
+  BOOST_TEST(d.message.find("Your roles (admin, dpo)") != std::string::npos, d.message);
+  d = decideFor(person("h", kLeu, {"helper"}), Operation::Get, nullptr, PolicyContext{kToday});
+  BOOST_TEST(d.message.find("\"mandate\"") != std::string::npos, d.message);
+  BOOST_TEST(d.message.find("Regfed-Mandate") != std::string::npos, d.message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,7 +13,7 @@ struct AuditEvent {
   std::int64_t seq = 0;                     ///< Position in the node's log, from 1, assigned by the writer.
   std::string node;                         ///< Node id.
   std::string time;                         ///< UTC, RFC 3339 with microseconds: 2026-11-26T20:31:05.123456Z.
-  std::string requestId;                    ///< X-Request-Id of the request.
+  std::string requestId;                    ///< The node's own id of the request (a UUID it made).
   std::string actor;                        ///< Requesting person (token subject).
   std::string actorAgs;                     ///< Requesting body: the person's home municipality.
   std::vector<std::string> roles;           ///< Roles from the token.
@@ -31,7 +31,8 @@ struct AuditEvent {
   std::string reason;                       ///< Reason code, e.g. "own_municipality", "no_mandate".
   bool emergency = false;                   ///< Emergency access.
   std::vector<std::string> withheld;  ///< Ids of records the request hit but that were withheld (blocks).
-  int format = 2;                     ///< Canonical-form version: 1 without `withheld`, 2 with it.
+  std::optional<std::string> correlationId;  ///< The client's X-Request-Id, kept for correlation only.
+  int format = 3;  ///< Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`.
 };
 
 /// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's

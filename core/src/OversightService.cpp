@@ -1,0 +1,133 @@
+#include "OversightService.h"
+
+#include "Json.h"
+#include "Log.h"
+#include "MandateService.h"
+
+namespace regfed::core {
+
+using regfed::audit::AuditEvent;
+
+namespace {
+
+Response notPermitted(const std::string& message, const std::string& requestId) {
+  return {403, errorBody("not_permitted", message, requestId)};
+}
+
+std::string nullable(const std::string& s) {
+  if (s.empty()) return "null";
+  std::string out;
+  regfed::audit::appendJsonString(out, s);
+  return out;
+}
+
+}  // namespace
+
+OversightService::OversightService(const Config& config, OversightStore& oversight,
+                                   regfed::audit::AuditSink& audit)
+    : config_(config), oversight_(oversight), audit_(audit) {}
+
+Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
+                                   const std::map<std::string, std::string>& query) {
+  if (!p.has("clerk"))
+    return notPermitted("Reviews are processed by clerks of the owning municipality.", meta.id);
+  const std::string status = query.count("status") ? query.at("status") : "open";
+  if (status != "open" && status != "closed" && status != "all")
+    return {422, errorBody("invalid_status", "status must be open, closed or all.", meta.id)};
+  try {
+    JsonWriter w;
+    w.beginObject().key("reviews").beginArray();
+    for (const Review& r : oversight_.reviews(p.ags, status == "all" ? "" : status)) {
+      w.beginObject();
+      w.key("id").value(static_cast<std::int64_t>(r.id)).key("created_at").value(r.createdAt);
+      w.key("status").value(r.status).key("request_id").value(r.requestId);
+      w.key("register").value(r.registerName).key("record_id").value(r.recordId);
+      w.key("actor").value(r.actor).key("actor_ags").value(r.actorAgs);
+      w.key("purpose").value(r.purpose).key("case_ref").value(r.caseRef).key("mandate").value(r.mandate);
+      if (r.status == "closed")
+        w.key("closed").raw("{\"by\":" + nullable(r.closedBy) + ",\"at\":" + nullable(r.closedAt) +
+                            ",\"outcome\":" + nullable(r.outcome) + "}");
+      w.endObject();
+    }
+    w.endArray().endObject();
+    return {200, w.str()};
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return {503, errorBody("database_unavailable", "Reviews cannot be read right now.", meta.id)};
+  }
+}
+
+Response OversightService::closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
+                                       const std::string& body) {
+  if (!p.has("clerk"))
+    return notPermitted("Reviews are processed by clerks of the owning municipality.", meta.id);
+  long long reviewId = 0;
+  try {
+    std::size_t used = 0;
+    reviewId = std::stoll(id, &used);
+    if (used != id.size()) throw std::invalid_argument(id);
+  } catch (const std::exception&) {
+    return {404, errorBody("not_found", "There is no review " + id + ".", meta.id)};
+  }
+  try {
+    const std::string outcome = requiredText(parseObjectBody(body), "outcome", 1000);
+    oversight_.closeReview(reviewId, p.ags, p.id, outcome, [&](const Review& r) {
+      // Inside the transaction: without its committed audit event the review stays open.
+      AuditEvent e = newAuditEvent(config_, p, meta, "review_close");
+      e.ownerAgs = p.ags;
+      e.registerName = r.registerName;
+      e.subjects = {r.recordId};
+      e.caseRef = r.caseRef;
+      JsonWriter criteria;
+      criteria.beginObject().key("outcome").value(outcome).key("review").value(static_cast<std::int64_t>(r.id));
+      criteria.key("review_request_id").value(r.requestId).endObject();
+      e.criteria = criteria.str();
+      e.decision = "allow";
+      e.reason = "closed";
+      std::vector<AuditEvent> one = {e};
+      if (!audit_.record(one)) throw AuditDown();
+    });
+    return {200, "{\"id\":" + std::to_string(reviewId) + ",\"status\":\"closed\"}"};
+  } catch (const StateConflict& c) {
+    return conflictResponse(c, meta.id);
+  } catch (const AuditDown&) {
+    return {503, errorBody("audit_unavailable",
+                           "The audit trail cannot be written right now, so the review stays open.", meta.id)};
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return {503, errorBody("database_unavailable", "Reviews cannot be changed right now.", meta.id)};
+  }
+}
+
+Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
+  if (!p.has("dpo")) return notPermitted("Alerts are for the data protection officer (role dpo).", meta.id);
+  try {
+    std::vector<Alert> list = oversight_.alerts(p.ags, 500);
+    // Reading the audit is itself audited.
+    AuditEvent e = newAuditEvent(config_, p, meta, "audit_read");
+    e.ownerAgs = p.ags;
+    e.decision = "allow";
+    e.reason = "alerts";
+    e.resultCount = static_cast<std::int64_t>(list.size());
+    std::vector<AuditEvent> one = {e};
+    if (!audit_.record(one))
+      return {503, errorBody("audit_unavailable",
+                             "The audit trail cannot be written right now, so nothing is shown.", meta.id)};
+    JsonWriter w;
+    w.beginObject().key("alerts").beginArray();
+    for (const Alert& a : list) {
+      w.beginObject();
+      w.key("id").value(static_cast<std::int64_t>(a.id)).key("time").value(a.time).key("kind").value(a.kind);
+      w.key("request_id").value(a.requestId).key("actor").value(a.actor).key("actor_ags").value(a.actorAgs);
+      w.key("detail").value(a.detail);
+      w.endObject();
+    }
+    w.endArray().endObject();
+    return {200, w.str()};
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return {503, errorBody("database_unavailable", "Alerts cannot be read right now.", meta.id)};
+  }
+}
+
+}  // namespace regfed::core

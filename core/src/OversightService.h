@@ -1,0 +1,37 @@
+#pragma once
+// The owner's oversight over HTTP: reviews of blocked-record hits for its clerks, alerts for its DPO. Closing a
+// review and reading alerts are audit events; a review never closes without its committed event.
+
+#include <regfed/audit/AuditSink.h>
+
+#include <map>
+#include <string>
+
+#include "Config.h"
+#include "OversightStore.h"
+#include "Principal.h"
+#include "QueryService.h"
+#include "RequestAudit.h"
+
+namespace regfed::core {
+
+/// Handlers for /v1/reviews and /v1/audit/alerts.
+class OversightService {
+ public:
+  OversightService(const Config& config, OversightStore& oversight, regfed::audit::AuditSink& audit);
+
+  /// GET /v1/reviews?status=.
+  Response reviews(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  /// POST /v1/reviews/{id}/close.
+  Response closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
+                       const std::string& body);
+  /// GET /v1/audit/alerts.
+  Response alerts(const Principal& p, const RequestMeta& meta);
+
+ private:
+  const Config& config_;
+  OversightStore& oversight_;
+  regfed::audit::AuditSink& audit_;
+};
+
+}  // namespace regfed::core
