@@ -27,14 +27,6 @@ NodeFixture& fx() {
 
 std::string day(int offset) { return formatDay(berlinToday() + offset); }
 
-std::string mandateBody(const std::string& helpers, const std::string& fields, int from, int until,
-                        const std::string& agreement = "ZV-2026-01", const std::string& extra = "") {
-  return R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":)" + helpers +
-         R"(,"registers":["melderegister"],"operations":["get","search"],"fields":)" + fields +
-         R"(,"purpose":"Vertretung Meldebehörde während Personalengpass","agreement":")" + agreement +
-         R"(","valid_from":")" + day(from) + R"(","valid_until":")" + day(until) + "\"" + extra + "}";
-}
-
 struct Tokens {
   std::string merAdmin = fx().token("mer.admin", kMerseburg, {"admin"});
   std::string leuAdmin = fx().token("leu.admin", kLeuna, {"admin"});
@@ -50,44 +42,18 @@ Tokens& tokens() {
   return t;
 }
 
-// Creates and approves (both sides) a mandate; returns its id.
 std::string approvedMandate(const std::string& body) {
-  auto created = fx().post(tokens().merAdmin, "/v1/mandates", body);
-  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
-  const std::string id = created.json()->getValue<std::string>("id");
-  BOOST_REQUIRE(fx().post(tokens().merAdmin, "/v1/mandates/" + id + "/approve").status == 200);
-  auto done = fx().post(tokens().leuAdmin, "/v1/mandates/" + id + "/approve");
-  BOOST_REQUIRE_MESSAGE(done.status == 200, done.body);
-  return id;
+  return fx().approvedMandate(tokens().merAdmin, tokens().leuAdmin, body);
 }
 
-std::map<std::string, std::string> purpose(const std::string& mandate = "") {
-  std::map<std::string, std::string> h = {{"Regfed-Purpose", "Bearbeitung%20Online-Antrag"},
-                                          {"Regfed-Case-Ref", "ANT-1"}};
-  if (!mandate.empty()) h["Regfed-Mandate"] = mandate;
-  return h;
-}
+std::map<std::string, std::string> purpose(const std::string& mandate = "") { return purposeHeaders(mandate); }
 
 std::string search(const std::string& mandate, const std::string& filter, const std::string& extra = "") {
-  return R"({"register":"melderegister","municipalities":["15088220"],"filter":)" + filter +
-         R"(,"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-2026-000042","mandate":")" + mandate +
-         "\"" + extra + "}";
+  return mandateSearch(mandate, filter, extra);
 }
 
 std::string auditColumn(const std::string& requestId, const std::string& column) {
-  return fx().db.scalar("SELECT " + column + " FROM regfed_audit.events WHERE request_id = '" + requestId +
-                        "'");
-}
-
-// Reviews and alerts are filed after the answer (so answers take the same time either way): wait for them.
-HttpResponse eventually(const std::function<HttpResponse()>& ask, const std::string& expected) {
-  HttpResponse r;
-  for (int i = 0; i < 100; ++i) {
-    r = ask();
-    if (r.body.find(expected) != std::string::npos) return r;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return r;
+  return fx().auditColumn(requestId, column);
 }
 
 std::string errorFields(const HttpResponse& r) {

@@ -1,9 +1,12 @@
 #include "NodeFixture.h"
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "CalendarDate.h"
 #include "TokenVerifier.h"
 
 namespace regfed::test {
@@ -69,7 +72,7 @@ NodeFixture::NodeFixture(NodeOptions options) {
   const std::string conninfo = db.dsn("regfed_reader");
   std::string json = R"({
   "node": {"id": "test-node", "listen": "127.0.0.1:0", "max_threads": 64)" +
-                     tls + R"(},
+                     tls + options.nodeExtra + R"(},
   "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}, {"ags": "15088205", "name": "Stadt Leuna"}],
   "plugin_dir": ")" + pluginDir() +
                      R"(",
@@ -104,7 +107,8 @@ NodeFixture::NodeFixture(NodeOptions options) {
                 {"name": "betriebsname", "type": "string", "classification": "intern"},
                 {"name": "inhaber", "type": "string", "classification": "vertraulich"},
                 {"name": "steuernummer", "type": "string", "classification": "streng_vertraulich"}]}],
-  "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10},
+  "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": )" +
+                     std::to_string(options.mainAgreementDays) + R"(},
                  {"id": "ZV-TEST", "title": "small test agreement", "support_days_per_year": )" +
                      std::to_string(options.smallAgreementDays) + R"(}],
   "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}]
@@ -147,6 +151,54 @@ HttpResponse NodeFixture::get(const std::string& token, const std::string& path,
                               std::map<std::string, std::string> headers) const {
   headers["Authorization"] = "Bearer " + token;
   return http(node->port(), "GET", path, "", headers);
+}
+
+std::string NodeFixture::auditColumn(const std::string& requestId, const std::string& column) const {
+  return db.scalar("SELECT " + column + " FROM regfed_audit.events WHERE request_id = '" + requestId + "'");
+}
+
+std::string NodeFixture::approvedMandate(const std::string& ownerAdmin, const std::string& helperAdmin,
+                                         const std::string& body) const {
+  auto created = post(ownerAdmin, "/v1/mandates", body);
+  BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+  const std::string id = created.json()->getValue<std::string>("id");
+  auto first = post(ownerAdmin, "/v1/mandates/" + id + "/approve");
+  BOOST_REQUIRE_MESSAGE(first.status == 200, first.body);
+  auto second = post(helperAdmin, "/v1/mandates/" + id + "/approve");
+  BOOST_REQUIRE_MESSAGE(second.status == 200, second.body);
+  return id;
+}
+
+std::map<std::string, std::string> purposeHeaders(const std::string& mandate) {
+  std::map<std::string, std::string> h = {{"Regfed-Purpose", "Bearbeitung%20Online-Antrag"},
+                                          {"Regfed-Case-Ref", "ANT-1"}};
+  if (!mandate.empty()) h["Regfed-Mandate"] = mandate;
+  return h;
+}
+
+std::string mandateBody(const std::string& helpers, const std::string& fields, int from, int until,
+                        const std::string& agreement, const std::string& extra) {
+  auto day = [](int offset) { return regfed::core::formatDay(regfed::core::berlinToday() + offset); };
+  return R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":)" + helpers +
+         R"(,"registers":["melderegister"],"operations":["get","search"],"fields":)" + fields +
+         R"(,"purpose":"Vertretung Meldebehörde während Personalengpass","agreement":")" + agreement +
+         R"(","valid_from":")" + day(from) + R"(","valid_until":")" + day(until) + "\"" + extra + "}";
+}
+
+std::string mandateSearch(const std::string& mandate, const std::string& filter, const std::string& extra) {
+  return R"({"register":"melderegister","municipalities":["15088220"],"filter":)" + filter +
+         R"(,"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-2026-000042","mandate":")" + mandate +
+         "\"" + extra + "}";
+}
+
+HttpResponse eventually(const std::function<HttpResponse()>& ask, const std::string& expected) {
+  HttpResponse r;
+  for (int i = 0; i < 100; ++i) {
+    r = ask();
+    if (r.body.find(expected) != std::string::npos) return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return r;
 }
 
 long long NodeFixture::auditCount() const {

@@ -2,6 +2,7 @@
 // A real node process for integration tests: fresh database with two small Melderegister tables (Merseburg,
 // Leuna) and a jsonl Gewerberegister (Merseburg), issuers for both municipalities (ES256 and RS256).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -18,8 +19,23 @@ struct NodeOptions {
   int signEveryEvents = 1000;  ///< audit.sign_every_events
   int signIntervalMs = 10000;  ///< audit.sign_interval_ms
   int smallAgreementDays = 4;  ///< support days per year of agreement "ZV-TEST"
+  int mainAgreementDays = 10;  ///< support days per year of agreement "ZV-2026-01"
   bool tls = false;  ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
+  std::string nodeExtra;  ///< JSON members added to the "node" object, e.g. R"(, "limits": {...})"
 };
+
+/// Regfed-Purpose and Regfed-Case-Ref headers (and Regfed-Mandate when given) for one record.
+std::map<std::string, std::string> purposeHeaders(const std::string& mandate = "");
+
+/// A mandate body from Merseburg (owner) to Leuna (helper) for the melderegister, days relative to today.
+std::string mandateBody(const std::string& helpers, const std::string& fields, int from, int until,
+                        const std::string& agreement = "ZV-2026-01", const std::string& extra = "");
+
+/// A query of Merseburg's melderegister under `mandate` with `filter` (JSON), plus extra members.
+std::string mandateSearch(const std::string& mandate, const std::string& filter, const std::string& extra = "");
+
+/// Asks until the body contains `expected` (reviews and alerts are filed after the answer), up to 10 s.
+HttpResponse eventually(const std::function<HttpResponse()>& ask, const std::string& expected);
 
 class NodeFixture {
  public:
@@ -40,6 +56,11 @@ class NodeFixture {
                    std::map<std::string, std::string> headers = {}) const;
   /// Number of audit events stored for this node.
   long long auditCount() const;
+  /// One column (SQL expression) of the audit event of a request, as text; "" when there is no such event.
+  std::string auditColumn(const std::string& requestId, const std::string& column) const;
+  /// Creates a mandate with `ownerAdmin`'s token and has both sides approve it; returns its id.
+  std::string approvedMandate(const std::string& ownerAdmin, const std::string& helperAdmin,
+                              const std::string& body) const;
   /// Restarts the node process (same config, same database).
   void restartNode();
 
