@@ -4,12 +4,16 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps test-deps build demo test fuzz bench clean
 
 all: build
 
 deps:
 	@scripts/deps.sh
+
+# What only the tests need: clang and its sanitizer/libFuzzer runtimes, Node and the npm test tools.
+test-deps: deps
+	@scripts/deps.sh --test
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -20,11 +24,16 @@ build: deps $(BUILD)/CMakeCache.txt
 demo: build
 	@scripts/demo.sh
 
-test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+test: test-deps build
+	@scripts/test.sh
+
+# Longer fuzzing than the test run does (FUZZ_SECONDS per target); needs the checked build of `make test`.
+FUZZ_SECONDS ?= 300
+fuzz: test-deps build
+	@scripts/test.sh --fuzz-only $(FUZZ_SECONDS)
 
 bench: build
 	@scripts/bench.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-sanitize build-sanitize.log

@@ -13,6 +13,7 @@
 #include "DataRequest.h"
 #include "Json.h"
 #include "Log.h"
+#include "RequestTarget.h"
 
 namespace regfed::core {
 
@@ -22,47 +23,6 @@ using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 using Phase = ConnectionGuard::Phase;
 using Clock = std::chrono::steady_clock;
-
-/// The request target split as it arrived: path segments still percent-encoded, the raw query string.
-struct Target {
-  std::string path;
-  std::vector<std::string> segments;
-  std::string query;
-};
-
-Target splitTarget(const std::string& uri) {
-  Target t;
-  const std::size_t end = uri.find('#');
-  const std::string target = uri.substr(0, end);
-  const std::size_t q = target.find('?');
-  t.path = target.substr(0, q);
-  if (q != std::string::npos) t.query = target.substr(q + 1);
-  for (std::size_t start = 1; start <= t.path.size();) {
-    std::size_t slash = t.path.find('/', start);
-    if (slash == std::string::npos) slash = t.path.size();
-    t.segments.push_back(t.path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return t;
-}
-
-// Query parameters of the non-data routes, decoded; a malformed escape keeps the raw text (the handlers check
-// every value strictly).
-std::map<std::string, std::string> queryParameters(const std::string& raw) {
-  std::map<std::string, std::string> out;
-  std::size_t start = 0;
-  while (start < raw.size()) {
-    std::size_t end = raw.find('&', start);
-    if (end == std::string::npos) end = raw.size();
-    const std::string pair = raw.substr(start, end - start);
-    const std::size_t eq = pair.find('=');
-    std::string key = pair.substr(0, eq), value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-    std::replace(value.begin(), value.end(), '+', ' ');
-    out[percentDecode(key).value_or(key)] = percentDecode(value).value_or(value);
-    start = end + 1;
-  }
-  return out;
-}
 
 std::string decodedSegment(const std::string& raw) { return percentDecode(raw).value_or(raw); }
 
@@ -111,7 +71,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     if (uri.empty() || uri[0] != '/')
       return {400, errorBody("malformed_request", "The request target must be a path such as /v1/health.",
                              meta.id)};
-    const Target target = splitTarget(uri);
+    const RequestTarget target = splitTarget(uri);
     const auto& s = target.segments;
     const std::string& method = request.getMethod();
     const std::string& path = target.path;

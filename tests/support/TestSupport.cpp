@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
 #include <random>
@@ -192,7 +193,17 @@ int NodeProcess::stop() {
   if (stopped_) return 0;
   stopped_ = true;
   ::kill(static_cast<pid_t>(handle_->id()), SIGTERM);
-  return handle_->wait();
+  const int code = handle_->wait();
+  // A node must stop cleanly; under the sanitizers a report (leak, undefined behaviour) makes it exit with an
+  // error, and the test run must fail on it even when no assertion looked at the node's end.
+  const std::string text = log();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+    if (code != 0 || text.find(report) != std::string::npos) {
+      std::fprintf(stderr, "regfed node exited with code %d; its log:\n%s\n", code, text.c_str());
+      std::fflush(stderr);
+      std::_Exit(70);
+    }
+  return code;
 }
 
 std::string NodeProcess::log() const { return readFile(logPath_); }
