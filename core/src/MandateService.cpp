@@ -258,6 +258,10 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
       if (emergency && op == "process")
         invalid("invalid_operation", "An emergency mandate allows get and search, not process.");
     }
+    // Outside the owner a record opens only after a search found it: get alone would open nothing.
+    if (!m.registers.empty() && contains(m.operations, "get") && !contains(m.operations, "search"))
+      invalid("get_needs_search",
+              "A helper opens a record by id only after a search found it; name 'search' together with 'get'.");
     m.fields = stringList(o, "fields", !m.registers.empty());
     std::vector<std::string> unknown, secret;
     for (const auto& f : m.fields)

@@ -158,6 +158,11 @@ BOOST_AUTO_TEST_CASE(bad_mandates_are_refused_and_nothing_is_half_written) {
         "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" +
            day(0) + R"(","valid_until":")" + day(0) + "\"}",
        422, "unknown_register"},
+      {t.merAdmin,
+       R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["a"],"registers":["melderegister"],
+        "operations":["get"],"fields":["ort"],"purpose":"xyz","agreement":"ZV-2026-01","valid_from":")" +
+           day(0) + R"(","valid_until":")" + day(0) + "\"}",
+       422, "get_needs_search"},
       {t.merAdmin, "{not json", 400, "malformed_json"},
       {t.leuAdmin, mandateBody(R"(["lena.wagner"])", fields, 0, 1), 403, "not_owner_admin"},
       {t.merClerk, mandateBody(R"(["lena.wagner"])", fields, 0, 1), 403, "not_owner_admin"},
