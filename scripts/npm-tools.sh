@@ -7,22 +7,9 @@ set -euo pipefail
 
 js="$(cd "$(dirname "$0")/../tests/js" && pwd)"
 
+# Debian's packages when the machine has no Node (machines of this kind come with Node 20; Debian 12 has 18).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  missing=()
-  command -v node >/dev/null || missing+=(nodejs)
-  command -v npm >/dev/null || missing+=(npm)
-  echo "regfed: installing missing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then
-    sudo=()
-  elif command -v sudo >/dev/null; then
-    sudo=(sudo)
-  else
-    echo "regfed: node/npm missing and neither root nor sudo: install ${missing[*]} yourself" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "$(dirname "$0")/apt-install.sh" nodejs npm
 fi
 
 if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 18 || (a === 18 && b >= 19) ? 0 : 1)'; then

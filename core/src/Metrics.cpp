@@ -107,74 +107,61 @@ void Metrics::setRegisterUp(const std::string& registerId, bool up) {
   registerUp_[registerId] = up ? 1 : 0;
 }
 
+namespace {
+
+// "# HELP" and "# TYPE" lines of a metric family.
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+// One labelled series per map entry (the keys are rendered label sets).
+template <class Map>
+void series(std::string& out, const char* name, const char* type, const char* help, const Map& values) {
+  family(out, name, type, help);
+  for (const auto& [labels, n] : values) out += std::string(name) + "{" + labels + "} " + std::to_string(n) + "\n";
+}
+
+// A family with one unlabelled value.
+void single(std::string& out, const char* name, const char* type, const char* help, long long value) {
+  family(out, name, type, help);
+  out += std::string(name) + " " + std::to_string(value) + "\n";
+}
+
+}  // namespace
+
 std::string Metrics::render() const {
   std::string out;
   std::lock_guard<std::mutex> lock(mutex_);
-  out +=
-      "# HELP regfed_http_requests_total HTTP requests by route and status.\n# TYPE "
-      "regfed_http_requests_total counter\n";
-  for (const auto& [labels, n] : requests_)
-    out += "regfed_http_requests_total{" + labels + "} " + std::to_string(n) + "\n";
-  out +=
-      "# HELP regfed_http_request_duration_seconds HTTP request latency by route.\n"
-      "# TYPE regfed_http_request_duration_seconds histogram\n";
+  series(out, "regfed_http_requests_total", "counter", "HTTP requests by route and status.", requests_);
+  family(out, "regfed_http_request_duration_seconds", "histogram", "HTTP request latency by route.");
   for (const auto& [route, h] : latency_)
     h->render(out, "regfed_http_request_duration_seconds", label("route", route));
-  out +=
-      "# HELP regfed_plugin_errors_total Failed adapter calls by register and code.\n"
-      "# TYPE regfed_plugin_errors_total counter\n";
-  for (const auto& [labels, n] : pluginErrors_)
-    out += "regfed_plugin_errors_total{" + labels + "} " + std::to_string(n) + "\n";
-  out +=
-      "# HELP regfed_register_up Whether a register's backend answered its last health check.\n"
-      "# TYPE regfed_register_up gauge\n";
-  for (const auto& [id, up] : registerUp_)
-    out += "regfed_register_up{" + label("register", id) + "} " + std::to_string(up) + "\n";
-  out +=
-      "# HELP regfed_audit_batch_events Events per audit commit (group commit).\n# TYPE "
-      "regfed_audit_batch_events histogram\n";
+  series(out, "regfed_plugin_errors_total", "counter", "Failed adapter calls by register and code.",
+         pluginErrors_);
+  std::map<std::string, int> registers;
+  for (const auto& [id, up] : registerUp_) registers[label("register", id)] = up;
+  series(out, "regfed_register_up", "gauge", "Whether a register's backend answered its last health check.",
+         registers);
+  family(out, "regfed_audit_batch_events", "histogram", "Events per audit commit (group commit).");
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
-  out +=
-      "# HELP regfed_audit_commit_seconds Audit batch commit latency.\n# TYPE regfed_audit_commit_seconds "
-      "histogram\n";
+  family(out, "regfed_audit_commit_seconds", "histogram", "Audit batch commit latency.");
   auditCommitSeconds_.render(out, "regfed_audit_commit_seconds", "");
-  out +=
-      "# HELP regfed_audit_events_total Committed audit events by action, decision and reason code.\n"
-      "# TYPE regfed_audit_events_total counter\n";
-  for (const auto& [labels, n] : auditEvents_)
-    out += "regfed_audit_events_total{" + labels + "} " + std::to_string(n) + "\n";
-  out +=
-      "# HELP regfed_audit_write_failures_total Failed audit commits and reconnects.\n"
-      "# TYPE regfed_audit_write_failures_total counter\nregfed_audit_write_failures_total " +
-      std::to_string(auditFailures_.load()) + "\n";
-  out +=
-      "# HELP regfed_audit_up Whether the audit store is reachable (0: requests get 503).\n"
-      "# TYPE regfed_audit_up gauge\nregfed_audit_up " +
-      std::to_string(auditUp_.load()) + "\n";
-  out +=
-      "# HELP regfed_audit_signed_tree_size Size of the newest signed tree head.\n"
-      "# TYPE regfed_audit_signed_tree_size gauge\nregfed_audit_signed_tree_size " +
-      std::to_string(signedSize_.load()) + "\n";
-  out +=
-      "# HELP regfed_token_cache_total Verified-token cache lookups.\n# TYPE regfed_token_cache_total "
-      "counter\n"
-      "regfed_token_cache_total{result=\"hit\"} " +
-      std::to_string(tokenCacheHits_.load()) + "\nregfed_token_cache_total{result=\"miss\"} " +
-      std::to_string(tokenCacheMisses_.load()) + "\n";
-  out +=
-      "# HELP regfed_http_open_connections Open HTTP connections.\n# TYPE regfed_http_open_connections gauge\n"
-      "regfed_http_open_connections " +
-      std::to_string(openConnections_.load()) + "\n";
-  out +=
-      "# HELP regfed_http_connections_refused_total Connections closed at accept by the per-client or the node's "
-      "cap.\n# TYPE regfed_http_connections_refused_total counter\n";
-  for (const auto& [labels, n] : connectionsRefused_)
-    out += "regfed_http_connections_refused_total{" + labels + "} " + std::to_string(n) + "\n";
-  out +=
-      "# HELP regfed_http_connections_timed_out_total Connections shut down for overrunning the header, body or "
-      "response deadline.\n# TYPE regfed_http_connections_timed_out_total counter\n";
-  for (const auto& [labels, n] : connectionsTimedOut_)
-    out += "regfed_http_connections_timed_out_total{" + labels + "} " + std::to_string(n) + "\n";
+  series(out, "regfed_audit_events_total", "counter",
+         "Committed audit events by action, decision and reason code.", auditEvents_);
+  single(out, "regfed_audit_write_failures_total", "counter", "Failed audit commits and reconnects.",
+         static_cast<long long>(auditFailures_.load()));
+  single(out, "regfed_audit_up", "gauge", "Whether the audit store is reachable (0: requests get 503).",
+         auditUp_.load());
+  single(out, "regfed_audit_signed_tree_size", "gauge", "Size of the newest signed tree head.",
+         signedSize_.load());
+  series(out, "regfed_token_cache_total", "counter", "Verified-token cache lookups.",
+         std::map<std::string, std::uint64_t>{{label("result", "hit"), tokenCacheHits_.load()},
+                                              {label("result", "miss"), tokenCacheMisses_.load()}});
+  single(out, "regfed_http_open_connections", "gauge", "Open HTTP connections.", openConnections_.load());
+  series(out, "regfed_http_connections_refused_total", "counter",
+         "Connections closed at accept by the per-client or the node's cap.", connectionsRefused_);
+  series(out, "regfed_http_connections_timed_out_total", "counter",
+         "Connections shut down for overrunning the header, body or response deadline.", connectionsTimedOut_);
   return out;
 }
 
