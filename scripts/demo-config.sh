@@ -62,7 +62,8 @@ gewerbe_fields='[
     ags=${m%%|*}
     printf '%s    {"ags": "%s", "name": "melderegister", "title": "Melderegister", "adapter": "sql", "id_field": "id",\n' "$sep" "$ags"
     printf '      "options": {"conninfo": "host=127.0.0.1 port=%s dbname=regfed user=regfed_reader", "table": "melde.melderegister_%s", "pool_size": 4},\n' "$port" "$ags"
-    printf '      "block_fields": ["auskunftssperre"], "search_criteria": %s,\n' "$melde_criteria"
+    printf '      "block_fields": ["auskunftssperre"], "phonetic_fields": ["familienname", "vornamen", "geburtsname"],\n'
+    printf '      "search_criteria": %s,\n' "$melde_criteria"
     printf '      "fields": %s}' "$melde_fields"
     sep=$',\n'
   done

@@ -3,6 +3,7 @@
 ALTER TABLE regfed_audit.events ADD COLUMN correlation_id text;
 ALTER TABLE regfed_audit.events DROP CONSTRAINT events_format_check;
 ALTER TABLE regfed_audit.events ADD CONSTRAINT events_format_check CHECK (format IN (1, 2, 3));
--- Search-before-get: "which searches disclosed this record to this person under this mandate" is answered from the
--- log itself (the GIN index on subjects finds the events of one record).
-CREATE INDEX events_mandate ON regfed_audit.events (mandate) WHERE mandate IS NOT NULL;
+-- Search-before-get: "did a search disclose this record to this person under this mandate" is answered from the log
+-- itself, through the person's own events under the mandate (not through the record's, which would make the
+-- answer's timing depend on how often others saw the record).
+CREATE INDEX events_mandate_actor ON regfed_audit.events (mandate, actor_ags, actor) WHERE mandate IS NOT NULL;

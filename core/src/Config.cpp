@@ -266,7 +266,7 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
     auto r = registers->getObject(static_cast<unsigned>(i));
     c.onlyKeys(r, p,
                {"ags", "name", "title", "adapter", "id_field", "options", "fields", "timeout_ms",
-                "block_fields", "search_criteria"});
+                "block_fields", "search_criteria", "phonetic_fields"});
     RegisterConfig reg;
     reg.ags = c.text(r, "ags", p, true);
     if (!reg.ags.empty() && config.municipalityName(reg.ags).empty())
@@ -341,6 +341,16 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
             names.push_back(name);
         }
         reg.searchCriteria.push_back(names);
+      }
+    }
+    if (auto names = c.array(r, "phonetic_fields", p, false)) {
+      for (std::size_t j = 0; j < names->size(); ++j) {
+        Var v = names->get(static_cast<unsigned>(j));
+        const sdk::FieldSpec* f = v.isString() ? fieldOf(v.toString()) : nullptr;
+        if (!f || f->type != sdk::FieldType::String)
+          c.problem(Checker::at(p + ".phonetic_fields", j), "must name a text field of this register");
+        else
+          reg.phoneticFields.push_back(f->name);
       }
     }
     config.registers.push_back(std::move(reg));

@@ -66,6 +66,7 @@ struct RegisterConfig {
       blockFields;  ///< Boolean fields that block disclosure outside the owner (§51/§52 BMG).
   std::vector<std::vector<std::string>>
       searchCriteria;  ///< Acceptable criteria sets for outside searches (§38 BMG).
+  std::vector<std::string> phoneticFields;  ///< Name fields where a phonetic condition counts as a criterion.
 };
 
 /// A cooperation agreement (Zweckvereinbarung) that mandates rest on.

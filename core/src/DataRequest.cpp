@@ -394,6 +394,9 @@ std::vector<regfed::sdk::Condition> typeFilter(const std::vector<FilterTerm>& fi
         !std::holds_alternative<std::monostate>(c.values[1]) &&
         regfed::sdk::compareValues(c.values[0], c.values[1]) > 0)
       reject("invalid_filter", "Range on '" + field.name + "' has 'from' after 'to'.", {field.name});
+    if (term.op == Operator::Phonetic && utf8Length(std::get<std::string>(c.values[0])) > 100)
+      reject("invalid_value", "A phonetic search takes a name of at most 100 characters ('" + field.name + "').",
+             {field.name});
     if ((term.op == Operator::Prefix || term.op == Operator::Phonetic) &&
         std::get<std::string>(c.values[0]).empty())
       reject("invalid_filter",

@@ -104,14 +104,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       Principal principal;
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
-      switch (readBody(request, body)) {
-        case BodyRead::TooLarge:
-          return ctx_.queries.refuse(principal, meta, QueryRequest{}, tooLargeError());
-        case BodyRead::TooSlow:
-          return ctx_.queries.refuse(principal, meta, QueryRequest{}, tooSlowError());
-        case BodyRead::Ok:
-          break;
-      }
+      if (auto error = readBodyOrError(request, body))
+        return ctx_.queries.refuse(principal, meta, QueryRequest{}, *error);
       return ctx_.queries.query(principal, meta, body);
     }
     if (s.size() == 6 && s[0] == "v1" && s[1] == "registers" && s[4] == "records") {
@@ -134,7 +128,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (method == "GET") return ctx_.mandates.list(principal, meta, query);
       if (method != "POST") return methodNotAllowed(meta.id);
       std::string body;
-      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      if (auto error = readBodyOrError(request, body))
+        return ctx_.mandates.refuse(principal, meta, "mandate_create", *error);
       return ctx_.mandates.create(principal, meta, body);
     }
     if (s.size() == 4 && s[0] == "v1" && s[1] == "mandates" &&
@@ -147,7 +142,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (s[3] == "approve") return ctx_.mandates.approve(principal, meta, id);
       if (s[3] == "revoke") return ctx_.mandates.revoke(principal, meta, id);
       std::string body;
-      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      if (auto error = readBodyOrError(request, body))
+        return ctx_.mandates.refuse(principal, meta, "mandate_activate", *error);
       return ctx_.mandates.activate(principal, meta, id, body);
     }
     if (path == "/v1/quota" || path == "/v1/reviews" || path == "/v1/audit/alerts") {
@@ -165,7 +161,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       Principal principal;
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
-      if (auto failed = readPlainBody(request, body, meta.id)) return *failed;
+      if (auto error = readBodyOrError(request, body))
+        return ctx_.oversight.refuse(principal, meta, "review_close", *error);
       return ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body);
     }
     return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", meta.id)};
@@ -183,21 +180,17 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
                         {}};
   }
 
-  // Reads the body of a non-data request; the error answer when it cannot be read.
-  std::optional<Response> readPlainBody(HTTPServerRequest& request, std::string& body,
-                                        const std::string& requestId) {
-    std::optional<RequestError> error;
+  // Reads the body; the error to answer (and audit) when it is too large or too slow.
+  std::optional<RequestError> readBodyOrError(HTTPServerRequest& request, std::string& body) {
     switch (readBody(request, body)) {
       case BodyRead::TooLarge:
-        error = tooLargeError();
-        break;
+        return tooLargeError();
       case BodyRead::TooSlow:
-        error = tooSlowError();
-        break;
+        return tooSlowError();
       case BodyRead::Ok:
-        return std::nullopt;
+        break;
     }
-    return Response{error->status, errorBody(error->code, error->message, requestId)};
+    return std::nullopt;
   }
 
   static Response methodNotAllowed(const std::string& requestId) {

@@ -495,6 +495,11 @@ Response MandateService::activate(const Principal& p, const RequestMeta& meta, c
   }
 }
 
+Response MandateService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+                                const RequestError& error) {
+  return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
+}
+
 Response MandateService::list(const Principal& p, const RequestMeta& meta,
                               const std::map<std::string, std::string>& query) {
   const std::string ags = query.count("ags") ? query.at("ags") : "";

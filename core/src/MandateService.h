@@ -36,6 +36,9 @@ class MandateService {
   Response list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
   Response quota(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  /// Audits and answers a mandate request refused before it was read (body too large or too slow).
+  Response refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+                  const RequestError& error);
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;

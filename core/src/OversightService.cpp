@@ -10,9 +10,7 @@ using regfed::audit::AuditEvent;
 
 namespace {
 
-Response notPermitted(const std::string& message, const std::string& requestId) {
-  return {403, errorBody("not_permitted", message, requestId)};
-}
+RequestError notPermitted(const std::string& message) { return RequestError{403, "not_permitted", message, {}}; }
 
 std::string nullable(const std::string& s) {
   if (s.empty()) return "null";
@@ -27,17 +25,36 @@ OversightService::OversightService(const Config& config, OversightStore& oversig
                                    regfed::audit::AuditSink& audit)
     : config_(config), oversight_(oversight), audit_(audit) {}
 
+Response OversightService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+                                  const RequestError& error) {
+  return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
+}
+
 Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
                                    const std::map<std::string, std::string>& query) {
   if (!p.has("clerk"))
-    return notPermitted("Reviews are processed by clerks of the owning municipality.", meta.id);
+    return refuse(p, meta, "review_read", notPermitted("Reviews are processed by clerks of the owning municipality."));
   const std::string status = query.count("status") ? query.at("status") : "open";
   if (status != "open" && status != "closed" && status != "all")
-    return {422, errorBody("invalid_status", "status must be open, closed or all.", meta.id)};
+    return refuse(p, meta, "review_read",
+                  RequestError{422, "invalid_status", "status must be open, closed or all.", {}});
   try {
+    const std::vector<Review> list = oversight_.reviews(p.ags, status == "all" ? "" : status);
+    // The list names persons with an Auskunftssperre and who asked for them: reading it is audited.
+    AuditEvent e = newAuditEvent(config_, p, meta, "review_read");
+    e.ownerAgs = p.ags;
+    e.decision = "allow";
+    e.reason = "reviews";
+    for (const Review& r : list)
+      if (!contains(e.subjects, r.recordId)) e.subjects.push_back(r.recordId);
+    e.resultCount = static_cast<std::int64_t>(list.size());
+    std::vector<AuditEvent> one = {e};
+    if (!audit_.record(one))
+      return {503, errorBody("audit_unavailable",
+                             "The audit trail cannot be written right now, so nothing is shown.", meta.id)};
     JsonWriter w;
     w.beginObject().key("reviews").beginArray();
-    for (const Review& r : oversight_.reviews(p.ags, status == "all" ? "" : status)) {
+    for (const Review& r : list) {
       w.beginObject();
       w.key("id").value(static_cast<std::int64_t>(r.id)).key("created_at").value(r.createdAt);
       w.key("status").value(r.status).key("request_id").value(r.requestId);
@@ -60,14 +77,14 @@ Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
 Response OversightService::closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
                                        const std::string& body) {
   if (!p.has("clerk"))
-    return notPermitted("Reviews are processed by clerks of the owning municipality.", meta.id);
+    return refuse(p, meta, "review_close", notPermitted("Reviews are processed by clerks of the owning municipality."));
   long long reviewId = 0;
   try {
     std::size_t used = 0;
     reviewId = std::stoll(id, &used);
     if (used != id.size()) throw std::invalid_argument(id);
   } catch (const std::exception&) {
-    return {404, errorBody("not_found", "There is no review " + id + ".", meta.id)};
+    return refuse(p, meta, "review_close", RequestError{404, "not_found", "There is no review " + id + ".", {}});
   }
   try {
     const std::string outcome = requiredText(parseObjectBody(body), "outcome", 1000);
@@ -89,7 +106,7 @@ Response OversightService::closeReview(const Principal& p, const RequestMeta& me
     });
     return {200, "{\"id\":" + std::to_string(reviewId) + ",\"status\":\"closed\"}"};
   } catch (const StateConflict& c) {
-    return conflictResponse(c, meta.id);
+    return refuse(p, meta, "review_close", RequestError{c.status, c.code, c.what(), c.fields, c.details});
   } catch (const AuditDown&) {
     return {503, errorBody("audit_unavailable",
                            "The audit trail cannot be written right now, so the review stays open.", meta.id)};
@@ -100,7 +117,8 @@ Response OversightService::closeReview(const Principal& p, const RequestMeta& me
 }
 
 Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
-  if (!p.has("dpo")) return notPermitted("Alerts are for the data protection officer (role dpo).", meta.id);
+  if (!p.has("dpo"))
+    return refuse(p, meta, "audit_read", notPermitted("Alerts are for the data protection officer (role dpo)."));
   try {
     std::vector<Alert> list = oversight_.alerts(p.ags, 500);
     // Reading the audit is itself audited.

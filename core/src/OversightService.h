@@ -27,6 +27,9 @@ class OversightService {
                        const std::string& body);
   /// GET /v1/audit/alerts.
   Response alerts(const Principal& p, const RequestMeta& meta);
+  /// Audits and answers a review request refused before it was read (body too large or too slow).
+  Response refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+                  const RequestError& error);
 
  private:
   const Config& config_;

@@ -46,18 +46,32 @@ PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const
   return d;
 }
 
-// §38 BMG: a person search from outside needs one acceptable criteria set, each field given as an exact value
-// or a phonetic name. The refusal names every set the caller could use (one within `visible`; all sets when
-// none is), closest first, and says when a prefix, range or list was given where only a value counts.
+// §38 BMG: a person search from outside needs one acceptable criteria set, each field given as an exact value,
+// or as a phonetic name on a name field (a phonetic match on any word of an address would make "Straße" an
+// address). The refusal names every set the caller could use (one within `visible`; all sets when none is),
+// closest first, and says which given conditions did not count. A register without criteria sets is still
+// searched, not browsed: one exact condition at least.
 std::optional<PolicyDecision> criteriaRefusal(const AccessRequest& request, const RegisterRules& rules,
                                               const std::vector<std::string>& visible) {
-  if (request.operation != Operation::Search || rules.searchCriteria.empty()) return std::nullopt;
+  if (request.operation != Operation::Search) return std::nullopt;
   std::vector<std::string> given, notCounted;
   for (const auto& c : request.filter) {
-    if (c.op == Operator::Equals || c.op == Operator::Phonetic)
+    if (c.op == Operator::Equals || (c.op == Operator::Phonetic && contains(rules.phoneticFields, c.field)))
       given.push_back(c.field);
     else if (!contains(notCounted, c.field))
       notCounted.push_back(c.field);
+  }
+  if (rules.searchCriteria.empty()) {
+    if (!given.empty()) return std::nullopt;
+    PolicyDecision refusal =
+        deny("insufficient_criteria",
+             "A search from outside the owning municipality needs at least one field given as an exact value; "
+             "the register is searched, not browsed." +
+                 (notCounted.empty() ? std::string()
+                                     : " A prefix, range, list or phonetic search on " + joined(notCounted) +
+                                           " does not count."));
+    refusal.outcome = Outcome::Invalid;
+    return refusal;
   }
   std::vector<CriteriaSet> usable, all;
   for (const auto& set : rules.searchCriteria) {
@@ -81,13 +95,20 @@ std::optional<PolicyDecision> criteriaRefusal(const AccessRequest& request, cons
   for (const auto& f : notCounted)
     for (const auto& s : sets)
       if (contains(s.fields, f) && !contains(ignored, f)) ignored.push_back(f);
+  const std::string ignoredText =
+      ignored.empty() ? std::string()
+                      : " A prefix, range or list" +
+                            std::string(rules.phoneticFields.empty() ? ", or a phonetic search," : "") + " on " +
+                            joined(ignored) + " does not count" +
+                            (rules.phoneticFields.empty()
+                                 ? "."
+                                 : "; a phonetic search counts on " + joined(rules.phoneticFields) + " only.");
   PolicyDecision refusal = deny(
       "insufficient_criteria",
       "A person search from outside the owning municipality needs one of these criteria sets (§38 BMG), each "
       "field given as an exact value or a phonetic name: " +
           joined(alternatives, "; or ") + ". Missing for the closest: " + joined(sets.front().missing) + "." +
-          (ignored.empty() ? std::string()
-                           : " A prefix, range or list on " + joined(ignored) + " does not count."));
+          ignoredText);
   refusal.outcome = Outcome::Invalid;
   refusal.missingCriteria = sets.front().missing;
   refusal.criteriaSets = sets;

@@ -41,7 +41,8 @@ struct RegisterRules {
   std::vector<regfed::sdk::FieldSpec> schema;  ///< Fields with classification.
   std::string idField;                         ///< Always disclosed with a record.
   std::vector<std::vector<std::string>>
-      searchCriteria;  ///< §38 BMG sets for searches from outside; empty: none.
+      searchCriteria;  ///< §38 BMG sets for searches from outside; empty: at least one exact condition.
+  std::vector<std::string> phoneticFields;  ///< Name fields where a phonetic condition counts as given.
 };
 
 /// Facts the caller looked up.

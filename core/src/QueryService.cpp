@@ -57,7 +57,8 @@ std::pair<std::string, std::string> mapAdapterStatus(const sdk::Status& s) {
 }
 
 RegisterRules rulesOf(const RegisterEntry& entry) {
-  return RegisterRules{entry.config().fields, entry.config().idField, entry.config().searchCriteria};
+  const RegisterConfig& c = entry.config();
+  return RegisterRules{c.fields, c.idField, c.searchCriteria, c.phoneticFields};
 }
 
 // The block condition "not blocked" for every block field; pushed down so results look as if blocked records

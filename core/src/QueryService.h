@@ -21,14 +21,9 @@
 #include "Policy.h"
 #include "Principal.h"
 #include "RequestAudit.h"
+#include "Response.h"
 
 namespace regfed::core {
-
-/// An HTTP answer: status and JSON body.
-struct Response {
-  int status = 200;  ///< HTTP status.
-  std::string body;  ///< JSON text.
-};
 
 /// Data requests against this node's registers.
 class QueryService {

@@ -3,6 +3,7 @@
 #include <regfed/sdk/Match.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace regfed::core {
 
@@ -17,6 +18,8 @@ std::string idText(const sdk::Value& id) {
 SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry, std::vector<sdk::Condition> conditions,
                         const std::vector<std::string>& fields, std::int64_t limit, std::int64_t timeoutMs) {
   SearchOutcome out;
+  // The adapter's call and the filtering here share the budget: the node keeps to the deadline too.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   if (timeoutMs <= 0) {
     out.status = sdk::Status::error(sdk::StatusCode::Timeout, "request deadline passed");
     return out;
@@ -41,13 +44,30 @@ SearchOutcome runSearch(AdapterHost& host, RegisterEntry& entry, std::vector<sdk
   if (!out.status.ok()) return out;
   out.truncated = found.truncated;
   std::vector<std::size_t> column;
-  for (const auto& c : residual)
+  std::vector<std::string> phoneticCode;  // per residual condition: the query's code, computed once
+  for (const auto& c : residual) {
     column.push_back(static_cast<std::size_t>(std::find(search.fields.begin(), search.fields.end(), c.field) -
                                               search.fields.begin()));
+    const auto* query = c.values.empty() ? nullptr : std::get_if<std::string>(&c.values[0]);
+    phoneticCode.push_back(c.op == sdk::Operator::Phonetic && query ? sdk::colognePhonetic(*query) : "");
+  }
+  std::size_t seen = 0;
   for (auto& row : found.rows) {
+    if (++seen % 256 == 0 && std::chrono::steady_clock::now() > deadline) {
+      out.rows.clear();
+      out.status = sdk::Status::error(sdk::StatusCode::Timeout, "filtering the candidates took too long");
+      return out;
+    }
     bool keep = true;
-    for (std::size_t r = 0; r < residual.size() && keep; ++r)
-      keep = sdk::matches(residual[r], row[column[r]]);
+    for (std::size_t r = 0; r < residual.size() && keep; ++r) {
+      const sdk::Value& value = row[column[r]];
+      if (residual[r].op == sdk::Operator::Phonetic) {
+        const auto* text = std::get_if<std::string>(&value);
+        keep = text && sdk::matchesPhoneticCode(phoneticCode[r], *text);
+      } else {
+        keep = sdk::matches(residual[r], value);
+      }
+    }
     if (!keep) continue;
     if (static_cast<std::int64_t>(out.rows.size()) == limit) {
       out.truncated = true;

@@ -3,12 +3,15 @@
 // and who asked.
 
 #include <regfed/audit/AuditEvent.h>
+#include <regfed/audit/AuditSink.h>
 
 #include <optional>
 #include <string>
 
 #include "Config.h"
+#include "DataRequest.h"
 #include "Principal.h"
+#include "Response.h"
 
 namespace regfed::core {
 
@@ -32,5 +35,11 @@ inline regfed::audit::AuditEvent newAuditEvent(const Config& config, const Princ
   e.action = action;
   return e;
 }
+
+/// Records a request refused before it did anything (decision deny, reason = the error's code) and answers
+/// with the error — or 503 audit_unavailable when the event cannot be committed: a refusal is audited too.
+Response auditedRefusal(const Config& config, regfed::audit::AuditSink& audit, const Principal& principal,
+                        const RequestMeta& meta, const std::string& action, const std::string& ownerAgs,
+                        const RequestError& error);
 
 }  // namespace regfed::core

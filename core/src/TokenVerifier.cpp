@@ -84,7 +84,13 @@ Principal TokenVerifier::verify(const std::string& jwt) {
     }
   }
   if (metrics_) metrics_->tokenCache(false);
-  Principal principal = verifyUncached(jwt);
+  Principal principal;
+  try {
+    principal = verifyUncached(jwt);
+  } catch (const Poco::Exception&) {
+    // A header or claim of a type POCO cannot convert (e.g. "iss": 5, "kid": {}): malformed, not a 500.
+    throw AuthError("invalid_token", "The token's header or claims are malformed.");
+  }
   std::lock_guard<std::mutex> lock(cacheMutex_);
   if (cache_.size() >= kCacheLimit) cache_.clear();  // crude but bounded; tokens re-verify once
   cache_.emplace(jwt, principal);
@@ -136,12 +142,39 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
     throw AuthError("invalid_token", "The token's signature is not valid for issuer '" + iss + "'.");
 
   const auto& claims = token.payload();
+  // Claims are read by type: a claim of the wrong type makes a malformed token (401), never a conversion.
   auto number = [&](const char* name) -> std::optional<std::int64_t> {
-    if (!claims.has(name)) return std::nullopt;
+    if (!claims.has(name) || claims.isNull(name)) return std::nullopt;
     auto v = claims.get(name);
-    if (!v.isNumeric())
+    if (!v.isNumeric() || v.isBoolean())
       throw AuthError("invalid_token", std::string("Claim '") + name + "' must be a number.");
-    return static_cast<std::int64_t>(v.convert<double>());
+    const double seconds = v.convert<double>();
+    if (!(seconds > -1e12 && seconds < 1e12))
+      throw AuthError("invalid_token", std::string("Claim '") + name + "' is not a time.");
+    return static_cast<std::int64_t>(seconds);
+  };
+  auto text = [&](const char* name) -> std::string {
+    if (!claims.has(name) || claims.isNull(name)) return "";
+    auto v = claims.get(name);
+    if (!v.isString()) throw AuthError("invalid_token", std::string("Claim '") + name + "' must be a string.");
+    return v.extract<std::string>();
+  };
+  // A string, or an array of strings (aud, roles).
+  auto texts = [&](const char* name, bool arrayOnly) -> std::vector<std::string> {
+    std::vector<std::string> out;
+    if (!claims.has(name) || claims.isNull(name)) return out;
+    auto v = claims.get(name);
+    if (v.isString() && !arrayOnly) return {v.extract<std::string>()};
+    auto list = claims.getArray(name);
+    if (!list)
+      throw AuthError("invalid_token", std::string("Claim '") + name + "' must be an array of strings.");
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      auto item = list->get(static_cast<unsigned>(i));
+      if (!item.isString())
+        throw AuthError("invalid_token", std::string("Claim '") + name + "' must be an array of strings.");
+      out.push_back(item.extract<std::string>());
+    }
+    return out;
   };
   const auto now = nowSeconds();
   auto exp = number("exp");
@@ -153,7 +186,7 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
     throw AuthError("invalid_token", "The token was issued in the future; check the clocks.");
 
   // Identity providers issue tokens for many applications from one realm: only ours will do.
-  const std::vector<std::string> audiences = token.getAudience();
+  const std::vector<std::string> audiences = texts("aud", false);
   const std::string& expected = issuer.config.audience;
   if (std::find(audiences.begin(), audiences.end(), expected) == audiences.end()) {
     std::string given;
@@ -164,15 +197,16 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   }
   if (!issuer.config.tokenType.empty()) {
     // Keycloak puts the type into a claim ("Bearer"); RFC 9068 into the JOSE header ("at+jwt").
-    std::string typ = claims.optValue<std::string>("typ", "");
-    if (typ.empty()) typ = token.getType();
+    std::string typ = text("typ");
+    if (typ.empty() && unverified.header().has("typ") && unverified.header().get("typ").isString())
+      typ = unverified.header().get("typ").extract<std::string>();
     if (Poco::icompare(typ, issuer.config.tokenType) != 0)
       throw AuthError("wrong_token_type", "The token's type is '" + typ + "'; regfed accepts '" +
                                               issuer.config.tokenType + "' tokens of issuer '" + iss +
                                               "' (an access token, not an ID or refresh token).");
   }
   if (!issuer.config.authorizedParties.empty()) {
-    const std::string azp = claims.optValue<std::string>("azp", "");
+    const std::string azp = text("azp");
     const auto& parties = issuer.config.authorizedParties;
     if (std::find(parties.begin(), parties.end(), azp) == parties.end())
       throw AuthError("wrong_authorized_party",
@@ -183,26 +217,24 @@ Principal TokenVerifier::verifyUncached(const std::string& jwt) {
   p.issuer = iss;
   p.expiresAt = *exp;
   p.issuedAt = number("iat").value_or(0);
-  p.id = claims.optValue<std::string>("sub", "");
-  p.ags = claims.optValue<std::string>("ags", "");
-  p.name = claims.optValue<std::string>("name", "");
+  p.id = text("sub");
+  p.ags = text("ags");
+  p.name = text("name");
   if (p.id.empty()) throw AuthError("invalid_token", "The token has no subject ('sub').");
-  if (!regfed::audit::isStorableText(p.id) || !regfed::audit::isStorableText(p.name) || p.id.size() > 256)
+  // The subject and name go into the audit trail and the log: printable UTF-8 only.
+  auto printable = [](const std::string& s) {
+    return regfed::audit::isStorableText(s) &&
+           std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  };
+  if (!printable(p.id) || !printable(p.name) || p.id.size() > 256 || p.name.size() > 256)
     throw AuthError("invalid_token", "The token's subject or name is not acceptable text.");
   if (!isAgs(p.ags)) throw AuthError("invalid_token", "Claim 'ags' must be an 8-digit municipality key.");
   const auto& allowed = issuer.config.municipalities;
   if (std::find(allowed.begin(), allowed.end(), p.ags) == allowed.end())
     throw AuthError("issuer_not_trusted_for_ags",
                     "Issuer '" + iss + "' is not trusted to issue tokens for municipality " + p.ags + ".");
-  if (claims.has("roles")) {
-    auto roles = claims.getArray("roles");
-    if (!roles) throw AuthError("invalid_token", "Claim 'roles' must be an array of strings.");
-    for (std::size_t i = 0; i < roles->size(); ++i) {
-      std::string role = roles->getElement<std::string>(static_cast<unsigned>(i));
-      // Unknown roles (e.g. an IdP's own) are ignored rather than refused.
-      if (knownRoles().count(role)) p.roles.insert(role);
-    }
-  }
+  for (const auto& role : texts("roles", true))
+    if (knownRoles().count(role)) p.roles.insert(role);  // an IdP's own roles are ignored, not refused
   return p;
 }
 

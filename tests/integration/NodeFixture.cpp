@@ -22,7 +22,8 @@ std::string schemaFile(const std::string& name) {
 
 // The demo's Melderegister schema and §38 criteria, so the tests exercise what clients rely on.
 std::string meldeRules() {
-  return R"("block_fields": ["auskunftssperre"], "search_criteria": )" +
+  return R"("block_fields": ["auskunftssperre"], "phonetic_fields": ["familienname", "vornamen", "geburtsname"],
+     "search_criteria": )" +
          schemaFile("melderegister.criteria.json") + R"(, "fields": )" +
          schemaFile("melderegister.fields.json");
 }

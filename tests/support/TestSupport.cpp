@@ -136,7 +136,7 @@ std::string signToken(const std::string& privateKeyPem, const std::string& publi
                       const std::string& alg, const std::string& iss, const std::string& sub,
                       const std::string& ags, const std::vector<std::string>& roles,
                       long long expOffsetSeconds, const std::optional<std::string>& audience,
-                      const std::map<std::string, std::string>& extra) {
+                      const std::string& extraClaims) {
   Poco::JWT::Token token;
   token.setType("JWT");
   token.setIssuer(iss);
@@ -151,7 +151,11 @@ std::string signToken(const std::string& privateKeyPem, const std::string& publi
   for (const auto& r : roles) list->add(r);
   token.payload().set("roles", list);
   if (audience) token.setAudience(*audience);
-  for (const auto& [k, v] : extra) token.payload().set(k, v);
+  Poco::JSON::Parser parser;
+  auto extra = parser.parse(extraClaims).extract<Poco::JSON::Object::Ptr>();
+  std::vector<std::string> names;
+  extra->getNames(names);
+  for (const auto& k : names) token.payload().set(k, extra->get(k));
   if (alg == "HS256") {
     Poco::JWT::Signer signer("a-shared-secret-an-attacker-might-guess");
     return signer.sign(token, alg);

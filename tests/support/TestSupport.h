@@ -62,12 +62,12 @@ std::pair<std::string, std::string> writeKeyPair(const std::string& dir, const s
 constexpr const char* kAudience = "regfed";
 
 /// A JWT signed with a PEM private key, with arbitrary claims (for tests of refusals). `audience` nullopt: no
-/// `aud` claim; `extra` adds string claims (e.g. typ, azp).
+/// `aud` claim; `extraClaims` is a JSON object whose members are set last (e.g. {"typ":"ID"} or {"roles":[null]}).
 std::string signToken(const std::string& privateKeyPem, const std::string& publicKeyPem,
                       const std::string& alg, const std::string& iss, const std::string& sub,
                       const std::string& ags, const std::vector<std::string>& roles,
                       long long expOffsetSeconds, const std::optional<std::string>& audience = kAudience,
-                      const std::map<std::string, std::string>& extra = {});
+                      const std::string& extraClaims = "{}");
 
 /// A `regfed serve` process on an OS-picked port.
 class NodeProcess {

@@ -19,6 +19,20 @@ inline int compareValues(const Value& a, const Value& b) {
   return std::get<std::string>(a).compare(std::get<std::string>(b));
 }
 
+/// True when any word of `text` (split at spaces and hyphens, e.g. "Anna Maria") has the Kölner Phonetik code
+/// `code` of the query (computed once per query with colognePhonetic).
+inline bool matchesPhoneticCode(const std::string& code, const std::string& text) {
+  if (code.empty()) return false;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find_first_of(" -", start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start && colognePhonetic(text.substr(start, end - start)) == code) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 /// True when a field value satisfies a condition. A null field value satisfies no condition.
 inline bool matches(const Condition& condition, const Value& value) {
   if (std::holds_alternative<std::monostate>(value)) return false;
@@ -45,17 +59,7 @@ inline bool matches(const Condition& condition, const Value& value) {
       auto* text = std::get_if<std::string>(&value);
       auto* query = condition.values.empty() ? nullptr : std::get_if<std::string>(&condition.values[0]);
       if (!text || !query) return false;
-      const std::string code = colognePhonetic(*query);
-      if (code.empty()) return false;
-      // Any word of a multi-word value (e.g. "Anna Maria") may match.
-      std::size_t start = 0;
-      while (start <= text->size()) {
-        std::size_t end = text->find_first_of(" -", start);
-        if (end == std::string::npos) end = text->size();
-        if (end > start && colognePhonetic(text->substr(start, end - start)) == code) return true;
-        start = end + 1;
-      }
-      return false;
+      return matchesPhoneticCode(colognePhonetic(*query), *text);
     }
   }
   return false;
