@@ -13,11 +13,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 checked="$root/build-sanitize"
 started=$(date +%s)
-last=$started
+last=""
 step() {
   local now
   now=$(date +%s)
-  [ "$last" -eq "$started" ] || printf 'regfed test: (%d s)\n' $((now - last))
+  [ -z "$last" ] || printf 'regfed test: (%d s)\n' $((now - last))
   last=$now
   printf '\nregfed test: %s\n' "$1"
 }
