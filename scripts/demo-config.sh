@@ -70,6 +70,7 @@ gewerbe_fields='[
   for ags in "${gewerbe[@]}"; do
     printf '%s    {"ags": "%s", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl", "id_field": "id",\n' "$sep" "$ags"
     printf '      "options": {"path": "data/gewerberegister-%s.jsonl"},\n' "$ags"
+    printf '      "search_criteria": [["betriebsname", "ort"], ["inhaber", "ort"]],\n'
     printf '      "fields": %s}' "$gewerbe_fields"
   done
   printf '\n  ],\n'

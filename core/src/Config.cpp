@@ -78,15 +78,25 @@ std::vector<std::string> unprotectedDatabaseHosts(const std::string& dsn) {
     if (error) PQfreemem(error);
     return {"(unparsable)"};
   }
-  std::string host, hostaddr, sslmode;
+  std::string host, hostaddr, sslmode, service;
   for (PQconninfoOption* o = options; o->keyword; ++o) {
     if (!o->val) continue;
     const std::string keyword = o->keyword;
     if (keyword == "host") host = o->val;
     if (keyword == "hostaddr") hostaddr = o->val;
     if (keyword == "sslmode") sslmode = o->val;
+    if (keyword == "service") service = o->val;
   }
   PQconninfoFree(options);
+  // What the string leaves open, libpq takes from the environment (and from pg_service.conf, which regfed does
+  // not read: a service name hides where the connection goes).
+  if (!service.empty()) return {"(service)"};
+  auto fromEnvironment = [](std::string& value, const char* variable) {
+    if (const char* v = std::getenv(variable); value.empty() && v) value = v;
+  };
+  fromEnvironment(host, "PGHOST");
+  fromEnvironment(hostaddr, "PGHOSTADDR");
+  fromEnvironment(sslmode, "PGSSLMODE");
   if (sslmode == "verify-ca" || sslmode == "verify-full") return {};
   std::vector<std::string> remote;
   // hostaddr, when given, is where libpq really connects.
@@ -337,6 +347,9 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
                                  : "";
           if (!fieldOf(name))
             c.problem(Checker::at(sp, k), "\"" + name + "\" is not a field of this register");
+          else if (name == reg.idField)
+            c.problem(Checker::at(sp, k),
+                      "the id field cannot be a search criterion: a record's id is what a search finds");
           else
             names.push_back(name);
         }
@@ -364,6 +377,11 @@ void checkDatabaseTransport(Checker& c, const std::string& where, const std::str
   for (const auto& host : unprotectedDatabaseHosts(dsn)) {
     if (host == "(unparsable)") {
       c.problem(where, "is not a PostgreSQL connection string libpq can parse");
+      return;
+    }
+    if (host == "(service)") {
+      c.problem(where, "names a service (pg_service.conf): give host and sslmode in the connection string, so the "
+                       "node can check that a database beyond this host is reached over verified TLS");
       return;
     }
     if (config.databaseHostsWithoutTls.count(host)) continue;

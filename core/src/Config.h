@@ -137,8 +137,9 @@ ConfigLoad loadConfig(const std::string& path);
 ConfigLoad loadConfigText(const std::string& text, const std::string& path);
 
 /// Database hosts of a libpq connection string that are reached over the network without a verified TLS
-/// connection (sslmode verify-ca or verify-full). Unix sockets and loopback are local. Empty when all is well;
-/// {"(unparsable)"} when libpq cannot parse it.
+/// connection (sslmode verify-ca or verify-full), with what the string leaves open taken from PGHOST,
+/// PGHOSTADDR and PGSSLMODE as libpq would. Unix sockets and loopback are local. Empty when all is well;
+/// {"(unparsable)"} when libpq cannot parse it, {"(service)"} when it names a pg_service.conf service.
 std::vector<std::string> unprotectedDatabaseHosts(const std::string& dsn);
 
 /// True for an 8-digit AGS.

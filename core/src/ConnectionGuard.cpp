@@ -18,7 +18,7 @@ struct ConnectionGuard::Served {
   int fd;
   Phase phase = Phase::AwaitingRequest;
   Clock::time_point deadline;
-  bool shut = false;
+  int shutdown = -1;  // how it was shut down so far: -1 not at all, SHUT_RD or SHUT_RDWR
 };
 
 namespace {
@@ -49,7 +49,13 @@ ConnectionGuard::ConnectionGuard(const HttpLimits& limits, int maxThreads, Metri
 ConnectionGuard::~ConnectionGuard() { watchdog_.stop(); }
 
 std::string ConnectionGuard::clientKey(const Poco::Net::StreamSocket& socket) {
-  return socket.peerAddress().host().toString();
+  Poco::Net::IPAddress host = socket.peerAddress().host();
+  if (host.family() == Poco::Net::IPAddress::IPv6) {
+    if (host.isIPv4Mapped()) return host.toString().substr(7);  // ::ffff:a.b.c.d counts as a.b.c.d
+    // One IPv6 client usually holds a whole /64: count it as one.
+    return (host & Poco::Net::IPAddress(64, Poco::Net::IPAddress::IPv6)).toString() + "/64";
+  }
+  return host.toString();
 }
 
 bool ConnectionGuard::accept(const Poco::Net::StreamSocket& socket) {
@@ -72,25 +78,31 @@ bool ConnectionGuard::accept(const Poco::Net::StreamSocket& socket) {
   }
   ++perClient_[key];
   ++total_;
-  pending_[static_cast<int>(socket.impl()->sockfd())] = key;
+  pending_[static_cast<int>(socket.impl()->sockfd())] = Pending{key, Clock::now()};
   if (metrics_) metrics_->setOpenConnections(total_);
   return true;
 }
 
 std::string ConnectionGuard::started(const Poco::Net::StreamSocket& socket) {
   const int fd = static_cast<int>(socket.impl()->sockfd());
-  auto* served = new Served{this, ::dup(fd), Phase::AwaitingRequest,
-                            Clock::now() + std::chrono::milliseconds(limits_.headerTimeoutMs)};
+  const int watched = ::dup(fd);
+  if (watched < 0) {
+    // Out of descriptors: a connection the watchdog cannot watch is not served.
+    ::shutdown(fd, SHUT_RDWR);
+    log::warn("cannot watch a connection (out of file descriptors); closing it");
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  std::string key;
+  Pending pending{"", Clock::now()};
   auto it = pending_.find(fd);
   if (it != pending_.end()) {
-    key = std::move(it->second);
+    pending = std::move(it->second);
     pending_.erase(it);
   }
-  served_[served] = 0;
+  auto* served = new Served{this, watched, Phase::AwaitingRequest,
+                            pending.acceptedAt + std::chrono::milliseconds(limits_.headerTimeoutMs)};
+  served_.insert(served);
   current = served;
-  return key;
+  return pending.key;
 }
 
 void ConnectionGuard::finished(const std::string& key) {
@@ -137,16 +149,31 @@ int ConnectionGuard::open() const {
   return total_;
 }
 
+std::size_t ConnectionGuard::serving() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return served_.size();
+}
+
+void ConnectionGuard::shutdownAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Served* served : served_)
+    if (served->fd >= 0 && served->shutdown != SHUT_RDWR) {
+      ::shutdown(served->fd, SHUT_RDWR);
+      served->shutdown = SHUT_RDWR;
+    }
+}
+
 void ConnectionGuard::watch() {
   const auto now = Clock::now();
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [served, unused] : served_) {
-    (void)unused;
-    if (served->shut || served->phase == Phase::Handling || now < served->deadline || served->fd < 0) continue;
+  for (Served* served : served_) {
+    if (served->phase == Phase::Handling || now < served->deadline || served->fd < 0) continue;
     // Reading side only while a request is read, so a 400/408 can still be written; both sides once the
-    // response itself is stuck.
-    ::shutdown(served->fd, served->phase == Phase::Responding ? SHUT_RDWR : SHUT_RD);
-    served->shut = true;
+    // response itself is stuck (a connection shut for reading earlier is shut for writing now).
+    const int how = served->phase == Phase::Responding ? SHUT_RDWR : SHUT_RD;
+    if (served->shutdown == SHUT_RDWR || served->shutdown == how) continue;
+    ::shutdown(served->fd, how);
+    served->shutdown = how;
     if (metrics_) metrics_->connectionTimedOut(phaseName(served->phase));
   }
 }

@@ -10,8 +10,8 @@
 #include <Poco/Net/TCPServer.h>
 
 #include <chrono>
-#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -46,6 +46,10 @@ class ConnectionGuard : public Poco::Net::TCPServerConnectionFilter {
 
   /// Open connections (accepted, not yet finished).
   int open() const;
+  /// Connections being served by a worker right now.
+  std::size_t serving() const;
+  /// Shuts down every connection being served (both directions): the last step of a stop whose grace ran out.
+  void shutdownAll();
 
   /// A connection being served (defined in the .cpp).
   struct Served;
@@ -54,13 +58,20 @@ class ConnectionGuard : public Poco::Net::TCPServerConnectionFilter {
   void watch();
   static std::string clientKey(const Poco::Net::StreamSocket& socket);
 
+  /// An accepted connection waiting for a worker: its client and when it was accepted (the header deadline
+  /// runs from then). Keyed by descriptor: unique while the socket waits in the queue.
+  struct Pending {
+    std::string key;
+    std::chrono::steady_clock::time_point acceptedAt;
+  };
+
   HttpLimits limits_;
   int totalCap_;
   Metrics* metrics_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, int> perClient_;
-  std::unordered_map<int, std::string> pending_;  // accepted socket fd -> client key, until started()
-  std::map<Served*, int> served_;                 // connections being served
+  std::unordered_map<int, Pending> pending_;
+  std::set<Served*> served_;
   int total_ = 0;
   PeriodicTask watchdog_;
 };

@@ -13,6 +13,7 @@
 
 #include "Config.h"
 #include "Json.h"
+#include "RequestTarget.h"
 
 namespace regfed::core {
 
@@ -277,29 +278,6 @@ std::vector<std::string> parseFieldList(const std::string& commaSeparated) {
   return list;
 }
 
-std::optional<std::string> percentDecode(const std::string& text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    const int high = i + 1 < text.size() ? hex(text[i + 1]) : -1;
-    const int low = i + 2 < text.size() ? hex(text[i + 2]) : -1;
-    if (high < 0 || low < 0) return std::nullopt;
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
-}
-
 RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& rawRegister,
                                 const std::string& rawId, const std::string& rawQuery,
                                 const std::function<std::optional<std::string>(const std::string&)>& header) {
@@ -318,22 +296,13 @@ RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& ra
   r.ags = decoded(rawAgs, "The municipality in the path");
   r.registerName = decoded(rawRegister, "The register in the path");
   r.id = decoded(rawId, "The record id");
-  std::size_t start = 0;
-  while (start <= rawQuery.size() && !rawQuery.empty()) {
-    std::size_t end = rawQuery.find('&', start);
-    if (end == std::string::npos) end = rawQuery.size();
-    const std::string pair = rawQuery.substr(start, end - start);
-    const std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == "fields") {
-      std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
-      std::replace(value.begin(), value.end(), '+', ' ');
-      try {
-        r.fields = parseFieldList(decoded(value, "The 'fields' parameter"));
-      } catch (const RequestError& e) {
-        keep(e);
-      }
+  const auto parameters = rawQueryParameters(rawQuery);
+  if (auto it = parameters.find("fields"); it != parameters.end()) {
+    try {
+      r.fields = parseFieldList(decoded(it->second, "The 'fields' parameter"));
+    } catch (const RequestError& e) {
+      keep(e);
     }
-    start = end + 1;
   }
   if (auto purpose = header("Regfed-Purpose")) r.purpose = decoded(*purpose, "The Regfed-Purpose header");
   if (auto caseRef = header("Regfed-Case-Ref")) r.caseRef = *caseRef;

@@ -87,9 +87,6 @@ std::vector<regfed::sdk::Condition> typeFilter(const std::vector<FilterTerm>& fi
 /// names none or more than a register can have.
 std::vector<std::string> parseFieldList(const std::string& commaSeparated);
 
-/// Decodes %XX escapes; nullopt when an escape is malformed. '+' stays '+' (headers and paths are not forms).
-std::optional<std::string> percentDecode(const std::string& text);
-
 /// Checks that every name is a field of the schema; throws RequestError 422 `unknown_field`.
 void checkFieldNames(const std::vector<std::string>& names,
                      const std::vector<regfed::sdk::FieldSpec>& schema);

@@ -43,7 +43,8 @@ struct StateConflict : std::runtime_error {
 /// Up to `size` connections, opened on demand.
 class Database {
  public:
-  explicit Database(std::string dsn, std::size_t size = 4) : dsn_(std::move(dsn)), slots_(size) {}
+  explicit Database(std::string dsn, std::size_t size = 4)
+      : dsn_(std::move(dsn)), slots_(size), inUse_(size, false) {}
 
   /// Runs `work(tx)` in a transaction on a free connection and commits; returns its result. Waits up to
   /// 2 s for a free connection. Connection failures become DatabaseUnavailable; other exceptions propagate
@@ -76,7 +77,6 @@ class Database {
       std::unique_lock<std::mutex> lock(db.mutex_);
       if (!db.freed_.wait_for(lock, std::chrono::seconds(2), [&] { return db.busy_ < db.slots_.size(); }))
         throw DatabaseUnavailable("all database connections are busy");
-      if (db.inUse_.size() != db.slots_.size()) db.inUse_.assign(db.slots_.size(), false);
       for (index = 0; db.inUse_[index]; ++index) {
       }
       db.inUse_[index] = true;

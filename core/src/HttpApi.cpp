@@ -59,7 +59,9 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
                          request.getChunkedTransferEncoding();
     if (hasBody && !bodyConsumed_) response.setKeepAlive(false);  // what was not read cannot be skipped
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
-    response.send().write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
+    std::ostream& out = response.send();
+    out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
+    out.flush();  // sent within the Responding deadline, not after the phase is over
     ctx_.metrics.request(route, answer.status, std::chrono::duration<double>(Clock::now() - started).count());
     ConnectionGuard::enter(Phase::AwaitingRequest);
   }
@@ -143,7 +145,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (s[3] == "revoke") return ctx_.mandates.revoke(principal, meta, id);
       std::string body;
       if (auto error = readBodyOrError(request, body))
-        return ctx_.mandates.refuse(principal, meta, "mandate_activate", *error);
+        return ctx_.mandates.refuse(principal, meta, "mandate_activate", *error, id);
       return ctx_.mandates.activate(principal, meta, id, body);
     }
     if (path == "/v1/quota" || path == "/v1/reviews" || path == "/v1/audit/alerts") {
@@ -220,7 +222,11 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
   BodyRead readBody(HTTPServerRequest& request, std::string& body) {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes))
       return BodyRead::TooLarge;
-    ConnectionGuard::enter(Phase::ReadingBody);
+    // Reading the body has its deadline; whatever way this ends, the request is back in Handling.
+    struct BodyPhase {
+      BodyPhase() { ConnectionGuard::enter(Phase::ReadingBody); }
+      ~BodyPhase() { ConnectionGuard::enter(Phase::Handling); }
+    } phase;
     const auto deadline = Clock::now() + std::chrono::milliseconds(ctx_.config.limits.bodyTimeoutMs);
     std::istream& in = request.stream();
     char buffer[8192];
@@ -234,7 +240,6 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     } catch (const Poco::Exception&) {
       return BodyRead::TooSlow;  // the connection broke or timed out mid-body
     }
-    ConnectionGuard::enter(Phase::Handling);
     if (request.hasContentLength() && static_cast<Poco::Int64>(body.size()) < request.getContentLength64())
       return BodyRead::TooSlow;  // the guard cut it short
     bodyConsumed_ = true;

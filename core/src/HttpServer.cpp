@@ -3,8 +3,10 @@
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 
+#include <algorithm>
 #include <thread>
 
+#include "Log.h"
 #include "Metrics.h"
 
 namespace regfed::core {
@@ -20,11 +22,11 @@ class GuardedConnection : public Poco::Net::HTTPServerConnection {
       : HTTPServerConnection(socket, params, factory), guard_(guard) {}
 
   void run() override {
-    struct Served {
+    struct Finish {
       ConnectionGuard& guard;
       std::string key;
-      ~Served() { guard.finished(key); }
-    } served{guard_, guard_.started(socket())};
+      ~Finish() { guard.finished(key); }
+    } finish{guard_, guard_.started(socket())};
     HTTPServerConnection::run();
   }
 
@@ -62,8 +64,9 @@ HttpServer::HttpServer(const Config& config, Metrics& metrics, HttpApi* api,
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(0);
   params->setKeepAliveTimeout(Poco::Timespan(config.limits.idleTimeoutMs * 1000));
-  // Per receive and send; the guard's deadlines bound the whole phase.
-  params->setTimeout(Poco::Timespan(config.limits.headerTimeoutMs * 1000));
+  // Per receive and send, no shorter than a phase: the guard's deadlines bound each phase as a whole.
+  params->setTimeout(
+      Poco::Timespan(std::max(config.limits.headerTimeoutMs, config.limits.bodyTimeoutMs) * 1000));
   Poco::Net::HTTPRequestHandlerFactory::Ptr factory(api);
   server_ = std::make_unique<Poco::Net::TCPServer>(new GuardedConnectionFactory(params, factory, *guard_), pool_,
                                                    socket, params);
@@ -77,11 +80,15 @@ void HttpServer::start() { server_->start(); }
 void HttpServer::stop(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
-  server_->stop();
-  api_->stopping(false);  // kept-alive connections close after their current request
+  server_->stop();  // no new connections; those still queued are dropped
+  api_->stopping(false);  // waits for each request in flight; kept-alive connections then close
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (guard_->open() > 0 && std::chrono::steady_clock::now() < deadline)
+  while (guard_->serving() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (guard_->serving() > 0) {
+    log::warn(std::to_string(guard_->serving()) + " connection(s) still open after the grace period; closing them");
+    guard_->shutdownAll();
+  }
   server_.reset();
   pool_.joinAll();
 }

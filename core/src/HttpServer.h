@@ -26,7 +26,7 @@ class HttpServer {
 
   /// Starts accepting connections.
   void start();
-  /// Stops accepting, tells kept-alive connections to close, and waits up to `grace` for requests in flight.
+  /// Stops accepting and lets requests in flight finish; connections still open after `grace` are shut down.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
   /// The port bound.
   int port() const;

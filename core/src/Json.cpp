@@ -146,6 +146,13 @@ std::string canonicalJson(const Poco::Dynamic::Var& value) {
   return out;
 }
 
+std::string jsonStringOrNull(const std::string& text) {
+  if (text.empty()) return "null";
+  std::string out;
+  appendJsonString(out, text);
+  return out;
+}
+
 std::string errorBody(const std::string& code, const std::string& message, const std::string& requestId,
                       const std::vector<std::string>& fields, const std::string& details) {
   JsonWriter w;

@@ -40,6 +40,9 @@ class JsonWriter {
   bool afterKey_ = false;
 };
 
+/// `text` as a JSON string literal, or `null` when it is empty.
+std::string jsonStringOrNull(const std::string& text);
+
 /// Canonical JSON of a parsed value: object keys sorted by bytes, no white space.
 std::string canonicalJson(const Poco::Dynamic::Var& value);
 

@@ -4,10 +4,6 @@
 
 namespace regfed::core {
 
-bool contains(const std::vector<std::string>& list, const std::string& value) {
-  return std::find(list.begin(), list.end(), value) != list.end();
-}
-
 const char* mandateKindName(MandateKind kind) {
   return kind == MandateKind::Emergency ? "emergency" : "support";
 }

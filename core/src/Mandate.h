@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "CalendarDate.h"
+#include "Lists.h"
 
 namespace regfed::core {
 
@@ -52,7 +53,5 @@ struct Mandate {
   bool names(const std::string& user, const std::string& ags) const;
 };
 
-/// True when `list` contains `value`.
-bool contains(const std::vector<std::string>& list, const std::string& value);
 
 }  // namespace regfed::core

@@ -8,6 +8,7 @@
 
 #include "DataRequest.h"
 #include "Json.h"
+#include "JsonBody.h"
 #include "Log.h"
 
 namespace regfed::core {
@@ -19,11 +20,6 @@ using regfed::audit::AuditEvent;
 namespace sdk = regfed::sdk;
 
 namespace {
-
-Response auditUnavailable(const std::string& requestId) {
-  return {503, errorBody("audit_unavailable",
-                         "The audit trail cannot be written right now, so nothing was changed.", requestId)};
-}
 
 Response databaseUnavailable(const std::string& requestId) {
   return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.",
@@ -53,30 +49,10 @@ std::vector<std::string> stringList(const Object::Ptr& o, const std::string& key
   return out;
 }
 
-std::string text(const Object::Ptr& o, const std::string& key) {
-  if (!o->has(key) || o->get(key).isEmpty()) invalid("missing_" + key, "'" + key + "' is required.");
-  if (!o->get(key).isString()) invalid("invalid_type", "'" + key + "' must be a string.");
-  const std::string value = o->get(key).toString();
-  if (!regfed::audit::isStorableText(value))
-    invalid("invalid_text", "'" + key + "' must be UTF-8 text without NUL.");
-  return value;
-}
-
-std::string nullable(const std::string& s) {
-  if (s.empty()) return "null";
-  std::string out;
-  regfed::audit::appendJsonString(out, s);
-  return out;
-}
+std::string text(const Object::Ptr& o, const std::string& key) { return bodyText(o, key); }
 
 std::string byAt(const std::string& by, const std::string& at) {
-  return by.empty() ? "null" : "{\"by\":" + nullable(by) + ",\"at\":" + nullable(at) + "}";
-}
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
+  return by.empty() ? "null" : "{\"by\":" + jsonStringOrNull(by) + ",\"at\":" + jsonStringOrNull(at) + "}";
 }
 
 std::string activationJson(const Mandate& m, const Activation& a, bool opened) {
@@ -94,24 +70,6 @@ std::string activationJson(const Mandate& m, const Activation& a, bool opened) {
 
 Response conflictResponse(const StateConflict& c, const std::string& requestId) {
   return {c.status, errorBody(c.code, c.what(), requestId, c.fields, c.details)};
-}
-
-Object::Ptr parseObjectBody(const std::string& body) {
-  try {
-    Poco::JSON::Parser parser;
-    Var v = parser.parse(body);
-    if (v.type() == typeid(Object::Ptr)) return v.extract<Object::Ptr>();
-  } catch (const Poco::Exception&) {
-  }
-  throw StateConflict(400, "malformed_json", "The request body must be a JSON object.");
-}
-
-std::string requiredText(const Object::Ptr& o, const std::string& key, std::size_t maxLength) {
-  const std::string value = text(o, key);
-  if (utf8Length(value) < 3 || utf8Length(value) > maxLength)
-    invalid("invalid_" + key,
-            "'" + key + "' must be 3 to " + std::to_string(maxLength) + " characters long.");
-  return value;
 }
 
 std::string mandateJson(const Mandate& m) {
@@ -187,9 +145,9 @@ Response MandateService::refused(const Principal& p, const RequestMeta& meta, co
   stub.ownerAgs = ownerAgs;
   if (auto known = mandateId.empty() ? std::nullopt : mandates_.find(mandateId)) stub.kind = known->kind;
   AuditEvent e = event(p, meta, action, stub, c.code);
-  e.decision = "deny";
+  e.decision = c.status >= 500 ? "error" : "deny";
   std::vector<AuditEvent> one = {e};
-  if (!audit_.record(one)) return auditUnavailable(meta.id);
+  if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing was changed");
   return conflictResponse(c, meta.id);
 }
 
@@ -241,6 +199,10 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
       for (const auto& rc : config_.registers)
         if (rc.ags == m.ownerAgs && rc.name == r) found = &rc;
       if (!found) invalid("unknown_register", "Municipality " + m.ownerAgs + " has no register '" + r + "'.");
+      if (found->searchCriteria.empty())
+        invalid("register_not_searchable",
+                "Register '" + r + "' has no search criteria configured (search_criteria), so nobody outside " +
+                    m.ownerAgs + " can search or open it; configure them first.");
       regs.push_back(found);
     }
     for (const auto& proc : m.procedures) {
@@ -323,7 +285,7 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
               " for " + stored.helperAgs);
     return {201, mandateJson(stored)};
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id);
+    return auditUnavailable(meta.id, "nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return databaseUnavailable(meta.id);
@@ -359,7 +321,7 @@ Response MandateService::change(const Principal& p, const RequestMeta& meta, con
   } catch (const StateConflict& c) {
     return refused(p, meta, action, owner, id, c);
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id);
+    return auditUnavailable(meta.id, "nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return databaseUnavailable(meta.id);
@@ -488,7 +450,7 @@ Response MandateService::activate(const Principal& p, const RequestMeta& meta, c
   } catch (const StateConflict& c) {
     return refused(p, meta, "mandate_activate", owner, id, c);
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id);
+    return auditUnavailable(meta.id, "nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return databaseUnavailable(meta.id);
@@ -496,8 +458,11 @@ Response MandateService::activate(const Principal& p, const RequestMeta& meta, c
 }
 
 Response MandateService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
-                                const RequestError& error) {
-  return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
+                                const RequestError& error, const std::string& mandateId) {
+  if (mandateId.empty()) return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
+  const auto known = mandates_.find(mandateId);
+  return refused(p, meta, action, known ? known->ownerAgs : p.ags, mandateId,
+                 StateConflict(error.status, error.code, error.message, error.details, error.fields));
 }
 
 Response MandateService::list(const Principal& p, const RequestMeta& meta,
@@ -505,7 +470,8 @@ Response MandateService::list(const Principal& p, const RequestMeta& meta,
   const std::string ags = query.count("ags") ? query.at("ags") : "";
   const std::string status = query.count("status") ? query.at("status") : "";
   if (!status.empty() && status != "pending" && status != "approved" && status != "revoked")
-    return {422, errorBody("invalid_status", "status must be pending, approved or revoked.", meta.id)};
+    return refuse(p, meta, "mandate_read",
+                  RequestError{422, "invalid_status", "status must be pending, approved or revoked.", {}});
   const bool official = p.has("admin") || p.has("dpo") || p.has("clerk");
   JsonWriter w;
   w.beginObject().key("mandates").beginArray();
@@ -522,7 +488,7 @@ Response MandateService::list(const Principal& p, const RequestMeta& meta,
   return {200, w.str()};
 }
 
-Response MandateService::quota(const Principal&, const RequestMeta& meta,
+Response MandateService::quota(const Principal& p, const RequestMeta& meta,
                                const std::map<std::string, std::string>& query) {
   int year = yearOf(berlinToday());
   if (query.count("year")) {
@@ -531,7 +497,8 @@ Response MandateService::quota(const Principal&, const RequestMeta& meta,
       year = std::stoi(query.at("year"), &used);
       if (used != query.at("year").size() || year < 2000 || year > 2200) throw std::invalid_argument("year");
     } catch (const std::exception&) {
-      return {422, errorBody("invalid_year", "year must be a year such as 2026.", meta.id)};
+      return refuse(p, meta, "quota_read",
+                    RequestError{422, "invalid_year", "year must be a year such as 2026.", {}});
     }
   }
   JsonWriter w;

@@ -36,9 +36,10 @@ class MandateService {
   Response list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
   Response quota(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
-  /// Audits and answers a mandate request refused before it was read (body too large or too slow).
+  /// Audits and answers a mandate request refused before it was read (body too large or too slow, a bad query
+  /// parameter); `mandateId` when the request names one.
   Response refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
-                  const RequestError& error);
+                  const RequestError& error, const std::string& mandateId = "");
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;
@@ -61,18 +62,7 @@ class MandateService {
 /// The JSON of a mandate as the API shows it.
 std::string mandateJson(const Mandate& m);
 
-/// Thrown inside a store transaction when the audit event cannot be committed: the change rolls back.
-struct AuditDown : std::runtime_error {
-  AuditDown() : std::runtime_error("audit unavailable") {}
-};
-
 /// The 409/403/404/422 answer of a refused state change, with its figures when it has any.
 Response conflictResponse(const StateConflict& c, const std::string& requestId);
-
-/// Parses a JSON object body; throws StateConflict 400 `malformed_json`.
-Poco::JSON::Object::Ptr parseObjectBody(const std::string& body);
-
-/// A required text member of 3..`maxLength` characters; throws StateConflict 422.
-std::string requiredText(const Poco::JSON::Object::Ptr& o, const std::string& key, std::size_t maxLength);
 
 }  // namespace regfed::core

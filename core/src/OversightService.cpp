@@ -1,8 +1,9 @@
 #include "OversightService.h"
 
 #include "Json.h"
+#include "JsonBody.h"
+#include "Lists.h"
 #include "Log.h"
-#include "MandateService.h"
 
 namespace regfed::core {
 
@@ -11,13 +12,6 @@ using regfed::audit::AuditEvent;
 namespace {
 
 RequestError notPermitted(const std::string& message) { return RequestError{403, "not_permitted", message, {}}; }
-
-std::string nullable(const std::string& s) {
-  if (s.empty()) return "null";
-  std::string out;
-  regfed::audit::appendJsonString(out, s);
-  return out;
-}
 
 }  // namespace
 
@@ -49,9 +43,7 @@ Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
       if (!contains(e.subjects, r.recordId)) e.subjects.push_back(r.recordId);
     e.resultCount = static_cast<std::int64_t>(list.size());
     std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one))
-      return {503, errorBody("audit_unavailable",
-                             "The audit trail cannot be written right now, so nothing is shown.", meta.id)};
+    if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing is shown");
     JsonWriter w;
     w.beginObject().key("reviews").beginArray();
     for (const Review& r : list) {
@@ -62,15 +54,16 @@ Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
       w.key("actor").value(r.actor).key("actor_ags").value(r.actorAgs);
       w.key("purpose").value(r.purpose).key("case_ref").value(r.caseRef).key("mandate").value(r.mandate);
       if (r.status == "closed")
-        w.key("closed").raw("{\"by\":" + nullable(r.closedBy) + ",\"at\":" + nullable(r.closedAt) +
-                            ",\"outcome\":" + nullable(r.outcome) + "}");
+        w.key("closed").raw("{\"by\":" + jsonStringOrNull(r.closedBy) + ",\"at\":" + jsonStringOrNull(r.closedAt) +
+                            ",\"outcome\":" + jsonStringOrNull(r.outcome) + "}");
       w.endObject();
     }
     w.endArray().endObject();
     return {200, w.str()};
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Reviews cannot be read right now.", meta.id)};
+    return refuse(p, meta, "review_read",
+                  RequestError{503, "database_unavailable", "Reviews cannot be read right now.", {}});
   }
 }
 
@@ -108,11 +101,11 @@ Response OversightService::closeReview(const Principal& p, const RequestMeta& me
   } catch (const StateConflict& c) {
     return refuse(p, meta, "review_close", RequestError{c.status, c.code, c.what(), c.fields, c.details});
   } catch (const AuditDown&) {
-    return {503, errorBody("audit_unavailable",
-                           "The audit trail cannot be written right now, so the review stays open.", meta.id)};
+    return auditUnavailable(meta.id, "the review stays open");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Reviews cannot be changed right now.", meta.id)};
+    return refuse(p, meta, "review_close",
+                  RequestError{503, "database_unavailable", "Reviews cannot be changed right now.", {}});
   }
 }
 
@@ -128,9 +121,7 @@ Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
     e.reason = "alerts";
     e.resultCount = static_cast<std::int64_t>(list.size());
     std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one))
-      return {503, errorBody("audit_unavailable",
-                             "The audit trail cannot be written right now, so nothing is shown.", meta.id)};
+    if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing is shown");
     JsonWriter w;
     w.beginObject().key("alerts").beginArray();
     for (const Alert& a : list) {
@@ -144,7 +135,8 @@ Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
     return {200, w.str()};
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return {503, errorBody("database_unavailable", "Alerts cannot be read right now.", meta.id)};
+    return refuse(p, meta, "audit_read",
+                  RequestError{503, "database_unavailable", "Alerts cannot be read right now.", {}});
   }
 }
 

@@ -10,8 +10,8 @@
 #include "Config.h"
 #include "OversightStore.h"
 #include "Principal.h"
-#include "QueryService.h"
 #include "RequestAudit.h"
+#include "Response.h"
 
 namespace regfed::core {
 

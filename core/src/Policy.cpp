@@ -16,12 +16,6 @@ PolicyDecision deny(std::string reason, std::string message) {
   return d;
 }
 
-std::string joined(const std::vector<std::string>& names, const std::string& separator = ", ") {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : separator) + n;
-  return out;
-}
-
 // Narrows an allow to the fields the caller may see; refuses fields asked for or filtered on beyond them.
 PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const RegisterRules& rules,
                            const std::vector<std::string>& visible) {
@@ -49,29 +43,17 @@ PolicyDecision allowWithin(PolicyDecision d, const AccessRequest& request, const
 // §38 BMG: a person search from outside needs one acceptable criteria set, each field given as an exact value,
 // or as a phonetic name on a name field (a phonetic match on any word of an address would make "Straße" an
 // address). The refusal names every set the caller could use (one within `visible`; all sets when none is),
-// closest first, and says which given conditions did not count. A register without criteria sets is still
-// searched, not browsed: one exact condition at least.
+// closest first, and says which given conditions did not count. (Registers without criteria sets are not
+// searched from outside at all: see decideOutside.)
 std::optional<PolicyDecision> criteriaRefusal(const AccessRequest& request, const RegisterRules& rules,
                                               const std::vector<std::string>& visible) {
-  if (request.operation != Operation::Search) return std::nullopt;
+  if (request.operation != Operation::Search || rules.searchCriteria.empty()) return std::nullopt;
   std::vector<std::string> given, notCounted;
   for (const auto& c : request.filter) {
     if (c.op == Operator::Equals || (c.op == Operator::Phonetic && contains(rules.phoneticFields, c.field)))
       given.push_back(c.field);
     else if (!contains(notCounted, c.field))
       notCounted.push_back(c.field);
-  }
-  if (rules.searchCriteria.empty()) {
-    if (!given.empty()) return std::nullopt;
-    PolicyDecision refusal =
-        deny("insufficient_criteria",
-             "A search from outside the owning municipality needs at least one field given as an exact value; "
-             "the register is searched, not browsed." +
-                 (notCounted.empty() ? std::string()
-                                     : " A prefix, range, list or phonetic search on " + joined(notCounted) +
-                                           " does not count."));
-    refusal.outcome = Outcome::Invalid;
-    return refusal;
   }
   std::vector<CriteriaSet> usable, all;
   for (const auto& set : rules.searchCriteria) {
@@ -179,6 +161,13 @@ PolicyDecision decideOutside(const Principal& p, const AccessRequest& request, c
   const Mandate* m = context.mandate;
   if (!m) return deny("mandate_not_found", "There is no mandate " + *request.mandate + ".");
   if (auto refusal = mandateRefusal(p, request, *m, context)) return *refusal;
+  // Without criteria sets nothing says what a lawful search of this register is: any exact value (an id, a
+  // status) would browse it and open its records. Such a register is for its owner's own staff.
+  if (rules.searchCriteria.empty())
+    return deny("no_search_criteria", "Register " + request.registerName + " of municipality " +
+                                          request.ownerAgs +
+                                          " has no search criteria configured, so it cannot be searched or opened "
+                                          "from outside the municipality.");
 
   PolicyDecision d;
   d.emergency = m->kind == MandateKind::Emergency;

@@ -3,7 +3,7 @@
 // reason code. No I/O and no clock: the caller passes today's date, the mandate the request names (looked up
 // by id), whether an emergency mandate is activated for the caller, and whether an earlier search disclosed
 // the record asked for, so the rules are tested table-driven without a server. The outcome is transport-
-// neutral; the HTTP layer maps it to a status code.
+// neutral; the services map it to an HTTP status in one function (refusalStatus).
 
 #include <regfed/sdk/Types.h>
 

@@ -19,19 +19,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Response databaseUnavailable(const std::string& requestId) {
-  return {503, errorBody("database_unavailable",
-                         "The node's database cannot be reached right now, so no data is released. Try again "
-                         "shortly.",
-                         requestId)};
+RequestError databaseError() {
+  return RequestError{503,
+                      "database_unavailable",
+                      "The node's database cannot be reached right now, so no data is released. Try again shortly.",
+                      {}};
 }
 
-Response auditUnavailable(const std::string& requestId) {
-  return {503,
-          errorBody("audit_unavailable",
-                    "The audit trail cannot be written right now, so no data is released. Try again shortly.",
-                    requestId)};
+// Every event of a request naming an emergency mandate is flagged, refusals included.
+bool underEmergencyMandate(const QueryService::Facts& facts) {
+  return facts.mandate && facts.mandate->kind == MandateKind::Emergency;
 }
+
 
 /// The per-register outcome of a search.
 struct TargetResult {
@@ -287,10 +286,12 @@ Response QueryService::refuse(const Principal& principal, const RequestMeta& met
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
   event.criteria = request.criteria;
-  event.decision = "deny";
+  if (request.mandate)
+    if (auto m = mandates_.find(*request.mandate)) event.emergency = m->kind == MandateKind::Emergency;
+  event.decision = e.status >= 500 ? "error" : "deny";
   event.reason = e.code;
   std::vector<AuditEvent> one = {event};
-  if (!audit_.record(one)) return auditUnavailable(meta.id);
+  if (!audit_.record(one)) return auditUnavailable(meta.id, "no data is released");
   return {e.status, errorBody(e.code, e.message, meta.id, e.fields, e.details)};
 }
 
@@ -306,9 +307,9 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
   Facts facts;
   try {
     facts = gather(principal, request.mandate);
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return databaseUnavailable(meta.id);
+  } catch (const std::exception& e) {
+    log::error(std::string("query ") + meta.id + ": " + e.what());
+    return refused(databaseError());
   }
   // A helper names the mandate and means its owner's register; everyone else means their own.
   if (request.municipalities.empty())
@@ -339,6 +340,27 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     return refused(e);
   }
 
+  // Decide for every target first: a request refused as a whole (fields it may not use, too few criteria) must
+  // not have searched any register before the refusal.
+  std::vector<PolicyDecision> decisions(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (!targets[i]) continue;
+    AccessRequest access;
+    access.operation = Operation::Search;
+    access.ownerAgs = request.municipalities[i];
+    access.registerName = request.registerName;
+    access.fields = request.fields;
+    for (const auto& c : typed[i]) access.filter.push_back({c.field, c.op});
+    access.mandate = request.mandate;
+    PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyActive, false};
+    decisions[i] = decide(principal, access, rulesOf(*targets[i]), context);
+    const PolicyDecision& d = decisions[i];
+    if (d.outcome == Outcome::Forbidden || d.outcome == Outcome::Invalid)
+      return refused(RequestError{refusalStatus(d.outcome), d.reason, d.message,
+                                  d.refusedFields.empty() ? d.missingCriteria : d.refusedFields,
+                                  criteriaDetails(d)});
+  }
+
   std::vector<AuditEvent> events;
   std::vector<TargetResult> results;
   for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -352,7 +374,9 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     event.caseRef = request.caseRef;
     event.mandate = request.mandate;
     event.criteria = request.criteria;
+    event.emergency = underEmergencyMandate(facts);
     RegisterEntry* entry = targets[i];
+    const PolicyDecision& decision = decisions[i];
     if (!entry) {
       result.status = "error";
       result.code = "register_not_found";
@@ -360,45 +384,24 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
           "Municipality " + result.ags + " has no register '" + request.registerName + "' on this node.";
       event.decision = "error";
       event.reason = result.code;
-    } else {
-      const RegisterConfig& reg = entry->config();
-      const std::vector<sdk::Condition>& conditions = typed[i];
-      AccessRequest access;
-      access.operation = Operation::Search;
-      access.ownerAgs = result.ags;
-      access.registerName = request.registerName;
-      access.fields = request.fields;
-      for (const auto& c : conditions) access.filter.push_back({c.field, c.op});
-      access.mandate = request.mandate;
-      PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyActive,
-                            false};
-      PolicyDecision decision = decide(principal, access, rulesOf(*entry), context);
-      if (decision.outcome == Outcome::Forbidden || decision.outcome == Outcome::Invalid) {
-        std::vector<std::string> names =
-            decision.refusedFields.empty() ? decision.missingCriteria : decision.refusedFields;
-        return refused(RequestError{refusalStatus(decision.outcome), decision.reason, decision.message, names,
-                                    criteriaDetails(decision)});
-      }
+    } else if (!decision.allowed()) {
+      result.status = "denied";
+      result.code = decision.reason;
+      result.message = decision.message;
+      event.decision = "deny";
       event.reason = decision.reason;
-      event.emergency = decision.emergency;
-      if (!decision.allowed()) {
-        result.status = "denied";
-        result.code = decision.reason;
-        result.message = decision.message;
-        event.decision = "deny";
-      } else {
-        const auto remaining =
-            request.timeoutMs -
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        executeSearch(host_, *entry, conditions, decision, request.limit,
-                      std::min<std::int64_t>(remaining, reg.timeoutMs), result, event);
-      }
+    } else {
+      event.reason = decision.reason;
+      const auto remaining =
+          request.timeoutMs - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+      executeSearch(host_, *entry, typed[i], decision, request.limit,
+                    std::min<std::int64_t>(remaining, entry->config().timeoutMs), result, event);
     }
     events.push_back(std::move(event));
     results.push_back(std::move(result));
   }
 
-  if (!audit_.record(events)) return auditUnavailable(meta.id);
+  if (!audit_.record(events)) return auditUnavailable(meta.id, "no data is released");
   for (const auto& e : events) report(e);
 
   return {200, resultsJson(config_, meta.id, results)};
@@ -419,7 +422,7 @@ Response QueryService::getRecord(const Principal& principal, const RequestMeta& 
   }
   auto answer = [&](Response response) -> Response {
     std::vector<AuditEvent> one = {event};
-    if (!audit_.record(one)) return auditUnavailable(meta.id);
+    if (!audit_.record(one)) return auditUnavailable(meta.id, "no data is released");
     report(event);
     return response;
   };
@@ -467,11 +470,13 @@ Response QueryService::getRecord(const Principal& principal, const RequestMeta& 
       context.recordDisclosed = disclosedBefore(principal, request);
       decision = decide(principal, access, rulesOf(*entry), context);
     }
-  } catch (const DatabaseUnavailable& e) {
-    log::error(e.what());
-    return databaseUnavailable(meta.id);
+  } catch (const std::exception& e) {
+    // The audit store is written through its own connection and may well still take the event.
+    log::error(std::string("record request ") + meta.id + ": " + e.what());
+    event.emergency = underEmergencyMandate(facts);
+    return fail(databaseError());
   }
-  event.emergency = decision.emergency;
+  event.emergency = underEmergencyMandate(facts);
   if (decision.outcome == Outcome::NotFound) {
     event.decision = "deny";
     event.reason = decision.reason;

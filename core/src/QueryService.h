@@ -44,7 +44,6 @@ class QueryService {
   Response refuse(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
                   const RequestError& error);
 
- private:
   /// What the policy needs besides the request: today, the named mandate, and for an emergency mandate
   /// whether the caller activated it.
   struct Facts {
@@ -52,6 +51,8 @@ class QueryService {
     std::optional<Mandate> mandate;
     bool emergencyActive = false;
   };
+
+ private:
   Facts gather(const Principal& principal, const std::optional<std::string>& mandate);
   /// Whether an allowed search disclosed the record to the caller under the mandate before.
   bool disclosedBefore(const Principal& principal, const RecordRequest& request);

@@ -6,6 +6,7 @@
 #include <regfed/audit/AuditSink.h>
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "Config.h"
@@ -36,7 +37,16 @@ inline regfed::audit::AuditEvent newAuditEvent(const Config& config, const Princ
   return e;
 }
 
-/// Records a request refused before it did anything (decision deny, reason = the error's code) and answers
+/// Thrown inside a store transaction when the audit event cannot be committed: the change rolls back.
+struct AuditDown : std::runtime_error {
+  AuditDown() : std::runtime_error("audit unavailable") {}
+};
+
+/// 503 audit_unavailable: the audit trail cannot be written, so `consequence` ("no data is released").
+Response auditUnavailable(const std::string& requestId, const std::string& consequence);
+
+/// Records a request refused before it did anything (decision deny, or error for a 5xx; reason = the error's
+/// code) and answers
 /// with the error — or 503 audit_unavailable when the event cannot be committed: a refusal is audited too.
 Response auditedRefusal(const Config& config, regfed::audit::AuditSink& audit, const Principal& principal,
                         const RequestMeta& meta, const std::string& action, const std::string& ownerAgs,

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "CalendarDate.h"
 #include "TokenVerifier.h"
 
@@ -103,7 +105,7 @@ NodeFixture::NodeFixture(NodeOptions options) {
      )" + meldeRules() +
                      R"(},
     {"ags": "15088220", "name": "gewerberegister", "title": "Gewerberegister", "adapter": "jsonl",
-     "options": {"path": "gewerbe.jsonl"},
+     "options": {"path": "gewerbe.jsonl"}, "search_criteria": [["betriebsname"], ["inhaber"]],
      "fields": [{"name": "id", "type": "string", "classification": "intern"},
                 {"name": "betriebsname", "type": "string", "classification": "intern"},
                 {"name": "inhaber", "type": "string", "classification": "vertraulich"},
@@ -155,7 +157,12 @@ HttpResponse NodeFixture::get(const std::string& token, const std::string& path,
 }
 
 std::string NodeFixture::auditColumn(const std::string& requestId, const std::string& column) const {
-  return db.scalar("SELECT " + column + " FROM regfed_audit.events WHERE request_id = '" + requestId + "'");
+  // `column` is an SQL expression written by the test; the request id comes from a response: a parameter.
+  pqxx::connection conn(db.superuserDsn());
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec_params("SELECT " + column + " FROM regfed_audit.events WHERE request_id = $1", requestId);
+  if (rows.empty()) return "";
+  return rows[0][0].is_null() ? "NULL" : rows[0][0].as<std::string>();
 }
 
 std::string NodeFixture::approvedMandate(const std::string& ownerAdmin, const std::string& helperAdmin,

@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(a_phonetic_word_of_the_address_is_no_address) {
   BOOST_TEST(r.errorCode() == "invalid_value", r.body);
 }
 
-BOOST_AUTO_TEST_CASE(a_register_without_criteria_sets_is_searched_not_browsed) {
+BOOST_AUTO_TEST_CASE(a_register_is_searched_by_its_criteria_not_browsed_or_opened_by_id) {
   const std::string m = fx().approvedMandate(
       tokens().merAdmin, tokens().leuAdmin,
       R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],"registers":["gewerberegister"],
@@ -174,7 +174,8 @@ BOOST_AUTO_TEST_CASE(a_register_without_criteria_sets_is_searched_not_browsed) {
     return fx().query(tokens().helper, R"({"register":"gewerberegister","mandate":")" + m + R"(","filter":)" + filter +
                                            R"(,"purpose":"Gewerbeanmeldung prüfen","case_ref":"G-1","limit":1000})");
   };
-  for (const char* browse : {"{}", R"({"inhaber":{"prefix":"K"}})", R"({"betriebsname":{"phonetic":"Bäckerei"}})"}) {
+  for (const char* browse : {"{}", R"({"inhaber":{"prefix":"K"}})", R"({"betriebsname":{"phonetic":"Bäckerei"}})",
+                             R"({"id":"GEW-MER-00002"})"}) {
     auto r = ask(browse);
     BOOST_TEST(r.status == 422, browse << " " << r.body);
     BOOST_TEST(r.errorCode() == "insufficient_criteria", browse);

@@ -130,6 +130,13 @@ BOOST_AUTO_TEST_CASE(database_connections_beyond_the_host_need_verified_tls) {
                                R"(, "database_hosts_without_tls": {"10.0.0.7": "IPsec tunnel to the DB server"})",
                                R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
   BOOST_TEST(exempt.problems.empty(), describe(exempt));
+  ConfigLoad service = withNode(node, "service=regfed");
+  BOOST_TEST(hasProblem(service, "audit.dsn: names a service"), describe(service));
+  ::setenv("PGHOST", "db.merseburg.de", 1);
+  ConfigLoad fromEnvironment = withNode(node, "dbname=regfed");
+  ::unsetenv("PGHOST");
+  BOOST_TEST(hasProblem(fromEnvironment, "audit.dsn: reaches database host db.merseburg.de"),
+             describe(fromEnvironment));
   ConfigLoad unexplained =
       withNode(node, "host=10.0.0.7 dbname=x", R"(, "database_hosts_without_tls": {"10.0.0.7": "ok"})");
   BOOST_TEST(hasProblem(unexplained, "database_hosts_without_tls.10.0.0.7: say why"), describe(unexplained));

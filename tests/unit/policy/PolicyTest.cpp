@@ -562,21 +562,24 @@ BOOST_AUTO_TEST_CASE(a_phonetic_match_counts_only_on_name_fields_and_nothing_is_
   BOOST_TEST(d.reason == "insufficient_criteria");
   BOOST_TEST(d.message.find("a phonetic search counts on familienname, vornamen only") != std::string::npos,
              d.message);
-  // A register without criteria sets is searched with one exact value at least, never browsed.
-  RegisterRules gewerbe = rules();
-  gewerbe.searchCriteria.clear();
+  // A register without criteria sets is not searched or opened from outside at all: any exact value (an id, a
+  // status) would browse it.
+  RegisterRules unguarded = rules();
+  unguarded.searchCriteria.clear();
   AccessRequest browse;
   browse.operation = Operation::Search;
   browse.ownerAgs = kMer;
   browse.registerName = "melderegister";
   browse.mandate = m.id;
-  d = decide(helper, browse, gewerbe, PolicyContext{kToday, &m});
-  BOOST_TEST((d.outcome == Outcome::Invalid));
-  BOOST_TEST(d.reason == "insufficient_criteria");
-  browse.filter = {{"familienname", Operator::Prefix}};
-  BOOST_TEST(decide(helper, browse, gewerbe, PolicyContext{kToday, &m}).reason == "insufficient_criteria");
-  browse.filter = {{"familienname", Operator::Equals}};
-  BOOST_TEST(decide(helper, browse, gewerbe, PolicyContext{kToday, &m}).allowed());
+  browse.filter = {{"id", Operator::Equals}};
+  d = decide(helper, browse, unguarded, PolicyContext{kToday, &m});
+  BOOST_TEST((d.outcome == Outcome::Denied));
+  BOOST_TEST(d.reason == "no_search_criteria");
+  browse.operation = Operation::Get;
+  BOOST_TEST(decide(helper, browse, unguarded, PolicyContext{kToday, &m, false, true}).reason ==
+             "no_search_criteria");
+  // The owner's clerks are not affected.
+  BOOST_TEST(decide(person("anna", kMer, {"clerk"}), browse, unguarded, PolicyContext{kToday}).allowed());
 }
 
 BOOST_AUTO_TEST_CASE(outside_the_owner_a_record_opens_only_after_a_search_disclosed_it) {
