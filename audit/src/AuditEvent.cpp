@@ -115,6 +115,7 @@ std::string canonicalForm(const AuditEvent& e) {
     o.optionalText("mandate", e.mandate);
     o.text("node", e.node);
     o.optionalText("owner_ags", e.ownerAgs);
+    if (e.format >= 4) o.optionalText("peer", e.peer);
     o.optionalText("purpose", e.purpose);
     o.text("reason", e.reason);
     o.optionalText("register", e.registerName);
@@ -168,7 +169,7 @@ void eachText(AuditEvent& e, Visit visit) {
        {&e.node, &e.time, &e.requestId, &e.actor, &e.actorAgs, &e.action, &e.decision, &e.reason})
     visit(*s);
   for (auto* s :
-       {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria, &e.correlationId})
+       {&e.ownerAgs, &e.registerName, &e.purpose, &e.caseRef, &e.mandate, &e.criteria, &e.correlationId, &e.peer})
     if (*s) visit(**s);
   for (auto* l : {&e.roles, &e.subjects, &e.fields, &e.withheld})
     for (auto& s : *l) visit(s);

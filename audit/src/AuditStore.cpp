@@ -9,14 +9,14 @@ namespace {
 constexpr const char* kInsertEvents = R"sql(
 INSERT INTO regfed_audit.events (node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register,
   purpose, case_ref, mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash, format,
-  withheld, correlation_id)
+  withheld, correlation_id, peer)
 SELECT node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate,
   criteria, subjects, fields, result_count, decision, reason, emergency, decode(leaf_hash, 'hex'), format, withheld,
-  correlation_id
+  correlation_id, peer
 FROM jsonb_to_recordset($1::jsonb) AS x(node text, seq bigint, time timestamptz, request_id text, actor text,
   actor_ags text, roles text[], action text, owner_ags text, register text, purpose text, case_ref text,
   mandate text, criteria text, subjects text[], fields text[], result_count integer, decision text, reason text,
-  emergency boolean, leaf_hash text, format smallint, withheld text[], correlation_id text))sql";
+  emergency boolean, leaf_hash text, format smallint, withheld text[], correlation_id text, peer text))sql";
 
 constexpr const char* kInsertHead =
     "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature) "
@@ -147,6 +147,8 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
     appendList(json, e.withheld);
     json += ",\"correlation_id\":";
     appendOptional(json, e.correlationId);
+    json += ",\"peer\":";
+    appendOptional(json, e.peer);
     json += "}";
   }
   json += ']';
@@ -210,7 +212,7 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
                           ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, "
                           "case_ref, mandate, criteria, "
                           "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, "
-                          "withheld, correlation_id FROM regfed_audit.events "
+                          "withheld, correlation_id, peer FROM regfed_audit.events "
                           "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
   for (const auto& row : tx.exec_params(sql, node, afterSeq, limit)) {
     StoredEvent s;
@@ -239,6 +241,7 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
     e.format = row[21].as<int>();
     e.withheld = readTextArray(row[22]);
     e.correlationId = readOptional(row[23]);
+    e.peer = readOptional(row[24]);
     out.push_back(std::move(s));
   }
   return out;

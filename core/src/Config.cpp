@@ -111,6 +111,14 @@ std::string Config::municipalityName(const std::string& ags) const {
   return "";
 }
 
+std::string Config::federationMunicipalityName(const std::string& ags) const {
+  if (auto name = municipalityName(ags); !name.empty()) return name;
+  if (const PeerConfig* peer = peerHosting(ags))
+    for (const auto& m : peer->municipalities)
+      if (m.ags == ags) return m.name;
+  return "";
+}
+
 namespace {
 
 // Walks the JSON tree, collecting problems with their key paths instead of stopping at the first.
@@ -406,6 +414,88 @@ ConfigLoad loadConfig(const std::string& path) {
   return loadConfigText(text.str(), path);
 }
 
+namespace {
+
+bool splitHostPort(const std::string& text, std::string& host, int& port) {
+  static const std::regex hostPort(R"((.+):(\d{1,5}))");
+  std::smatch m;
+  if (!std::regex_match(text, m, hostPort) || std::stoi(m[2]) > 65535) return false;
+  host = m[1];
+  port = std::stoi(m[2]);
+  return true;
+}
+
+std::vector<MunicipalityConfig> loadMunicipalities(Checker& c, const Array::Ptr& list, const std::string& path,
+                                                   std::set<std::string>& seen) {
+  std::vector<MunicipalityConfig> out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string p = Checker::at(path, i);
+    if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+      c.problem(p, "must be an object");
+      continue;
+    }
+    auto m = list->getObject(static_cast<unsigned>(i));
+    c.onlyKeys(m, p, {"ags", "name"});
+    MunicipalityConfig mc{c.text(m, "ags", p, true), c.text(m, "name", p, true)};
+    if (!mc.ags.empty() && !isAgs(mc.ags)) c.problem(p + ".ags", "must be 8 digits (got \"" + mc.ags + "\")");
+    if (!mc.ags.empty() && !seen.insert(mc.ags).second)
+      c.problem(p + ".ags", "municipality " + mc.ags + " is hosted twice (each municipality has one node)");
+    out.push_back(mc);
+  }
+  if (list->size() == 0) c.problem(path, "must list at least one municipality");
+  return out;
+}
+
+void loadFederation(Checker& c, const Object::Ptr& f, Config& config) {
+  FederationConfig& fed = config.federation;
+  c.onlyKeys(f, "federation",
+             {"listen", "ca", "certificate", "private_key", "peers", "max_connections", "max_calls_per_peer",
+              "probe_interval_ms", "idle_timeout_ms"});
+  const std::string listen = c.text(f, "listen", "federation", true);
+  if (!listen.empty() && !splitHostPort(listen, fed.listenHost, fed.listenPort))
+    c.problem("federation.listen", "must be host:port, e.g. 0.0.0.0:7443 (got \"" + listen + "\")");
+  fed.ca = c.file(f, "ca", "federation", true, true);
+  fed.certificate = c.file(f, "certificate", "federation", true, true);
+  fed.privateKey = c.file(f, "private_key", "federation", true, true);
+  fed.maxConnections = static_cast<int>(c.integer(f, "max_connections", "federation", 64, 2, 4096));
+  fed.maxCallsPerPeer = static_cast<int>(c.integer(f, "max_calls_per_peer", "federation", 16, 1, 1024));
+  fed.probeIntervalMs = c.integer(f, "probe_interval_ms", "federation", 5000, 100, 600000);
+  fed.idleTimeoutMs = c.integer(f, "idle_timeout_ms", "federation", 60000, 1000, 3600000);
+  std::set<std::string> hosted;
+  for (const auto& m : config.municipalities) hosted.insert(m.ags);
+  std::set<std::string> nodes = {config.nodeId};
+  if (auto peers = c.array(f, "peers", "federation", true)) {
+    for (std::size_t i = 0; i < peers->size(); ++i) {
+      const std::string p = Checker::at("federation.peers", i);
+      if (peers->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
+        c.problem(p, "must be an object");
+        continue;
+      }
+      auto o = peers->getObject(static_cast<unsigned>(i));
+      c.onlyKeys(o, p, {"node", "address", "municipalities"});
+      PeerConfig peer;
+      peer.node = c.text(o, "node", p, true);
+      if (!peer.node.empty() && !nodes.insert(peer.node).second)
+        c.problem(p + ".node", "node \"" + peer.node + "\" appears twice (or is this node's own id)");
+      const std::string address = c.text(o, "address", p, true);
+      if (!address.empty() && !splitHostPort(address, peer.host, peer.port))
+        c.problem(p + ".address", "must be host:port (got \"" + address + "\")");
+      if (auto list = c.array(o, "municipalities", p, true))
+        peer.municipalities = loadMunicipalities(c, list, p + ".municipalities", hosted);
+      fed.peers.push_back(peer);
+    }
+  }
+}
+
+}  // namespace
+
+const PeerConfig* Config::peerHosting(const std::string& ags) const {
+  for (const auto& peer : federation.peers)
+    for (const auto& m : peer.municipalities)
+      if (m.ags == ags) return &peer;
+  return nullptr;
+}
+
 ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   ConfigLoad load;
   Config& config = load.config;
@@ -426,7 +516,7 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
   c.onlyKeys(root, "",
              {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-              "procedures", "emergency_window_minutes", "database_hosts_without_tls"});
+              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
   if (auto hosts = c.object(root, "database_hosts_without_tls", "", false)) {
     std::vector<std::string> names;
@@ -599,6 +689,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
         if (const char* value = std::getenv(option.value.c_str()))
           checkDatabaseTransport(c, where + " ($" + option.value + ")", value, config);
     }
+
+  if (auto federation = c.object(root, "federation", "", false)) loadFederation(c, federation, config);
 
   if (auto list = c.array(root, "agreements", "", false)) {
     std::set<std::string> seen;

@@ -97,6 +97,30 @@ struct AuditConfig {
   std::int64_t commitTimeoutMs = 5000;
 };
 
+/// Another node of the federation and the municipalities it hosts (it may speak only for these).
+struct PeerConfig {
+  std::string node;  ///< Node id: the common name (CN) of the peer's certificate.
+  std::string host;  ///< Federation address of the peer.
+  int port = 0;
+  std::vector<MunicipalityConfig> municipalities;
+};
+
+/// Node-to-node calls: Thrift over TLS 1.2+ with mutual authentication against the federation's CA.
+struct FederationConfig {
+  std::string listenHost;  ///< Empty: this node takes part in no federation.
+  int listenPort = 0;
+  std::string ca;           ///< PEM file of the federation's CA (absolute path).
+  std::string certificate;  ///< This node's certificate (CN = node id), PEM.
+  std::string privateKey;   ///< Its private key, PEM.
+  std::vector<PeerConfig> peers;
+  int maxConnections = 64;              ///< Peer connections served at once.
+  int maxCallsPerPeer = 16;             ///< Calls in flight to one peer; more get `unavailable` at once.
+  std::int64_t probeIntervalMs = 5000;  ///< How often peers are pinged and their catalogs fetched.
+  std::int64_t idleTimeoutMs = 60000;   ///< A served connection idle this long is closed.
+
+  bool enabled() const { return !listenHost.empty(); }
+};
+
 /// The whole configuration of a node.
 struct Config {
   std::string file;  ///< Absolute path of the config file.
@@ -119,9 +143,15 @@ struct Config {
   std::vector<AgreementConfig> agreements;
   std::vector<ProcedureConfig> procedures;
   std::int64_t emergencyWindowMinutes = 240;  ///< How long emergency access lasts from first use.
+  FederationConfig federation;
+
+  /// The peer hosting `ags`, or nullptr (hosted here, or unknown).
+  const PeerConfig* peerHosting(const std::string& ags) const;
 
   /// Name of a hosted municipality, or empty.
   std::string municipalityName(const std::string& ags) const;
+  /// Name of a municipality hosted here or by a peer, or empty.
+  std::string federationMunicipalityName(const std::string& ags) const;
 };
 
 /// Result of loading: a config and every problem found ("key.path: sentence").

@@ -27,7 +27,7 @@ namespace {
 
 [[noreturn]] void reject(const std::string& code, const std::string& message,
                          std::vector<std::string> fields = {}) {
-  throw RequestError{422, code, message, std::move(fields)};
+  throw RequestError{Failure::Invalid, code, message, std::move(fields)};
 }
 
 bool isObject(const Var& v) { return v.type() == typeid(Object::Ptr); }
@@ -155,10 +155,10 @@ void parseQuery(const std::string& body, QueryRequest& out) {
     Poco::JSON::Parser parser;
     parsed = parser.parse(body);
   } catch (const Poco::Exception&) {
-    throw RequestError{400, "malformed_json", "The request body is not valid JSON.", {}};
+    throw RequestError{Failure::Malformed, "malformed_json", "The request body is not valid JSON.", {}};
   }
   if (!isObject(parsed))
-    throw RequestError{400, "malformed_json", "The request body must be a JSON object.", {}};
+    throw RequestError{Failure::Malformed, "malformed_json", "The request body must be a JSON object.", {}};
   auto o = parsed.extract<Object::Ptr>();
   std::vector<std::string> names;
   o->getNames(names);
@@ -288,7 +288,7 @@ RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& ra
   auto decoded = [&](const std::string& raw, const std::string& what) -> std::string {
     auto text = percentDecode(raw);
     if (!text) {
-      keep(RequestError{422, "invalid_text", what + " has a malformed percent-encoding (%XX).", {}});
+      keep(RequestError{Failure::Invalid, "invalid_text", what + " has a malformed percent-encoding (%XX).", {}});
       return raw;
     }
     return *text;

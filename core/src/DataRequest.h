@@ -10,16 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "Answer.h"
+
 namespace regfed::core {
 
-/// A request refused before it reaches the policy: HTTP status, code, plain message.
-struct RequestError {
-  int status;                       ///< 400, 413 or 422.
-  std::string code;                 ///< snake_case.
-  std::string message;              ///< Plain sentence.
-  std::vector<std::string> fields;  ///< Field names concerned, if any.
-  std::string details = {};         ///< A JSON object with figures for the caller, or empty.
-};
 
 /// One filter term as written by the client, before it is typed against a register's schema.
 struct FilterTerm {

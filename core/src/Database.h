@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "Answer.h"
+
 namespace regfed::core {
 
 /// The database could not be reached; the caller answers 503.
@@ -25,19 +27,22 @@ inline std::string utcText(const std::string& column) {
   return "coalesce(to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')";
 }
 
-/// A refused state change: HTTP status, code, message, and figures (a JSON object) for the caller.
+/// A refused state change: kind, code, message, and figures (a JSON object) for the caller.
 struct StateConflict : std::runtime_error {
-  StateConflict(int status, std::string code, const std::string& message, std::string details = "",
+  StateConflict(Failure kind, std::string code, const std::string& message, std::string details = "",
                 std::vector<std::string> fields = {})
       : std::runtime_error(message),
-        status(status),
+        kind(kind),
         code(std::move(code)),
         details(std::move(details)),
         fields(std::move(fields)) {}
-  int status;                       ///< 403, 404, 409 or 422.
+  Failure kind;                     ///< Forbidden, NotFound, Conflict or Invalid.
   std::string code;                 ///< e.g. "quota_exceeded".
   std::string details;              ///< JSON object with figures, or empty.
   std::vector<std::string> fields;  ///< Field names concerned, if any.
+
+  /// The refusal as a service answers it.
+  RequestError error() const { return RequestError{kind, code, what(), fields, details}; }
 };
 
 /// Up to `size` connections, opened on demand.

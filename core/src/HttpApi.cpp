@@ -26,6 +26,13 @@ using Clock = std::chrono::steady_clock;
 
 std::string decodedSegment(const std::string& raw) { return percentDecode(raw).value_or(raw); }
 
+// The one place where a service's answer becomes HTTP.
+Response toHttp(const Answer& answer, const std::string& requestId) {
+  if (!answer.error) return {answer.created ? 201 : 200, answer.payload};
+  const RequestError& e = *answer.error;
+  return {httpStatus(e.kind), errorBody(e.code, e.message, requestId, e.fields, e.details)};
+}
+
 enum class BodyRead { Ok, TooLarge, TooSlow };
 
 class ApiHandler : public Poco::Net::HTTPRequestHandler {
@@ -37,7 +44,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     const auto started = Clock::now();
     // The node makes every request id itself; a client's id is only kept for correlation and echoed.
     const RequestMeta meta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(),
-                           acceptableCorrelationId(request.get("X-Request-Id", ""))};
+                           acceptableCorrelationId(request.get("X-Request-Id", "")), std::nullopt};
     std::string route = "unknown";
     Response answer;
     std::string contentType = "application/json; charset=utf-8";
@@ -107,8 +114,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
       if (auto error = readBodyOrError(request, body))
-        return ctx_.queries.refuse(principal, meta, QueryRequest{}, *error);
-      return ctx_.queries.query(principal, meta, body);
+        return toHttp(ctx_.queries.refuse(principal, meta, QueryRequest{}, *error), meta.id);
+      return toHttp(ctx_.queries.query(principal, meta, body), meta.id);
     }
     if (s.size() == 6 && s[0] == "v1" && s[1] == "registers" && s[4] == "records") {
       route = "/v1/registers/{ags}/{register}/records/{id}";
@@ -120,19 +127,19 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
                                             if (!request.has(name)) return std::nullopt;
                                             return request.get(name);
                                           });
-      return ctx_.queries.getRecord(principal, meta, r);
+      return toHttp(ctx_.queries.getRecord(principal, meta, r), meta.id);
     }
     const std::map<std::string, std::string> query = queryParameters(target.query);
     if (path == "/v1/mandates") {
       route = "/v1/mandates";
       Principal principal;
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
-      if (method == "GET") return ctx_.mandates.list(principal, meta, query);
+      if (method == "GET") return toHttp(ctx_.mandates.list(principal, meta, query), meta.id);
       if (method != "POST") return methodNotAllowed(meta.id);
       std::string body;
       if (auto error = readBodyOrError(request, body))
-        return ctx_.mandates.refuse(principal, meta, "mandate_create", *error);
-      return ctx_.mandates.create(principal, meta, body);
+        return toHttp(ctx_.mandates.refuse(principal, meta, "mandate_create", *error), meta.id);
+      return toHttp(ctx_.mandates.create(principal, meta, body), meta.id);
     }
     if (s.size() == 4 && s[0] == "v1" && s[1] == "mandates" &&
         (s[3] == "approve" || s[3] == "revoke" || s[3] == "activate")) {
@@ -141,21 +148,21 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       Principal principal;
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       const std::string id = decodedSegment(s[2]);
-      if (s[3] == "approve") return ctx_.mandates.approve(principal, meta, id);
-      if (s[3] == "revoke") return ctx_.mandates.revoke(principal, meta, id);
+      if (s[3] == "approve") return toHttp(ctx_.mandates.approve(principal, meta, id), meta.id);
+      if (s[3] == "revoke") return toHttp(ctx_.mandates.revoke(principal, meta, id), meta.id);
       std::string body;
       if (auto error = readBodyOrError(request, body))
-        return ctx_.mandates.refuse(principal, meta, "mandate_activate", *error, id);
-      return ctx_.mandates.activate(principal, meta, id, body);
+        return toHttp(ctx_.mandates.refuse(principal, meta, "mandate_activate", *error, id), meta.id);
+      return toHttp(ctx_.mandates.activate(principal, meta, id, body), meta.id);
     }
     if (path == "/v1/quota" || path == "/v1/reviews" || path == "/v1/audit/alerts") {
       route = path;
       if (method != "GET") return methodNotAllowed(meta.id);
       Principal principal;
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
-      if (path == "/v1/quota") return ctx_.mandates.quota(principal, meta, query);
-      if (path == "/v1/reviews") return ctx_.oversight.reviews(principal, meta, query);
-      return ctx_.oversight.alerts(principal, meta);
+      if (path == "/v1/quota") return toHttp(ctx_.mandates.quota(principal, meta, query), meta.id);
+      if (path == "/v1/reviews") return toHttp(ctx_.oversight.reviews(principal, meta, query), meta.id);
+      return toHttp(ctx_.oversight.alerts(principal, meta), meta.id);
     }
     if (s.size() == 4 && s[0] == "v1" && s[1] == "reviews" && s[3] == "close") {
       route = "/v1/reviews/{id}/close";
@@ -164,18 +171,18 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       std::string body;
       if (auto error = readBodyOrError(request, body))
-        return ctx_.oversight.refuse(principal, meta, "review_close", *error);
-      return ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body);
+        return toHttp(ctx_.oversight.refuse(principal, meta, "review_close", *error), meta.id);
+      return toHttp(ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body), meta.id);
     }
     return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", meta.id)};
   }
 
   static RequestError tooLargeError() {
-    return RequestError{413, "body_too_large", "The request body is larger than 1 MiB.", {}};
+    return RequestError{Failure::TooLarge, "body_too_large", "The request body is larger than 1 MiB.", {}};
   }
 
   RequestError tooSlowError() const {
-    return RequestError{408,
+    return RequestError{Failure::Timeout,
                         "request_timeout",
                         "The request body did not arrive within " +
                             std::to_string(ctx_.config.limits.bodyTimeoutMs) + " ms.",
@@ -211,6 +218,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
           401, errorBody("invalid_token", "The Authorization header must be 'Bearer <JWT>'.", requestId)};
     try {
       out = ctx_.tokens.verify(header.substr(7));
+      out.token = header.substr(7);
     } catch (const AuthError& e) {
       return Response{401, errorBody(e.code(), e.what(), requestId)};
     }
@@ -259,6 +267,12 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       w.key(r->id()).value(r->up() ? "ok" : "unavailable");
     }
     w.endObject();
+    if (ctx_.federation) {
+      // Peers are reported, but a peer being down does not degrade this node: it answers for its own.
+      w.key("peers").beginObject();
+      for (const auto& peer : ctx_.federation->peers()) w.key(peer.node).value(peer.status);
+      w.endObject();
+    }
     w.key("status").value(auditUp && registersUp ? "ok" : "degraded");
     w.endObject();
     return {auditUp ? 200 : 503, w.str()};
@@ -295,6 +309,45 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       w.key("pushed_down_operators").strings(pushed);
       w.endObject();
     }
+    const std::vector<PeerView> peers = ctx_.federation ? ctx_.federation->peers() : std::vector<PeerView>{};
+    // The other nodes' registers as their last catalog said, marked unavailable while the node is not reachable.
+    for (const auto& peer : peers) {
+      if (!peer.catalog) continue;
+      for (const auto& r : peer.catalog->registers) {
+        w.beginObject();
+        w.key("ags").value(r.ags);
+        w.key("municipality").value(ctx_.config.federationMunicipalityName(r.ags));
+        w.key("register").value(r.register_name);
+        w.key("title").value(r.title);
+        w.key("node").value(peer.node);
+        w.key("status").value(peer.status == "ok" ? r.status : "unavailable");
+        w.key("id_field").value(r.id_field);
+        w.key("fields").beginArray();
+        for (const auto& f : r.fields)
+          w.beginObject().key("name").value(f.name).key("type").value(f.type).key("classification").value(
+              f.classification).endObject();
+        w.endArray();
+        w.key("operations").strings(r.operations);
+        w.key("filter_operators").strings({"equals", "prefix", "range", "in", "phonetic"});
+        w.endObject();
+      }
+    }
+    w.endArray();
+    w.key("nodes").beginArray();
+    std::vector<std::string> own;
+    for (const auto& m : ctx_.config.municipalities) own.push_back(m.ags);
+    w.beginObject().key("node").value(ctx_.config.nodeId).key("status").value("ok");
+    w.key("municipalities").strings(own).key("self").value(true).endObject();
+    for (const auto& peer : peers) {
+      std::vector<std::string> hosted;
+      for (const auto& p : ctx_.config.federation.peers)
+        if (p.node == peer.node)
+          for (const auto& m : p.municipalities) hosted.push_back(m.ags);
+      w.beginObject().key("node").value(peer.node).key("status").value(peer.status);
+      w.key("municipalities").strings(hosted).key("self").value(false);
+      if (!peer.lastError.empty()) w.key("error").value(peer.lastError);
+      w.endObject();
+    }
     w.endArray().endObject();
     return {200, w.str()};
   }
@@ -304,6 +357,32 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
 };
 
 }  // namespace
+
+int httpStatus(Failure kind) {
+  switch (kind) {
+    case Failure::Malformed:
+      return 400;
+    case Failure::Unauthenticated:
+      return 401;
+    case Failure::Forbidden:
+      return 403;
+    case Failure::NotFound:
+      return 404;
+    case Failure::Timeout:
+      return 408;
+    case Failure::Conflict:
+      return 409;
+    case Failure::TooLarge:
+      return 413;
+    case Failure::Invalid:
+      return 422;
+    case Failure::Unavailable:
+      return 503;
+    case Failure::Internal:
+      break;
+  }
+  return 500;
+}
 
 std::optional<std::string> acceptableCorrelationId(const std::string& given) {
   if (given.empty() || given.size() > 128) return std::nullopt;

@@ -7,10 +7,12 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "Federation.h"
 #include "MandateService.h"
 #include "Metrics.h"
 #include "OversightService.h"
 #include "QueryService.h"
+#include "Response.h"
 #include "TokenVerifier.h"
 
 namespace regfed::core {
@@ -25,6 +27,7 @@ struct ApiContext {
   OversightService& oversight;
   AdapterHost& host;
   regfed::audit::AuditSink& audit;
+  Federation* federation;  ///< The other nodes; nullptr when the node takes part in no federation.
 };
 
 /// Creates one handler per request.
@@ -41,6 +44,9 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
 
 /// Largest request body accepted (413 above 1 MiB).
 constexpr std::size_t kMaxBodyBytes = 1 << 20;
+
+/// The HTTP status of a failure kind.
+int httpStatus(Failure kind);
 
 /// A client's X-Request-Id when it is 1..128 of [A-Za-z0-9._:-] (kept as the correlation id); else nullopt.
 std::optional<std::string> acceptableCorrelationId(const std::string& given);

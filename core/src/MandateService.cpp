@@ -21,13 +21,15 @@ namespace sdk = regfed::sdk;
 
 namespace {
 
-Response databaseUnavailable(const std::string& requestId) {
-  return {503, errorBody("database_unavailable", "Mandates cannot be changed right now; try again shortly.",
-                         requestId)};
+Answer databaseUnavailable() {
+  return Answer::refused(RequestError{Failure::Unavailable,
+                                      "database_unavailable",
+                                      "Mandates cannot be changed right now; try again shortly.",
+                                      {}});
 }
 
 [[noreturn]] void invalid(const std::string& code, const std::string& message, const std::string& details = "") {
-  throw StateConflict(422, code, message, details);
+  throw StateConflict(Failure::Invalid, code, message, details);
 }
 
 std::vector<std::string> stringList(const Object::Ptr& o, const std::string& key, bool required) {
@@ -67,10 +69,6 @@ std::string activationJson(const Mandate& m, const Activation& a, bool opened) {
 }
 
 }  // namespace
-
-Response conflictResponse(const StateConflict& c, const std::string& requestId) {
-  return {c.status, errorBody(c.code, c.what(), requestId, c.fields, c.details)};
-}
 
 std::string mandateJson(const Mandate& m) {
   JsonWriter w;
@@ -137,7 +135,7 @@ void MandateService::recordOrThrow(AuditEvent e) {
   if (!audit_.record(one)) throw AuditDown();
 }
 
-Response MandateService::refused(const Principal& p, const RequestMeta& meta, const std::string& action,
+Answer MandateService::refused(const Principal& p, const RequestMeta& meta, const std::string& action,
                                  const std::string& ownerAgs, const std::string& mandateId,
                                  const StateConflict& c) {
   Mandate stub;
@@ -145,13 +143,13 @@ Response MandateService::refused(const Principal& p, const RequestMeta& meta, co
   stub.ownerAgs = ownerAgs;
   if (auto known = mandateId.empty() ? std::nullopt : mandates_.find(mandateId)) stub.kind = known->kind;
   AuditEvent e = event(p, meta, action, stub, c.code);
-  e.decision = c.status >= 500 ? "error" : "deny";
+  e.decision = onNodeSide(c.kind) ? "error" : "deny";
   std::vector<AuditEvent> one = {e};
-  if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing was changed");
-  return conflictResponse(c, meta.id);
+  if (!audit_.record(one)) return auditUnavailable("nothing was changed");
+  return Answer::refused(c.error());
 }
 
-Response MandateService::create(const Principal& p, const RequestMeta& meta, const std::string& body) {
+Answer MandateService::create(const Principal& p, const RequestMeta& meta, const std::string& body) {
   Mandate m;
   try {
     Object::Ptr o = parseObjectBody(body);
@@ -164,7 +162,7 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
       if (!known.count(n)) invalid("unknown_parameter", "Unknown mandate parameter '" + n + "'.");
     m.ownerAgs = text(o, "owner_ags");
     if (!p.has("admin") || p.ags != m.ownerAgs)
-      throw StateConflict(403, "not_owner_admin",
+      throw StateConflict(Failure::Forbidden, "not_owner_admin",
                           "Only an admin of the owning municipality " + m.ownerAgs +
                               " can create a mandate for its registers.");
     if (config_.municipalityName(m.ownerAgs).empty())
@@ -236,11 +234,11 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
           secret.push_back(f);
       }
     if (!unknown.empty())
-      throw StateConflict(422, "unknown_field",
+      throw StateConflict(Failure::Invalid, "unknown_field",
                           "These fields do not exist in the mandate's registers: " + joined(unknown) + ".", "",
                           unknown);
     if (!secret.empty())
-      throw StateConflict(422, "field_not_shareable",
+      throw StateConflict(Failure::Invalid, "field_not_shareable",
                           "These fields are streng vertraulich and never leave " + m.ownerAgs + ": " +
                               joined(secret) + ".",
                           "", secret);
@@ -283,12 +281,12 @@ Response MandateService::create(const Principal& p, const RequestMeta& meta, con
     });
     log::info(std::string(mandateKindName(stored.kind)) + " mandate " + stored.id + " created by " + p.id +
               " for " + stored.helperAgs);
-    return {201, mandateJson(stored)};
+    return Answer::createdWith(mandateJson(stored));
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id, "nothing was changed");
+    return auditUnavailable("nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return databaseUnavailable(meta.id);
+    return databaseUnavailable();
   }
 }
 
@@ -305,30 +303,30 @@ std::optional<Mandate> MandateService::lookup(const std::string& id) {
 }
 
 template <class Change>
-Response MandateService::change(const Principal& p, const RequestMeta& meta, const std::string& id,
+Answer MandateService::change(const Principal& p, const RequestMeta& meta, const std::string& id,
                                 const std::string& action, Change apply) {
   auto known = lookup(id);
   const std::string owner = known ? known->ownerAgs : p.ags;
   try {
-    if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
+    if (!known) throw StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + ".");
     if (!p.has("admin") || (p.ags != known->ownerAgs && p.ags != known->helperAgs))
-      throw StateConflict(403, "not_a_party",
+      throw StateConflict(Failure::Forbidden, "not_a_party",
                           "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
                               " can change mandate " + id + ".");
     Mandate stored = apply(*known);
     log::info(action + " " + id + " by " + p.id + " (" + p.ags + "); status " + stored.status());
-    return {200, mandateJson(stored)};
+    return Answer::ok(mandateJson(stored));
   } catch (const StateConflict& c) {
     return refused(p, meta, action, owner, id, c);
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id, "nothing was changed");
+    return auditUnavailable("nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return databaseUnavailable(meta.id);
+    return databaseUnavailable();
   }
 }
 
-Response MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id) {
+Answer MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id) {
   return change(p, meta, id, "mandate_approve", [&](const Mandate& known) {
     const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
     const std::int64_t limit = limitFor(known.agreement);
@@ -337,16 +335,16 @@ Response MandateService::approve(const Principal& p, const RequestMeta& meta, co
         [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
           // Four eyes: nobody approves a mandate that gives them access.
           if (current.names(p.id, p.ags))
-            throw StateConflict(403, "approver_is_named",
+            throw StateConflict(Failure::Forbidden, "approver_is_named",
                                 "You are named in mandate " + id +
                                     "; another admin of your municipality must approve it (four eyes).");
           if (current.status() == "revoked")
-            throw StateConflict(409, "mandate_revoked", "Mandate " + id + " was revoked.");
+            throw StateConflict(Failure::Conflict, "mandate_revoked", "Mandate " + id + " was revoked.");
           if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
-            throw StateConflict(409, "already_approved",
+            throw StateConflict(Failure::Conflict, "already_approved",
                                 "Your municipality has already approved mandate " + id + ".");
           if (current.validUntil < berlinToday())
-            throw StateConflict(409, "mandate_expired",
+            throw StateConflict(Failure::Conflict, "mandate_expired",
                                 "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
           for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
             const std::int64_t already = used.count(year) ? used.at(year) : 0;
@@ -358,7 +356,7 @@ Response MandateService::approve(const Principal& p, const RequestMeta& meta, co
             d.key("limit_days").value(limit).key("used_days").value(already);
             d.key("requested_days").value(requested);
             d.key("remaining_days").value(std::max<std::int64_t>(0, limit - already)).endObject();
-            throw StateConflict(409, "quota_exceeded",
+            throw StateConflict(Failure::Conflict, "quota_exceeded",
                                 "Approving would use " + std::to_string(already + requested) +
                                     " support days of " + current.helperAgs + " in " + std::to_string(year) +
                                     "; the limit under " + current.agreement + " is " +
@@ -376,32 +374,32 @@ Response MandateService::approve(const Principal& p, const RequestMeta& meta, co
   });
 }
 
-Response MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
+Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
   return change(p, meta, id, "mandate_revoke", [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {
           if (current.status() == "revoked")
-            throw StateConflict(409, "already_revoked", "Mandate " + id + " was already revoked.");
+            throw StateConflict(Failure::Conflict, "already_revoked", "Mandate " + id + " was already revoked.");
         },
         [&](const Mandate& updated) { recordOrThrow(event(p, meta, "mandate_revoke", updated, "revoked")); });
   });
 }
 
-Response MandateService::activate(const Principal& p, const RequestMeta& meta, const std::string& id,
+Answer MandateService::activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                                   const std::string& body) {
   auto known = lookup(id);
   const std::string owner = known ? known->ownerAgs : p.ags;
   std::string reason;
   try {
-    if (!known) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
+    if (!known) throw StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + ".");
     if (known->kind != MandateKind::Emergency)
-      throw StateConflict(409, "not_an_emergency_mandate",
+      throw StateConflict(Failure::Conflict, "not_an_emergency_mandate",
                           "Mandate " + id + " is a support mandate; only emergency mandates are activated.");
     if (!known->names(p.id, p.ags))
-      throw StateConflict(403, "mandate_not_yours", "Emergency mandate " + id + " does not name you.");
+      throw StateConflict(Failure::Forbidden, "mandate_not_yours", "Emergency mandate " + id + " does not name you.");
     if (!p.has("responder"))
-      throw StateConflict(403, "no_responder_role",
+      throw StateConflict(Failure::Forbidden, "no_responder_role",
                           "Emergency mandates are activated by responders (role responder).");
     reason = requiredText(parseObjectBody(body), "reason", 500);
   } catch (const StateConflict& c) {
@@ -414,16 +412,16 @@ Response MandateService::activate(const Principal& p, const RequestMeta& meta, c
         id, p.id, p.ags, today, config_.emergencyWindowMinutes, reason,
         [&](const Mandate& current, const std::optional<Activation>& existing) {
           if (current.status() == "revoked")
-            throw StateConflict(409, "mandate_revoked", "Mandate " + id + " has been revoked.");
+            throw StateConflict(Failure::Conflict, "mandate_revoked", "Mandate " + id + " has been revoked.");
           if (current.status() != "approved")
-            throw StateConflict(409, "mandate_not_approved",
+            throw StateConflict(Failure::Conflict, "mandate_not_approved",
                                 "Mandate " + id + " is not yet approved by both municipalities.");
           if (!current.inForce(today))
-            throw StateConflict(409, "mandate_not_in_force",
+            throw StateConflict(Failure::Conflict, "mandate_not_in_force",
                                 "Mandate " + id + " is in force from " + formatDay(current.validFrom) + " to " +
                                     formatDay(current.validUntil) + " only.");
           if (existing && !existing->open)
-            throw StateConflict(409, "emergency_window_used",
+            throw StateConflict(Failure::Conflict, "emergency_window_used",
                                 "Your emergency window under mandate " + id + " today ended at " +
                                     existing->endsAt + "; one window a day is allowed, the next from tomorrow "
                                     "(Europe/Berlin).");
@@ -446,32 +444,32 @@ Response MandateService::activate(const Principal& p, const RequestMeta& meta, c
     if (openedNow)
       log::warn("emergency mandate " + id + " activated by " + p.id + " (" + p.ags + ") until " + a.endsAt +
                 ": " + reason);
-    return {200, activationJson(*known, a, openedNow)};
+    return Answer::ok(activationJson(*known, a, openedNow));
   } catch (const StateConflict& c) {
     return refused(p, meta, "mandate_activate", owner, id, c);
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id, "nothing was changed");
+    return auditUnavailable("nothing was changed");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
-    return databaseUnavailable(meta.id);
+    return databaseUnavailable();
   }
 }
 
-Response MandateService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+Answer MandateService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
                                 const RequestError& error, const std::string& mandateId) {
   if (mandateId.empty()) return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
   const auto known = mandates_.find(mandateId);
   return refused(p, meta, action, known ? known->ownerAgs : p.ags, mandateId,
-                 StateConflict(error.status, error.code, error.message, error.details, error.fields));
+                 StateConflict(error.kind, error.code, error.message, error.details, error.fields));
 }
 
-Response MandateService::list(const Principal& p, const RequestMeta& meta,
+Answer MandateService::list(const Principal& p, const RequestMeta& meta,
                               const std::map<std::string, std::string>& query) {
   const std::string ags = query.count("ags") ? query.at("ags") : "";
   const std::string status = query.count("status") ? query.at("status") : "";
   if (!status.empty() && status != "pending" && status != "approved" && status != "revoked")
     return refuse(p, meta, "mandate_read",
-                  RequestError{422, "invalid_status", "status must be pending, approved or revoked.", {}});
+                  RequestError{Failure::Invalid, "invalid_status", "status must be pending, approved or revoked.", {}});
   const bool official = p.has("admin") || p.has("dpo") || p.has("clerk");
   JsonWriter w;
   w.beginObject().key("mandates").beginArray();
@@ -485,10 +483,10 @@ Response MandateService::list(const Principal& p, const RequestMeta& meta,
     w.raw(mandateJson(m));
   }
   w.endArray().endObject();
-  return {200, w.str()};
+  return Answer::ok(w.str());
 }
 
-Response MandateService::quota(const Principal& p, const RequestMeta& meta,
+Answer MandateService::quota(const Principal& p, const RequestMeta& meta,
                                const std::map<std::string, std::string>& query) {
   int year = yearOf(berlinToday());
   if (query.count("year")) {
@@ -498,7 +496,7 @@ Response MandateService::quota(const Principal& p, const RequestMeta& meta,
       if (used != query.at("year").size() || year < 2000 || year > 2200) throw std::invalid_argument("year");
     } catch (const std::exception&) {
       return refuse(p, meta, "quota_read",
-                    RequestError{422, "invalid_year", "year must be a year such as 2026.", {}});
+                    RequestError{Failure::Invalid, "invalid_year", "year must be a year such as 2026.", {}});
     }
   }
   JsonWriter w;
@@ -513,7 +511,7 @@ Response MandateService::quota(const Principal& p, const RequestMeta& meta,
       w.endObject();
     }
   w.endArray().endObject();
-  return {200, w.str()};
+  return Answer::ok(w.str());
 }
 
 }  // namespace regfed::core

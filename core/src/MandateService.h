@@ -1,5 +1,5 @@
 #pragma once
-// The mandate workflow over HTTP: support and emergency mandates, two-party approval (four eyes), revocation,
+// The mandate workflow: support and emergency mandates, two-party approval (four eyes), revocation,
 // the activation of emergency mandates, and the yearly quota. Every change is an audit event committed in the
 // same transaction as the change; refusals are audited too.
 
@@ -24,21 +24,21 @@ class MandateService {
   MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit);
 
   /// POST /v1/mandates.
-  Response create(const Principal& p, const RequestMeta& meta, const std::string& body);
+  Answer create(const Principal& p, const RequestMeta& meta, const std::string& body);
   /// POST /v1/mandates/{id}/approve.
-  Response approve(const Principal& p, const RequestMeta& meta, const std::string& id);
+  Answer approve(const Principal& p, const RequestMeta& meta, const std::string& id);
   /// POST /v1/mandates/{id}/revoke.
-  Response revoke(const Principal& p, const RequestMeta& meta, const std::string& id);
+  Answer revoke(const Principal& p, const RequestMeta& meta, const std::string& id);
   /// POST /v1/mandates/{id}/activate: a named responder opens today's emergency window.
-  Response activate(const Principal& p, const RequestMeta& meta, const std::string& id,
+  Answer activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                     const std::string& body);
   /// GET /v1/mandates?ags=&status=.
-  Response list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  Answer list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
-  Response quota(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  Answer quota(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// Audits and answers a mandate request refused before it was read (body too large or too slow, a bad query
   /// parameter); `mandateId` when the request names one.
-  Response refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+  Answer refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
                   const RequestError& error, const std::string& mandateId = "");
 
  private:
@@ -46,9 +46,9 @@ class MandateService {
   std::optional<Mandate> lookup(const std::string& id);
   /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
   template <class Change>
-  Response change(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
+  Answer change(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
                   Change apply);
-  Response refused(const Principal& p, const RequestMeta& meta, const std::string& action,
+  Answer refused(const Principal& p, const RequestMeta& meta, const std::string& action,
                    const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c);
   regfed::audit::AuditEvent event(const Principal& p, const RequestMeta& meta, const std::string& action,
                                   const Mandate& m, const std::string& reason) const;
@@ -62,7 +62,5 @@ class MandateService {
 /// The JSON of a mandate as the API shows it.
 std::string mandateJson(const Mandate& m);
 
-/// The 409/403/404/422 answer of a refused state change, with its figures when it has any.
-Response conflictResponse(const StateConflict& c, const std::string& requestId);
 
 }  // namespace regfed::core

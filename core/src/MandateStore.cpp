@@ -74,7 +74,7 @@ Activation activationFrom(const pqxx::row& r) {
 
 Mandate lockRow(pqxx::work& tx, const std::string& id) {
   auto rows = tx.exec_params("SELECT " + kColumns + " FROM regfed.mandates WHERE id = $1 FOR UPDATE", id);
-  if (rows.empty()) throw StateConflict(404, "mandate_not_found", "There is no mandate " + id + ".");
+  if (rows.empty()) throw StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + ".");
   return fromRow(rows[0]);
 }
 

@@ -80,6 +80,21 @@ void Metrics::pluginError(const std::string& registerId, const std::string& code
   pluginErrors_[label("register", registerId) + "," + label("code", code)]++;
 }
 
+void Metrics::peerCall(const std::string& peer, const std::string& method, const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  peerCalls_[label("peer", peer) + "," + label("method", method) + "," + label("outcome", outcome)]++;
+}
+
+void Metrics::setPeerUp(const std::string& peer, bool up) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  peerUp_[label("peer", peer)] = up ? 1 : 0;
+}
+
+void Metrics::peerRefused(const std::string& code) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  peerRefused_[label("code", code)]++;
+}
+
 void Metrics::auditBatch(std::size_t events, double seconds) {
   auditBatchSize_.observe(static_cast<double>(events));
   auditCommitSeconds_.observe(seconds);
@@ -142,6 +157,11 @@ std::string Metrics::render() const {
   for (const auto& [id, up] : registerUp_) registers[label("register", id)] = up;
   series(out, "regfed_register_up", "gauge", "Whether a register's backend answered its last health check.",
          registers);
+  series(out, "regfed_peer_calls_total", "counter", "Calls to peer nodes by peer, method and outcome.",
+         peerCalls_);
+  series(out, "regfed_peer_up", "gauge", "Whether a peer node answered its last probe.", peerUp_);
+  series(out, "regfed_peer_requests_refused_total", "counter",
+         "Calls from peer nodes refused before any service (by code).", peerRefused_);
   family(out, "regfed_audit_batch_events", "histogram", "Events per audit commit (group commit).");
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
   family(out, "regfed_audit_commit_seconds", "histogram", "Audit batch commit latency.");

@@ -55,6 +55,12 @@ class Metrics {
   void connectionRefused(const std::string& cap);
   /// Counts a connection shut down for overrunning a phase ("header", "body", "response").
   void connectionTimedOut(const std::string& phase);
+  /// Counts a call to a peer node by peer, method and outcome (ok, denied, unavailable, timeout, error).
+  void peerCall(const std::string& peer, const std::string& method, const std::string& outcome);
+  /// Sets whether a peer answered its last probe.
+  void setPeerUp(const std::string& peer, bool up);
+  /// Counts a call from a peer node refused before it reached a service (certificate, version, hosting).
+  void peerRefused(const std::string& code);
   /// Sets the number of open HTTP connections.
   void setOpenConnections(int n) { openConnections_ = n; }
 
@@ -78,6 +84,9 @@ class Metrics {
   std::map<std::string, std::uint64_t> connectionsRefused_;
   std::map<std::string, std::uint64_t> connectionsTimedOut_;
   std::atomic<int> openConnections_{0};
+  std::map<std::string, std::uint64_t> peerCalls_;
+  std::map<std::string, int> peerUp_;
+  std::map<std::string, std::uint64_t> peerRefused_;
 };
 
 }  // namespace regfed::core

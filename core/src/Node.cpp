@@ -106,9 +106,18 @@ void Node::start(std::chrono::seconds databaseWait) {
       log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
     }
   });
-  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_, *database_);
+  if (config_.federation.enabled()) {
+    federation_ = std::make_unique<Federation>(config_, metrics_);
+    federation_->start();
+  }
+  queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_, *database_,
+                                            federation_.get());
   mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_);
   oversightService_ = std::make_unique<OversightService>(config_, *oversight_, *audit_);
+  if (federation_) {
+    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *host_);
+    federationServer_->start();
+  }
   for (const auto& [host, reason] : config_.databaseHostsWithoutTls)
     log::warn("database host " + host + " is reached without TLS as the configuration says: " + reason);
 
@@ -133,7 +142,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   server_ = std::make_unique<HttpServer>(
       config_, metrics_,
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *oversightService_,
-                             *host_, *audit_}),
+                             *host_, *audit_, federation_.get()}),
       socket);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
@@ -145,6 +154,8 @@ void Node::stop() {
     server_->stop();
     server_.reset();
   }
+  if (federationServer_) federationServer_->stop();
+  if (federation_) federation_->stop();
   if (host_) host_->stop();
   refresher_.stop();
   if (audit_) {

@@ -10,6 +10,8 @@
 #include "AdapterHost.h"
 #include "Config.h"
 #include "Database.h"
+#include "Federation.h"
+#include "FederationServer.h"
 #include "HttpApi.h"
 #include "HttpServer.h"
 #include "MandateService.h"
@@ -53,7 +55,9 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<Database> database_;
   std::unique_ptr<MandateStore> mandates_;
   std::unique_ptr<OversightStore> oversight_;
+  std::unique_ptr<Federation> federation_;
   std::unique_ptr<QueryService> queries_;
+  std::unique_ptr<FederationServer> federationServer_;
   std::unique_ptr<MandateService> mandateService_;
   std::unique_ptr<OversightService> oversightService_;
   PeriodicTask refresher_;

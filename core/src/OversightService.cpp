@@ -11,7 +11,7 @@ using regfed::audit::AuditEvent;
 
 namespace {
 
-RequestError notPermitted(const std::string& message) { return RequestError{403, "not_permitted", message, {}}; }
+RequestError notPermitted(const std::string& message) { return RequestError{Failure::Forbidden, "not_permitted", message, {}}; }
 
 }  // namespace
 
@@ -19,19 +19,19 @@ OversightService::OversightService(const Config& config, OversightStore& oversig
                                    regfed::audit::AuditSink& audit)
     : config_(config), oversight_(oversight), audit_(audit) {}
 
-Response OversightService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+Answer OversightService::refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
                                   const RequestError& error) {
   return auditedRefusal(config_, audit_, p, meta, action, p.ags, error);
 }
 
-Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
+Answer OversightService::reviews(const Principal& p, const RequestMeta& meta,
                                    const std::map<std::string, std::string>& query) {
   if (!p.has("clerk"))
     return refuse(p, meta, "review_read", notPermitted("Reviews are processed by clerks of the owning municipality."));
   const std::string status = query.count("status") ? query.at("status") : "open";
   if (status != "open" && status != "closed" && status != "all")
     return refuse(p, meta, "review_read",
-                  RequestError{422, "invalid_status", "status must be open, closed or all.", {}});
+                  RequestError{Failure::Invalid, "invalid_status", "status must be open, closed or all.", {}});
   try {
     const std::vector<Review> list = oversight_.reviews(p.ags, status == "all" ? "" : status);
     // The list names persons with an Auskunftssperre and who asked for them: reading it is audited.
@@ -43,7 +43,7 @@ Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
       if (!contains(e.subjects, r.recordId)) e.subjects.push_back(r.recordId);
     e.resultCount = static_cast<std::int64_t>(list.size());
     std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing is shown");
+    if (!audit_.record(one)) return auditUnavailable("nothing is shown");
     JsonWriter w;
     w.beginObject().key("reviews").beginArray();
     for (const Review& r : list) {
@@ -59,15 +59,15 @@ Response OversightService::reviews(const Principal& p, const RequestMeta& meta,
       w.endObject();
     }
     w.endArray().endObject();
-    return {200, w.str()};
+    return Answer::ok(w.str());
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return refuse(p, meta, "review_read",
-                  RequestError{503, "database_unavailable", "Reviews cannot be read right now.", {}});
+                  RequestError{Failure::Unavailable, "database_unavailable", "Reviews cannot be read right now.", {}});
   }
 }
 
-Response OversightService::closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
+Answer OversightService::closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
                                        const std::string& body) {
   if (!p.has("clerk"))
     return refuse(p, meta, "review_close", notPermitted("Reviews are processed by clerks of the owning municipality."));
@@ -77,7 +77,7 @@ Response OversightService::closeReview(const Principal& p, const RequestMeta& me
     reviewId = std::stoll(id, &used);
     if (used != id.size()) throw std::invalid_argument(id);
   } catch (const std::exception&) {
-    return refuse(p, meta, "review_close", RequestError{404, "not_found", "There is no review " + id + ".", {}});
+    return refuse(p, meta, "review_close", RequestError{Failure::NotFound, "not_found", "There is no review " + id + ".", {}});
   }
   try {
     const std::string outcome = requiredText(parseObjectBody(body), "outcome", 1000);
@@ -97,19 +97,19 @@ Response OversightService::closeReview(const Principal& p, const RequestMeta& me
       std::vector<AuditEvent> one = {e};
       if (!audit_.record(one)) throw AuditDown();
     });
-    return {200, "{\"id\":" + std::to_string(reviewId) + ",\"status\":\"closed\"}"};
+    return Answer::ok("{\"id\":" + std::to_string(reviewId) + ",\"status\":\"closed\"}");
   } catch (const StateConflict& c) {
-    return refuse(p, meta, "review_close", RequestError{c.status, c.code, c.what(), c.fields, c.details});
+    return refuse(p, meta, "review_close", c.error());
   } catch (const AuditDown&) {
-    return auditUnavailable(meta.id, "the review stays open");
+    return auditUnavailable("the review stays open");
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return refuse(p, meta, "review_close",
-                  RequestError{503, "database_unavailable", "Reviews cannot be changed right now.", {}});
+                  RequestError{Failure::Unavailable, "database_unavailable", "Reviews cannot be changed right now.", {}});
   }
 }
 
-Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
+Answer OversightService::alerts(const Principal& p, const RequestMeta& meta) {
   if (!p.has("dpo"))
     return refuse(p, meta, "audit_read", notPermitted("Alerts are for the data protection officer (role dpo)."));
   try {
@@ -121,7 +121,7 @@ Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
     e.reason = "alerts";
     e.resultCount = static_cast<std::int64_t>(list.size());
     std::vector<AuditEvent> one = {e};
-    if (!audit_.record(one)) return auditUnavailable(meta.id, "nothing is shown");
+    if (!audit_.record(one)) return auditUnavailable("nothing is shown");
     JsonWriter w;
     w.beginObject().key("alerts").beginArray();
     for (const Alert& a : list) {
@@ -132,11 +132,11 @@ Response OversightService::alerts(const Principal& p, const RequestMeta& meta) {
       w.endObject();
     }
     w.endArray().endObject();
-    return {200, w.str()};
+    return Answer::ok(w.str());
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return refuse(p, meta, "audit_read",
-                  RequestError{503, "database_unavailable", "Alerts cannot be read right now.", {}});
+                  RequestError{Failure::Unavailable, "database_unavailable", "Alerts cannot be read right now.", {}});
   }
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The owner's oversight over HTTP: reviews of blocked-record hits for its clerks, alerts for its DPO. Closing a
+// The owner's oversight: reviews of blocked-record hits for its clerks, alerts for its DPO. Closing a
 // review and reading alerts are audit events; a review never closes without its committed event.
 
 #include <regfed/audit/AuditSink.h>
@@ -11,7 +11,7 @@
 #include "OversightStore.h"
 #include "Principal.h"
 #include "RequestAudit.h"
-#include "Response.h"
+#include "Answer.h"
 
 namespace regfed::core {
 
@@ -21,14 +21,14 @@ class OversightService {
   OversightService(const Config& config, OversightStore& oversight, regfed::audit::AuditSink& audit);
 
   /// GET /v1/reviews?status=.
-  Response reviews(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  Answer reviews(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// POST /v1/reviews/{id}/close.
-  Response closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
+  Answer closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
                        const std::string& body);
   /// GET /v1/audit/alerts.
-  Response alerts(const Principal& p, const RequestMeta& meta);
+  Answer alerts(const Principal& p, const RequestMeta& meta);
   /// Audits and answers a review request refused before it was read (body too large or too slow).
-  Response refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
+  Answer refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
                   const RequestError& error);
 
  private:

@@ -84,10 +84,10 @@ Review OversightStore::closeReview(long long id, const std::string& ownerAgs, co
     auto rows = tx.exec_params(
         "SELECT status FROM regfed.reviews WHERE id = $1 AND owner_ags = $2 FOR UPDATE", id, ownerAgs);
     if (rows.empty())
-      throw StateConflict(404, "not_found",
+      throw StateConflict(Failure::NotFound, "not_found",
                           "There is no review " + std::to_string(id) + " of your municipality.");
     if (rows[0][0].as<std::string>() != "open")
-      throw StateConflict(409, "already_closed", "Review " + std::to_string(id) + " is already closed.");
+      throw StateConflict(Failure::Conflict, "already_closed", "Review " + std::to_string(id) + " is already closed.");
     tx.exec_params(
         "UPDATE regfed.reviews SET status = 'closed', closed_by = $2, closed_at = now(), outcome = $3 WHERE "
         "id = $1",

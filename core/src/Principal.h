@@ -16,6 +16,7 @@ struct Principal {
   std::string issuer;           ///< `iss` claim.
   std::int64_t expiresAt = 0;   ///< `exp`, seconds since the epoch.
   std::int64_t issuedAt = 0;    ///< `iat`, seconds since the epoch (0 when absent); keys emergency windows.
+  std::string token;  ///< The bearer token as presented: it travels to the nodes that own the data asked for.
 
   /// True when the principal holds `role`.
   bool has(const std::string& role) const { return roles.count(role) > 0; }

@@ -20,7 +20,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 RequestError databaseError() {
-  return RequestError{503,
+  return RequestError{Failure::Unavailable,
                       "database_unavailable",
                       "The node's database cannot be reached right now, so no data is released. Try again shortly.",
                       {}};
@@ -31,18 +31,6 @@ bool underEmergencyMandate(const QueryService::Facts& facts) {
   return facts.mandate && facts.mandate->kind == MandateKind::Emergency;
 }
 
-
-/// The per-register outcome of a search.
-struct TargetResult {
-  std::string ags;
-  std::string registerName;
-  std::string status = "ok";  // ok, denied, unavailable, timeout, error
-  std::string code;
-  std::string message;
-  std::vector<std::string> fields;  // disclosed, id field first
-  std::vector<sdk::Row> rows;
-  bool truncated = false;
-};
 
 std::pair<std::string, std::string> mapAdapterStatus(const sdk::Status& s) {
   switch (s.code) {
@@ -142,6 +130,23 @@ std::string criteriaDetails(const PolicyDecision& d) {
   return w.str();
 }
 
+}  // namespace
+
+
+Failure failureOf(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Invalid:
+      return Failure::Invalid;
+    case Outcome::NotFound:
+      return Failure::NotFound;
+    case Outcome::Allowed:
+    case Outcome::Denied:
+    case Outcome::Forbidden:
+      break;
+  }
+  return Failure::Forbidden;
+}
+
 // The 200 answer of a query: one entry per target municipality.
 std::string resultsJson(const Config& config, const std::string& requestId,
                         const std::vector<TargetResult>& results) {
@@ -150,7 +155,8 @@ std::string resultsJson(const Config& config, const std::string& requestId,
   for (const auto& r : results) {
     w.beginObject();
     w.key("ags").value(r.ags);
-    w.key("municipality").value(config.municipalityName(r.ags));
+    w.key("municipality").value(config.federationMunicipalityName(r.ags));
+    if (!r.node.empty()) w.key("node").value(r.node);
     w.key("register").value(r.registerName);
     w.key("status").value(r.status);
     if (r.status == "ok") {
@@ -171,32 +177,18 @@ std::string resultsJson(const Config& config, const std::string& requestId,
   return w.str();
 }
 
-}  // namespace
 
-
-int refusalStatus(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::Invalid:
-      return 422;
-    case Outcome::NotFound:
-      return 404;
-    case Outcome::Allowed:
-      return 200;
-    case Outcome::Denied:
-    case Outcome::Forbidden:
-      break;
-  }
-  return 403;
-}
 
 QueryService::QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
-                           MandateStore& mandates, OversightStore& oversight, Database& database)
+                           MandateStore& mandates, OversightStore& oversight, Database& database,
+                           RemoteNodes* remote)
     : config_(config),
       host_(host),
       audit_(audit),
       mandates_(mandates),
       oversight_(oversight),
       database_(database),
+      remote_(remote),
       reporter_([this] { fileReports(); }) {}
 
 QueryService::~QueryService() {
@@ -274,8 +266,8 @@ void QueryService::fileReports() {
   }
 }
 
-Response QueryService::refuse(const Principal& principal, const RequestMeta& meta,
-                              const QueryRequest& request, const RequestError& e) {
+RequestError QueryService::refusal(const Principal& principal, const RequestMeta& meta,
+                                   const QueryRequest& request, const RequestError& e) {
   AuditEvent event = newAuditEvent(config_, principal, meta, "search");
   if (!request.registerName.empty()) event.registerName = request.registerName;
   if (request.municipalities.empty())
@@ -288,22 +280,37 @@ Response QueryService::refuse(const Principal& principal, const RequestMeta& met
   event.criteria = request.criteria;
   if (request.mandate)
     if (auto m = mandates_.find(*request.mandate)) event.emergency = m->kind == MandateKind::Emergency;
-  event.decision = e.status >= 500 ? "error" : "deny";
+  event.decision = onNodeSide(e.kind) ? "error" : "deny";
   event.reason = e.code;
   std::vector<AuditEvent> one = {event};
-  if (!audit_.record(one)) return auditUnavailable(meta.id, "no data is released");
-  return {e.status, errorBody(e.code, e.message, meta.id, e.fields, e.details)};
+  if (!audit_.record(one)) return *auditUnavailable("no data is released").error;
+  return e;
 }
 
-Response QueryService::query(const Principal& principal, const RequestMeta& meta, const std::string& body) {
-  const auto started = Clock::now();
+Answer QueryService::refuse(const Principal& principal, const RequestMeta& meta, const QueryRequest& request,
+                            const RequestError& e) {
+  return Answer::refused(refusal(principal, meta, request, e));
+}
+
+Answer QueryService::query(const Principal& principal, const RequestMeta& meta, const std::string& body) {
   QueryRequest request;
-  auto refused = [&](const RequestError& e) { return refuse(principal, meta, request, e); };
   try {
     parseQuery(body, request);
   } catch (const RequestError& e) {
-    return refused(e);
+    return refuse(principal, meta, request, e);
   }
+  SearchAnswer answer = search(principal, meta, std::move(request));
+  if (answer.refused) return Answer::refused(*answer.refused);
+  return Answer::ok(resultsJson(config_, meta.id, answer.results));
+}
+
+SearchAnswer QueryService::search(const Principal& principal, const RequestMeta& meta, QueryRequest request) {
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::milliseconds(request.timeoutMs);
+  auto refused = [&](const RequestError& e) { return SearchAnswer{refusal(principal, meta, request, e), {}}; };
+  // A request from a peer is answered from this node's registers only: nodes never forward on each other's
+  // behalf.
+  RemoteNodes* remote = meta.viaPeer ? nullptr : remote_;
   Facts facts;
   try {
     facts = gather(principal, request.mandate);
@@ -312,24 +319,42 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     return refused(databaseError());
   }
   // A helper names the mandate and means its owner's register; everyone else means their own.
-  if (request.municipalities.empty())
+  if (request.municipalities.empty()) {
+    if (request.mandate && !facts.mandate && remote)
+      return refused(RequestError{Failure::Invalid,
+                                  "municipalities_required",
+                                  "Mandate " + *request.mandate +
+                                      " is held by the owning municipality's node, not this one; name the "
+                                      "municipality in 'municipalities'.",
+                                  {"municipalities"}});
     request.municipalities = {facts.mandate ? facts.mandate->ownerAgs : principal.ags};
+  }
 
+  // Each target is one of this node's registers, a municipality hosted by a peer, or unknown (nullptr, "").
   std::vector<RegisterEntry*> targets;
-  std::vector<std::vector<sdk::Condition>> typed;  // the filter typed for each target's schema
+  std::vector<std::string> peers;
+  std::vector<std::vector<sdk::Condition>> typed;  // the filter typed for each local target's schema
   try {
     const std::vector<RegisterEntry*> named = host_.withName(request.registerName);
-    if (named.empty())
-      throw RequestError{
-          422, "unknown_register", "No register named '" + request.registerName + "' is served here.", {}};
+    const std::vector<std::string> elsewhere =
+        remote ? remote->municipalitiesWith(request.registerName) : std::vector<std::string>{};
+    if (named.empty() && elsewhere.empty())
+      throw RequestError{Failure::Invalid,
+                         "unknown_register",
+                         "No register named '" + request.registerName + "' is known in the federation.",
+                         {}};
     if (request.municipalities.size() == 1 && request.municipalities[0] == "*") {
-      targets = named;
       request.municipalities.clear();
-      for (auto* t : targets) request.municipalities.push_back(t->config().ags);
-    } else {
-      for (const auto& ags : request.municipalities) targets.push_back(host_.find(ags, request.registerName));
+      for (auto* t : named) request.municipalities.push_back(t->config().ags);
+      for (const auto& ags : elsewhere) request.municipalities.push_back(ags);
     }
-    // Names and filters are checked against every register that will run the request.
+    for (const auto& ags : request.municipalities) {
+      RegisterEntry* entry = host_.find(ags, request.registerName);
+      targets.push_back(entry);
+      peers.push_back(!entry && remote ? remote->nodeOf(ags) : "");
+    }
+    // Names and filters are checked against every local register that will run the request; the owning nodes
+    // check their own.
     for (auto* t : targets) {
       typed.emplace_back();
       if (!t) continue;
@@ -340,8 +365,8 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     return refused(e);
   }
 
-  // Decide for every target first: a request refused as a whole (fields it may not use, too few criteria) must
-  // not have searched any register before the refusal.
+  // Decide for every local target first: a request refused as a whole (fields it may not use, too few
+  // criteria) must not have searched any register — nor left this node — before the refusal.
   std::vector<PolicyDecision> decisions(targets.size());
   for (std::size_t i = 0; i < targets.size(); ++i) {
     if (!targets[i]) continue;
@@ -356,32 +381,44 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     decisions[i] = decide(principal, access, rulesOf(*targets[i]), context);
     const PolicyDecision& d = decisions[i];
     if (d.outcome == Outcome::Forbidden || d.outcome == Outcome::Invalid)
-      return refused(RequestError{refusalStatus(d.outcome), d.reason, d.message,
+      return refused(RequestError{failureOf(d.outcome), d.reason, d.message,
                                   d.refusedFields.empty() ? d.missingCriteria : d.refusedFields,
                                   criteriaDetails(d)});
   }
 
+  // The owning nodes work in parallel with this one.
+  std::vector<std::string> remoteAgs;
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    if (!peers[i].empty()) remoteAgs.push_back(request.municipalities[i]);
+  std::function<std::vector<TargetResult>()> remoteAnswers;
+  if (!remoteAgs.empty()) remoteAnswers = remote->search(principal, meta, request, remoteAgs, deadline);
+
   std::vector<AuditEvent> events;
-  std::vector<TargetResult> results;
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    TargetResult result;
-    result.ags = request.municipalities[i];
-    result.registerName = request.registerName;
+  std::vector<TargetResult> results(targets.size());
+  auto newEvent = [&](const std::string& ags) {
     AuditEvent event = newAuditEvent(config_, principal, meta, "search");
-    event.ownerAgs = result.ags;
+    event.ownerAgs = ags;
     event.registerName = request.registerName;
     event.purpose = request.purpose;
     event.caseRef = request.caseRef;
     event.mandate = request.mandate;
     event.criteria = request.criteria;
     event.emergency = underEmergencyMandate(facts);
+    return event;
+  };
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (!peers[i].empty()) continue;
+    TargetResult& result = results[i];
+    result.ags = request.municipalities[i];
+    result.registerName = request.registerName;
+    AuditEvent event = newEvent(result.ags);
     RegisterEntry* entry = targets[i];
     const PolicyDecision& decision = decisions[i];
     if (!entry) {
       result.status = "error";
       result.code = "register_not_found";
-      result.message =
-          "Municipality " + result.ags + " has no register '" + request.registerName + "' on this node.";
+      result.message = "Municipality " + result.ags + " has no register '" + request.registerName +
+                       "' in the federation" + (meta.viaPeer ? " on this node." : ".");
       event.decision = "error";
       event.reason = result.code;
     } else if (!decision.allowed()) {
@@ -393,47 +430,134 @@ Response QueryService::query(const Principal& principal, const RequestMeta& meta
     } else {
       event.reason = decision.reason;
       const auto remaining =
-          request.timeoutMs - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       executeSearch(host_, *entry, typed[i], decision, request.limit,
                     std::min<std::int64_t>(remaining, entry->config().timeoutMs), result, event);
     }
     events.push_back(std::move(event));
-    results.push_back(std::move(result));
   }
 
-  if (!audit_.record(events)) return auditUnavailable(meta.id, "no data is released");
-  for (const auto& e : events) report(e);
+  // What came back from the owning nodes is logged here too: who asked, what, and what each node answered.
+  if (remoteAnswers) {
+    std::vector<TargetResult> answered = remoteAnswers();
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (peers[i].empty()) continue;
+      TargetResult& result = results[i];
+      result = std::move(answered.at(next++));
+      AuditEvent event = newEvent(result.ags);
+      event.peer = peers[i];
+      event.emergency = false;  // the owning node knows the mandate's kind and flags its own events
+      if (result.status == "ok") {
+        event.decision = "allow";
+        event.reason = "answered_by_peer";
+        event.fields = result.fields;
+        for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
+        event.resultCount = static_cast<std::int64_t>(result.rows.size());
+      } else {
+        event.decision = result.status == "denied" ? "deny" : "error";
+        event.reason = result.code;
+      }
+      events.push_back(std::move(event));
+    }
+  }
 
-  return {200, resultsJson(config_, meta.id, results)};
+  if (!audit_.record(events)) return SearchAnswer{*auditUnavailable("no data is released").error, {}};
+  for (const auto& e : events) report(e);
+  return SearchAnswer{std::nullopt, std::move(results)};
 }
 
-Response QueryService::getRecord(const Principal& principal, const RequestMeta& meta,
-                                 const RecordRequest& request) {
-  AuditEvent event = newAuditEvent(config_, principal, meta, "get");
+Answer QueryService::getRecord(const Principal& principal, const RequestMeta& meta,
+                               const RecordRequest& request) {
+  RecordAnswer found = fetch(principal, meta, request);
+  if (found.refused) return Answer::refused(*found.refused);
+  JsonWriter w;
+  w.beginObject().key("request_id").value(meta.id).key("record").beginObject();
+  for (std::size_t f = 0; f < found.fields.size(); ++f) w.key(found.fields[f]).value(found.row[f]);
+  w.endObject().endObject();
+  return Answer::ok(w.str());
+}
+
+namespace {
+
+// The neutral answer: the same for a record that does not exist, one that is withheld, and one the caller may
+// not open without searching first.
+RequestError notFound() { return RequestError{Failure::NotFound, "not_found", "No such record.", {}}; }
+
+AuditEvent recordEvent(const Config& config, const Principal& principal, const RequestMeta& meta,
+                       const RecordRequest& request) {
+  AuditEvent event = newAuditEvent(config, principal, meta, "get");
   event.ownerAgs = request.ags;
   event.registerName = request.registerName;
   if (!request.purpose.empty()) event.purpose = request.purpose;
   if (!request.caseRef.empty()) event.caseRef = request.caseRef;
   event.mandate = request.mandate;
-  {
-    std::string criteria = "{\"id\":";
-    regfed::audit::appendJsonString(criteria, request.id);
-    event.criteria = criteria + "}";
-  }
-  auto answer = [&](Response response) -> Response {
+  std::string criteria = "{\"id\":";
+  regfed::audit::appendJsonString(criteria, request.id);
+  event.criteria = criteria + "}";
+  return event;
+}
+
+}  // namespace
+
+RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta,
+                                 const RecordRequest& request) {
+  if (!meta.viaPeer && remote_ && !host_.find(request.ags, request.registerName) &&
+      !remote_->nodeOf(request.ags).empty())
+    return fetchRemote(principal, meta, request);
+  return fetchLocal(principal, meta, request);
+}
+
+RecordAnswer QueryService::fetchRemote(const Principal& principal, const RequestMeta& meta,
+                                       const RecordRequest& request) {
+  AuditEvent event = recordEvent(config_, principal, meta, request);
+  auto answer = [&](RecordAnswer out) -> RecordAnswer {
     std::vector<AuditEvent> one = {event};
-    if (!audit_.record(one)) return auditUnavailable(meta.id, "no data is released");
+    if (!audit_.record(one)) return RecordAnswer{*auditUnavailable("no data is released").error, {}, {}};
+    return out;
+  };
+  // What this node can check stays here: a request it refuses never leaves it.
+  try {
+    if (request.problem) throw *request.problem;
+    checkPurpose(request.purpose, request.caseRef);
+    checkMandate(request.mandate);
+    if (request.id.empty() || request.id.size() > 200)
+      throw RequestError{Failure::Invalid, "invalid_id", "The record id must be 1 to 200 characters.", {}};
+  } catch (const RequestError& e) {
+    event.decision = onNodeSide(e.kind) ? "error" : "deny";
+    event.reason = e.code;
+    return answer(RecordAnswer{e, {}, {}});
+  }
+  std::string node;
+  RecordAnswer got = remote_->getRecord(principal, meta, request, Clock::now() + std::chrono::seconds(10), node);
+  event.peer = node;
+  if (got.refused) {
+    event.decision = onNodeSide(got.refused->kind) ? "error" : "deny";
+    event.reason = got.refused->code;
+  } else {
+    event.decision = "allow";
+    event.reason = "answered_by_peer";
+    event.subjects = {request.id};
+    event.fields = got.fields;
+    event.resultCount = 1;
+  }
+  return answer(std::move(got));
+}
+
+RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestMeta& meta,
+                                      const RecordRequest& request) {
+  AuditEvent event = recordEvent(config_, principal, meta, request);
+  auto answer = [&](RecordAnswer out) -> RecordAnswer {
+    std::vector<AuditEvent> one = {event};
+    if (!audit_.record(one)) return RecordAnswer{*auditUnavailable("no data is released").error, {}, {}};
     report(event);
-    return response;
+    return out;
   };
   auto fail = [&](const RequestError& e) {
-    event.decision = e.status < 500 ? "deny" : "error";
+    event.decision = onNodeSide(e.kind) ? "error" : "deny";
     event.reason = e.code;
-    return answer({e.status, errorBody(e.code, e.message, meta.id, e.fields, e.details)});
+    return answer(RecordAnswer{e, {}, {}});
   };
-  // The neutral answer: the same for a record that does not exist, one that is withheld, and one the caller
-  // may not open without searching first.
-  const Response notFound{404, errorBody("not_found", "No such record.", meta.id)};
 
   RegisterEntry* entry = host_.find(request.ags, request.registerName);
   try {
@@ -441,13 +565,13 @@ Response QueryService::getRecord(const Principal& principal, const RequestMeta& 
     checkPurpose(request.purpose, request.caseRef);
     checkMandate(request.mandate);
     if (request.id.empty() || request.id.size() > 200)
-      throw RequestError{422, "invalid_id", "The record id must be 1 to 200 characters.", {}};
+      throw RequestError{Failure::Invalid, "invalid_id", "The record id must be 1 to 200 characters.", {}};
     if (!entry)
-      throw RequestError{
-          404,
-          "unknown_register",
-          "No register '" + request.registerName + "' of municipality " + request.ags + " is served here.",
-          {}};
+      throw RequestError{Failure::NotFound,
+                         "unknown_register",
+                         "No register '" + request.registerName + "' of municipality " + request.ags +
+                             " is known in the federation.",
+                         {}};
     if (request.fields) checkFieldNames(*request.fields, entry->config().fields);
   } catch (const RequestError& e) {
     return fail(e);
@@ -480,10 +604,10 @@ Response QueryService::getRecord(const Principal& principal, const RequestMeta& 
   if (decision.outcome == Outcome::NotFound) {
     event.decision = "deny";
     event.reason = decision.reason;
-    return answer(notFound);
+    return answer(RecordAnswer{notFound(), {}, {}});
   }
   if (!decision.allowed())
-    return fail(RequestError{refusalStatus(decision.outcome), decision.reason, decision.message,
+    return fail(RequestError{failureOf(decision.outcome), decision.reason, decision.message,
                              decision.refusedFields, criteriaDetails(decision)});
 
   const RegisterConfig& reg = entry->config();
@@ -497,25 +621,25 @@ Response QueryService::getRecord(const Principal& principal, const RequestMeta& 
   if (!status.ok()) {
     event.decision = "error";
     event.reason = mapAdapterStatus(status).second;
-    return answer(
-        {503, errorBody(event.reason, "Register " + entry->id() + " could not answer: " + status.message,
-                        meta.id)});
+    return answer(RecordAnswer{RequestError{Failure::Unavailable,
+                                            event.reason,
+                                            "Register " + entry->id() + " could not answer: " + status.message,
+                                            {}},
+                               {},
+                               {}});
   }
   event.decision = "allow";
   event.reason = decision.reason;
-  if (!found.row) return answer(notFound);
+  if (!found.row) return answer(RecordAnswer{notFound(), {}, {}});
   if (decision.withholdBlocked && isBlocked(*found.row, firstBlock, reg.blockFields.size())) {
     event.withheld = {request.id};
-    return answer(notFound);
+    return answer(RecordAnswer{notFound(), {}, {}});
   }
   event.subjects = {request.id};
   event.fields = decision.fields;
   event.resultCount = 1;
-  JsonWriter w;
-  w.beginObject().key("request_id").value(meta.id).key("record").beginObject();
-  for (std::size_t f = 0; f < decision.fields.size(); ++f) w.key(decision.fields[f]).value((*found.row)[f]);
-  w.endObject().endObject();
-  return answer({200, w.str()});
+  found.row->resize(decision.fields.size());
+  return answer(RecordAnswer{std::nullopt, decision.fields, std::move(*found.row)});
 }
 
 }  // namespace regfed::core

@@ -1,7 +1,8 @@
 #pragma once
-// Answers data requests on the node's own registers: validate, decide (policy), execute (adapter, with
-// pushdown and residual filtering), filter fields, and answer only after the audit events are committed (fail
-// closed).
+// Answers data requests: on the node's own registers it validates, decides (policy), executes (adapter, with
+// pushdown and residual filtering) and filters fields; for municipalities hosted by other nodes it asks them
+// (RemoteNodes) in parallel within the request's deadline. It answers only after the audit events are committed
+// (fail closed), in transport-neutral terms that HTTP and Thrift each map in one place.
 
 #include <regfed/audit/AuditSink.h>
 
@@ -14,6 +15,7 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "DataAnswer.h"
 #include "DataRequest.h"
 #include "Database.h"
 #include "MandateStore.h"
@@ -21,7 +23,6 @@
 #include "Policy.h"
 #include "Principal.h"
 #include "RequestAudit.h"
-#include "Response.h"
 
 namespace regfed::core {
 
@@ -29,20 +30,26 @@ namespace regfed::core {
 class QueryService {
  public:
   QueryService(const Config& config, AdapterHost& host, regfed::audit::AuditSink& audit,
-               MandateStore& mandates, OversightStore& oversight, Database& database);
+               MandateStore& mandates, OversightStore& oversight, Database& database,
+               RemoteNodes* remote = nullptr);
   /// Files the reviews and alerts still queued, then stops the reporting thread.
   ~QueryService();
 
-  /// POST /v1/query.
-  Response query(const Principal& principal, const RequestMeta& meta, const std::string& body);
+  /// POST /v1/query: parses the JSON body, searches, answers the results as JSON.
+  Answer query(const Principal& principal, const RequestMeta& meta, const std::string& body);
+  /// A parsed search. Municipalities hosted by peers are asked through RemoteNodes, unless the request came
+  /// from a peer (meta.viaPeer): then only this node's own registers answer.
+  SearchAnswer search(const Principal& principal, const RequestMeta& meta, QueryRequest request);
 
-  /// GET /v1/registers/{ags}/{register}/records/{id}.
-  Response getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
+  /// GET /v1/registers/{ags}/{register}/records/{id}: the record as JSON.
+  Answer getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
+  /// One record, here or (for a request made at this node) at the node that owns it.
+  RecordAnswer fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
 
   /// Audits and answers a data request refused before its register was asked (bad input, body too large,
   /// body too slow).
-  Response refuse(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
-                  const RequestError& error);
+  Answer refuse(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
+                const RequestError& error);
 
   /// What the policy needs besides the request: today, the named mandate, and for an emergency mandate
   /// whether the caller activated it.
@@ -54,6 +61,10 @@ class QueryService {
 
  private:
   Facts gather(const Principal& principal, const std::optional<std::string>& mandate);
+  RequestError refusal(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
+                       const RequestError& error);
+  RecordAnswer fetchLocal(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
+  RecordAnswer fetchRemote(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
   /// Whether an allowed search disclosed the record to the caller under the mandate before.
   bool disclosedBefore(const Principal& principal, const RecordRequest& request);
   /// After the audit commit: queues reviews and alerts for withheld records and emergency access. They are
@@ -68,6 +79,7 @@ class QueryService {
   MandateStore& mandates_;
   OversightStore& oversight_;
   Database& database_;
+  RemoteNodes* remote_;
 
   std::mutex reportMutex_;
   std::condition_variable reportQueued_;
@@ -76,7 +88,10 @@ class QueryService {
   std::thread reporter_;
 };
 
-/// The HTTP status of a policy outcome that ends a whole request (Forbidden, Invalid, NotFound, Denied).
-int refusalStatus(Outcome outcome);
+/// The failure of a policy outcome that ends a whole request (Forbidden, Invalid, NotFound, Denied).
+Failure failureOf(Outcome outcome);
+
+/// The JSON of a search's results (POST /v1/query's 200 body).
+std::string resultsJson(const Config& config, const std::string& requestId, const std::vector<TargetResult>& results);
 
 }  // namespace regfed::core

@@ -12,7 +12,7 @@
 #include "Config.h"
 #include "DataRequest.h"
 #include "Principal.h"
-#include "Response.h"
+#include "Answer.h"
 
 namespace regfed::core {
 
@@ -20,6 +20,9 @@ namespace regfed::core {
 struct RequestMeta {
   std::string id;                            ///< The node's request id (a UUID); always made by the node.
   std::optional<std::string> correlationId;  ///< The client's X-Request-Id, for correlation only.
+  /// The peer node that forwarded the request on the person's behalf (then `id` is that node's request id,
+  /// so both nodes' logs carry the same one); empty for a request made at this node.
+  std::optional<std::string> viaPeer;
 };
 
 /// A new audit event for `action` by `principal` in request `meta`; the caller fills in the rest.
@@ -30,6 +33,7 @@ inline regfed::audit::AuditEvent newAuditEvent(const Config& config, const Princ
   e.time = regfed::audit::utcNow();
   e.requestId = meta.id;
   e.correlationId = meta.correlationId;
+  e.peer = meta.viaPeer;
   e.actor = principal.id;
   e.actorAgs = principal.ags;
   e.roles.assign(principal.roles.begin(), principal.roles.end());
@@ -42,13 +46,14 @@ struct AuditDown : std::runtime_error {
   AuditDown() : std::runtime_error("audit unavailable") {}
 };
 
-/// 503 audit_unavailable: the audit trail cannot be written, so `consequence` ("no data is released").
-Response auditUnavailable(const std::string& requestId, const std::string& consequence);
+/// Unavailable `audit_unavailable`: the audit trail cannot be written, so `consequence` ("no data is
+/// released").
+Answer auditUnavailable(const std::string& consequence);
 
-/// Records a request refused before it did anything (decision deny, or error for a 5xx; reason = the error's
-/// code) and answers
-/// with the error — or 503 audit_unavailable when the event cannot be committed: a refusal is audited too.
-Response auditedRefusal(const Config& config, regfed::audit::AuditSink& audit, const Principal& principal,
+/// Records a request refused before it did anything (decision deny, or error for a failure on the node's side;
+/// reason = the error's code) and answers with the error — or audit_unavailable when the event cannot be
+/// committed: a refusal is audited too.
+Answer auditedRefusal(const Config& config, regfed::audit::AuditSink& audit, const Principal& principal,
                         const RequestMeta& meta, const std::string& action, const std::string& ownerAgs,
                         const RequestError& error);
 

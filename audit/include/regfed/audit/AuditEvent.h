@@ -32,7 +32,11 @@ struct AuditEvent {
   bool emergency = false;                   ///< Emergency access.
   std::vector<std::string> withheld;  ///< Ids of records the request hit but that were withheld (blocks).
   std::optional<std::string> correlationId;  ///< The client's X-Request-Id, kept for correlation only.
-  int format = 3;  ///< Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`.
+  /// The other node of a request that crossed nodes: at the home node the node that answered, at the owning
+  /// node the node that asked on the person's behalf; absent for a request made at this node for its own data.
+  std::optional<std::string> peer;
+  /// Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`, 4 with `peer`.
+  int format = 4;
 };
 
 /// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's

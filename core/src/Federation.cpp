@@ -1,0 +1,406 @@
+#include "Federation.h"
+
+#include <thrift/TApplicationException.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TTransportException.h>
+
+#include <algorithm>
+
+#include "Log.h"
+#include "RequestAudit.h"
+#include "WireMapping.h"
+
+namespace regfed::core {
+
+namespace wire = ::regfed::wire;
+using Clock = DeadlineClock;
+using apache::thrift::TApplicationException;
+using apache::thrift::TException;
+using apache::thrift::transport::TTransportException;
+
+namespace {
+
+// Consecutive failures that open a peer's circuit, and how long it stays open at most before a call may try.
+constexpr int kFailuresToOpen = 3;
+constexpr auto kMaxOpen = std::chrono::seconds(30);
+// A pooled connection unused this long is closed rather than reused (the peer closes idle ones too).
+constexpr auto kMaxIdle = std::chrono::seconds(20);
+constexpr std::size_t kMaxIdleConnections = 8;
+
+int remainingMs(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::max<std::int64_t>(1, left));
+}
+
+}  // namespace
+
+struct Federation::Connection {
+  std::shared_ptr<PeerSocket> socket;
+  std::unique_ptr<wire::RegfedNodeClient> client;
+  Clock::time_point lastUsed;
+};
+
+struct Federation::Peer {
+  PeerConfig config;
+  mutable std::mutex mutex;
+  std::vector<std::unique_ptr<Connection>> idle;
+  int inFlight = 0;
+  int failures = 0;              // consecutive
+  Clock::time_point openUntil;   // circuit open (calls fail at once) until then
+  std::string status = "unknown";
+  std::string lastError;
+  std::optional<wire::Catalog> catalog;
+};
+
+Federation::Federation(const Config& config, Metrics& metrics) : config_(config), metrics_(metrics) {
+  sockets_ = std::make_unique<PeerSocketFactory>(config.federation, false);
+  for (const auto& pc : config.federation.peers) {
+    auto p = std::make_unique<Peer>();
+    p->config = pc;
+    for (const auto& m : pc.municipalities) byAgs_[m.ags] = p.get();
+    peers_.push_back(std::move(p));
+  }
+}
+
+Federation::~Federation() { stop(); }
+
+void Federation::start() {
+  // Enough workers for every peer's full share of calls, bounded; calls that wait past their deadline end as
+  // timeouts without being sent.
+  const std::size_t n = std::clamp<std::size_t>(
+      peers_.size() * static_cast<std::size_t>(config_.federation.maxCallsPerPeer), 4, 256);
+  for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
+  auto probeAll = [this] {
+    for (auto& p : peers_) submit([this, peer = p.get()] { probe(*peer); });
+  };
+  probeAll();
+  prober_.start(std::chrono::milliseconds(config_.federation.probeIntervalMs), probeAll);
+}
+
+void Federation::stop() {
+  prober_.stop();
+  {
+    std::lock_guard<std::mutex> lock(queueMutex_);
+    if (stopping_ && workers_.empty()) return;
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+}
+
+void Federation::submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(queueMutex_);
+    if (stopping_) return;
+    queue_.push_back(std::move(task));
+  }
+  queued_.notify_one();
+}
+
+void Federation::work() {
+  std::unique_lock<std::mutex> lock(queueMutex_);
+  for (;;) {
+    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    auto task = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    task();
+    lock.lock();
+  }
+}
+
+Federation::Peer* Federation::peer(const std::string& node) const {
+  for (const auto& p : peers_)
+    if (p->config.node == node) return p.get();
+  return nullptr;
+}
+
+std::string Federation::nodeOf(const std::string& ags) const {
+  auto it = byAgs_.find(ags);
+  return it == byAgs_.end() ? "" : it->second->config.node;
+}
+
+std::vector<std::string> Federation::municipalitiesWith(const std::string& registerName) const {
+  std::vector<std::string> out;
+  for (const auto& p : peers_) {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    for (const auto& m : p->config.municipalities) {
+      bool holds = !p->catalog;  // never reached: counted, and answered as unavailable
+      if (p->catalog)
+        for (const auto& r : p->catalog->registers) holds = holds || (r.ags == m.ags && r.register_name == registerName);
+      if (holds) out.push_back(m.ags);
+    }
+  }
+  return out;
+}
+
+std::vector<PeerView> Federation::peers() const {
+  std::vector<PeerView> out;
+  for (const auto& p : peers_) {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    out.push_back(PeerView{p->config.node, p->status, p->lastError, p->catalog});
+  }
+  return out;
+}
+
+std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char* method,
+                                                          Clock::time_point deadline, const Call& call,
+                                                          bool probe) {
+  const std::string& node = peer.config.node;
+  std::unique_ptr<Connection> connection;
+  {
+    std::lock_guard<std::mutex> lock(peer.mutex);
+    if (!probe && peer.status == "incompatible")
+      return CallFailure{"error", "peer_version", "Node " + node + " speaks another contract version: " + peer.lastError};
+    if (!probe && Clock::now() < peer.openUntil)
+      return CallFailure{"unavailable", "peer_unreachable",
+                         "Node " + node + " is not reachable (" + peer.lastError + "); retrying in the background."};
+    if (!probe && peer.inFlight >= config_.federation.maxCallsPerPeer)
+      return CallFailure{"unavailable", "peer_busy", "Node " + node + " has too many requests in flight."};
+    ++peer.inFlight;
+    while (!peer.idle.empty() && !connection) {
+      connection = std::move(peer.idle.back());
+      peer.idle.pop_back();
+      if (Clock::now() - connection->lastUsed > kMaxIdle) connection.reset();
+    }
+  }
+  std::optional<CallFailure> failure;
+  try {
+    if (Clock::now() >= deadline) throw TTransportException(TTransportException::TIMED_OUT, "deadline passed");
+    const int ms = remainingMs(deadline);
+    if (!connection) {
+      connection = std::make_unique<Connection>();
+      connection->socket = sockets_->connectTo(peer.config.host, peer.config.port, node);
+      connection->socket->setConnTimeout(ms);
+      connection->socket->setRecvTimeout(ms);
+      connection->socket->setSendTimeout(ms);
+      connection->socket->open();
+      connection->socket->handshake();
+      auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(
+          connection->socket, connection->socket->getConfiguration());
+      connection->client = std::make_unique<wire::RegfedNodeClient>(
+          std::make_shared<apache::thrift::protocol::TBinaryProtocol>(framed));
+    }
+    const int left = remainingMs(deadline);
+    connection->socket->setRecvTimeout(left);
+    connection->socket->setSendTimeout(left);
+    call(*connection->client);
+  } catch (const wire::VersionMismatch& e) {
+    failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
+  } catch (const wire::PeerRefused& e) {
+    failure = CallFailure{"error", e.code, "Node " + node + " refused this node: " + e.message};
+  } catch (const TApplicationException& e) {
+    failure = CallFailure{"error", "peer_error", "Node " + node + " could not answer: " + std::string(e.what())};
+  } catch (const TException& e) {
+    const bool late = Clock::now() >= deadline - std::chrono::milliseconds(5);
+    failure = late ? CallFailure{"timeout", "peer_timeout", "Node " + node + " did not answer in time."}
+                   : CallFailure{"unavailable", "peer_unreachable",
+                                 "Node " + node + " is not reachable: " + std::string(e.what())};
+  } catch (const std::exception& e) {
+    failure = CallFailure{"error", "peer_error", "Node " + node + ": " + std::string(e.what())};
+  }
+  std::lock_guard<std::mutex> lock(peer.mutex);
+  --peer.inFlight;
+  if (!failure) {
+    connection->lastUsed = Clock::now();
+    if (peer.idle.size() < kMaxIdleConnections) peer.idle.push_back(std::move(connection));
+    if (peer.failures > 0 || peer.status != "ok") log::info("node " + node + " answers again");
+    peer.failures = 0;
+    peer.openUntil = {};
+    if (peer.status != "incompatible") peer.status = "ok";
+  } else if (failure->status == "unavailable" || failure->status == "timeout") {
+    // The connection may hold half a message: never reused. Repeated failures open the circuit.
+    if (++peer.failures >= kFailuresToOpen) {
+      const auto backoff = std::min<std::chrono::milliseconds>(
+          kMaxOpen, std::chrono::milliseconds(500 << std::min(peer.failures - kFailuresToOpen, 6)));
+      peer.openUntil = Clock::now() + backoff;
+      if (peer.status != "unreachable")
+        log::warn("node " + node + " failed " + std::to_string(peer.failures) +
+                  " times in a row; its municipalities answer 'unavailable' until a probe reaches it: " +
+                  failure->message);
+      peer.status = "unreachable";
+    }
+    peer.lastError = failure->message;
+  }
+  metrics_.peerCall(node, method, failure ? failure->status : "ok");
+  return failure;
+}
+
+void Federation::probe(Peer& peer) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(
+                                           std::min<std::int64_t>(2000, config_.federation.probeIntervalMs));
+  const auto& constants = wire::g_regfed_constants;
+  wire::Pong pong;
+  wire::Catalog catalog;
+  bool compatible = true;
+  auto failure = invoke(
+      peer, "ping", deadline,
+      [&](wire::RegfedNodeClient& client) {
+        client.ping(pong, constants.CONTRACT_VERSION);
+        compatible = pong.min_contract_version <= constants.CONTRACT_VERSION &&
+                     pong.contract_version >= constants.MIN_CONTRACT_VERSION;
+        if (compatible) client.catalog(catalog, constants.CONTRACT_VERSION);
+      },
+      true);
+  std::lock_guard<std::mutex> lock(peer.mutex);
+  if (!failure && pong.node != peer.config.node) {
+    compatible = false;
+    pong.contract_version = -1;
+  }
+  if (failure) {
+    peer.lastError = failure->message;
+    if (peer.status != "unreachable") log::warn("probe of node " + peer.config.node + " failed: " + failure->message);
+    peer.status = failure->code == "peer_version" ? "incompatible" : "unreachable";
+  } else if (!compatible) {
+    peer.lastError = "it speaks contract versions " + std::to_string(pong.min_contract_version) + " to " +
+                     std::to_string(pong.contract_version) + ", this node " +
+                     std::to_string(constants.MIN_CONTRACT_VERSION) + " to " +
+                     std::to_string(constants.CONTRACT_VERSION);
+    if (peer.status != "incompatible") log::error("node " + peer.config.node + " is incompatible: " + peer.lastError);
+    peer.status = "incompatible";
+  } else {
+    peer.status = "ok";
+    peer.lastError.clear();
+    // A peer may report only the municipalities it hosts (its certificate says nothing about others).
+    std::vector<wire::RegisterInfo> kept;
+    for (auto& r : catalog.registers)
+      if (nodeOf(r.ags) == peer.config.node) kept.push_back(std::move(r));
+    catalog.registers = std::move(kept);
+    peer.catalog = std::move(catalog);
+  }
+  metrics_.setPeerUp(peer.config.node, peer.status == "ok");
+}
+
+namespace {
+
+wire::Caller callerOf(const Principal& principal, const RequestMeta& meta, Clock::time_point deadline) {
+  wire::Caller c;
+  c.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  c.token = principal.token;
+  c.request_id = meta.id;
+  if (meta.correlationId) c.__set_correlation_id(*meta.correlationId);
+  c.deadline_ms = remainingMs(deadline);
+  return c;
+}
+
+}  // namespace
+
+std::function<std::vector<TargetResult>()> Federation::search(const Principal& principal,
+                                                              const RequestMeta& meta,
+                                                              const QueryRequest& request,
+                                                              const std::vector<std::string>& municipalities,
+                                                              Clock::time_point deadline) {
+  // One call per peer, for all the municipalities it hosts.
+  std::map<std::string, std::vector<std::string>> byPeer;
+  for (const auto& ags : municipalities) byPeer[nodeOf(ags)].push_back(ags);
+
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::map<std::string, TargetResult> results;  // by ags
+    std::size_t pending = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->pending = byPeer.size();
+  const std::string registerName = request.registerName;
+  for (auto& [node, list] : byPeer) {
+    Peer* p = peer(node);
+    wire::SearchRequest call = toWire(request, list, callerOf(principal, meta, deadline));
+    submit([this, p, node = node, list = list, call = std::move(call), shared, deadline, registerName] {
+      std::vector<TargetResult> out;
+      wire::SearchResponse response;
+      // A task that waited in the queue past the deadline is not sent at all.
+      auto failure = invoke(*p, "search", deadline, [&](wire::RegfedNodeClient& c) {
+        wire::SearchRequest sent = call;
+        sent.caller.deadline_ms = remainingMs(deadline);
+        c.search(response, sent);
+      });
+      for (const auto& ags : list) {
+        TargetResult r;
+        r.ags = ags;
+        r.registerName = registerName;
+        r.node = node;
+        if (failure) {
+          r.status = failure->status;
+          r.code = failure->code;
+          r.message = failure->message;
+        } else if (response.__isset.refused) {
+          const RequestError e = fromWire(response.refused);
+          r.status = onNodeSide(e.kind) ? "error" : "denied";
+          r.code = e.code;
+          r.message = e.message;
+        } else {
+          r.status = "error";
+          r.code = "peer_incomplete";
+          r.message = "Node " + node + " did not answer for " + ags + ".";
+          for (const auto& got : response.results)
+            if (got.ags == ags && got.register_name == registerName) r = fromWire(got, node);
+          static const std::vector<std::string> known = {"ok", "denied", "unavailable", "timeout", "error"};
+          if (std::find(known.begin(), known.end(), r.status) == known.end()) {
+            r = TargetResult{ags, registerName, "error", "peer_error", "Node " + node + " answered nonsense.",
+                             {}, {}, false, node};
+          }
+        }
+        out.push_back(std::move(r));
+      }
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      for (auto& r : out) shared->results[r.ags] = std::move(r);
+      --shared->pending;
+      shared->done.notify_all();
+    });
+  }
+  return [shared, municipalities, deadline, registerName, this] {
+    std::unique_lock<std::mutex> lock(shared->mutex);
+    // A little grace past the deadline for answers already on their way.
+    shared->done.wait_until(lock, deadline + std::chrono::milliseconds(20), [&] { return shared->pending == 0; });
+    std::vector<TargetResult> out;
+    for (const auto& ags : municipalities) {
+      auto it = shared->results.find(ags);
+      if (it != shared->results.end()) {
+        out.push_back(it->second);
+        continue;
+      }
+      TargetResult late;
+      late.ags = ags;
+      late.registerName = registerName;
+      late.node = nodeOf(ags);
+      late.status = "timeout";
+      late.code = "peer_timeout";
+      late.message = "Node " + late.node + " did not answer within the request's deadline.";
+      out.push_back(std::move(late));
+    }
+    return out;
+  };
+}
+
+RecordAnswer Federation::getRecord(const Principal& principal, const RequestMeta& meta,
+                                   const RecordRequest& request, Clock::time_point deadline, std::string& node) {
+  node = nodeOf(request.ags);
+  Peer* p = peer(node);
+  wire::RecordRequest call;
+  call.caller = callerOf(principal, meta, deadline);
+  call.ags = request.ags;
+  call.register_name = request.registerName;
+  call.id = request.id;
+  if (request.fields) call.__set_fields(*request.fields);
+  call.purpose = request.purpose;
+  call.case_ref = request.caseRef;
+  if (request.mandate) call.__set_mandate(*request.mandate);
+  wire::RecordResponse response;
+  auto failure = invoke(*p, "get_record", deadline, [&](wire::RegfedNodeClient& c) { c.get_record(response, call); });
+  if (failure)
+    return RecordAnswer{RequestError{Failure::Unavailable,
+                                     failure->code, failure->message, {}},
+                        {}, {}};
+  if (response.__isset.refused) return RecordAnswer{fromWire(response.refused), {}, {}};
+  RecordAnswer out;
+  out.fields = response.fields;
+  for (const auto& v : response.row) out.row.push_back(fromWire(v));
+  out.row.resize(out.fields.size());
+  return out;
+}
+
+}  // namespace regfed::core

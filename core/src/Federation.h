@@ -1,0 +1,94 @@
+#pragma once
+// The home node's side of the federation: asks the nodes that own other municipalities' data, in parallel and
+// within each request's deadline, over reused TLS connections. A peer that fails repeatedly is cut off (circuit
+// breaker) and answers `unavailable` at once until a probe finds it back; a peer that hangs holds at most
+// max_calls_per_peer calls, each only until its deadline. Probes also fetch each peer's catalog and contract
+// version.
+
+#include <RegfedNode.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "Config.h"
+#include "DataAnswer.h"
+#include "Metrics.h"
+#include "PeerTls.h"
+#include "PeriodicTask.h"
+
+namespace regfed::core {
+
+/// What this node knows of a peer (for the catalog and /v1/health).
+struct PeerView {
+  std::string node;
+  std::string status;  ///< unknown, ok, unreachable, incompatible.
+  std::string lastError;
+  std::optional<regfed::wire::Catalog> catalog;  ///< As last fetched.
+};
+
+/// Calls to peer nodes.
+class Federation : public RemoteNodes {
+ public:
+  Federation(const Config& config, Metrics& metrics);
+  ~Federation() override;
+
+  /// Starts the call workers and the probe loop (first probe at once).
+  void start();
+  /// Stops probing and waits for calls in flight (each ends by its deadline).
+  void stop();
+
+  std::string nodeOf(const std::string& ags) const override;
+  std::vector<std::string> municipalitiesWith(const std::string& registerName) const override;
+  std::function<std::vector<TargetResult>()> search(const Principal& principal, const RequestMeta& meta,
+                                                    const QueryRequest& request,
+                                                    const std::vector<std::string>& municipalities,
+                                                    DeadlineClock::time_point deadline) override;
+  RecordAnswer getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
+                         DeadlineClock::time_point deadline, std::string& node) override;
+
+  /// Every peer as last seen.
+  std::vector<PeerView> peers() const;
+
+ private:
+  struct Peer;
+  struct Connection;
+  /// Why a call did not get an answer: status (unavailable, timeout, error), code and message.
+  struct CallFailure {
+    std::string status;
+    std::string code;
+    std::string message;
+  };
+  using Call = std::function<void(regfed::wire::RegfedNodeClient&)>;
+
+  Peer* peer(const std::string& node) const;
+  /// Runs `call` on a connection to `peer` within `deadline`; nullopt on success. `probe` bypasses the circuit
+  /// breaker and the call cap.
+  std::optional<CallFailure> invoke(Peer& peer, const char* method, DeadlineClock::time_point deadline,
+                                    const Call& call, bool probe = false);
+  void probe(Peer& peer);
+  void submit(std::function<void()> task);
+  void work();
+
+  const Config& config_;
+  Metrics& metrics_;
+  std::unique_ptr<PeerSocketFactory> sockets_;
+  std::vector<std::unique_ptr<Peer>> peers_;
+  std::map<std::string, Peer*> byAgs_;
+
+  std::mutex queueMutex_;
+  std::condition_variable queued_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+  PeriodicTask prober_;
+};
+
+}  // namespace regfed::core

@@ -1,0 +1,264 @@
+#include "FederationServer.h"
+
+#include <Poco/URI.h>
+#include <RegfedNode.h>
+#include <thrift/TOutput.h>
+#include <thrift/TProcessor.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/server/TThreadedServer.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLServerSocket.h>
+
+#include <future>
+
+#include "HttpApi.h"
+#include "Lists.h"
+#include "Log.h"
+#include "PeerTls.h"
+#include "WireMapping.h"
+
+namespace regfed::core {
+
+namespace wire = ::regfed::wire;
+
+namespace {
+
+void thriftOutput(const char* message) { log::warn(std::string("federation: ") + message); }
+
+std::string encoded(const std::string& text) {
+  std::string out;
+  Poco::URI::encode(text, "/?#&=,+%", out);
+  return out;
+}
+
+/// Answers one peer connection; knows the peer by its certificate.
+class Handler : public wire::RegfedNodeIf {
+ public:
+  Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries, AdapterHost& host,
+          std::shared_ptr<PeerSocket> socket)
+      : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host), socket_(std::move(socket)) {}
+
+  void ping(wire::Pong& out, const int32_t) override {
+    requirePeer();
+    out.node = config_.nodeId;
+    out.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+    out.min_contract_version = wire::g_regfed_constants.MIN_CONTRACT_VERSION;
+  }
+
+  void catalog(wire::Catalog& out, const int32_t version) override {
+    requirePeer();
+    requireVersion(version);
+    out.node = config_.nodeId;
+    for (const auto& m : config_.municipalities) out.municipalities.push_back(m.ags);
+    for (const auto& r : host_.registers()) {
+      const auto& c = r->config();
+      wire::RegisterInfo info;
+      info.ags = c.ags;
+      info.municipality = config_.municipalityName(c.ags);
+      info.register_name = c.name;
+      info.title = c.title;
+      info.status = r->up() ? "ok" : "unavailable";
+      info.id_field = c.idField;
+      for (const auto& field : c.fields) {
+        wire::FieldInfo fi;
+        fi.name = field.name;
+        fi.type = regfed::sdk::fieldTypeName(field.type);
+        fi.classification = regfed::sdk::classificationName(field.classification);
+        info.fields.push_back(std::move(fi));
+      }
+      info.operations = {"get", "search"};
+      out.registers.push_back(std::move(info));
+    }
+  }
+
+  void search(wire::SearchResponse& out, const wire::SearchRequest& request) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(request.caller.contract_version);
+    Principal principal;
+    RequestMeta meta;
+    if (auto refused = authenticate(peer, request.caller, principal, meta)) {
+      out.__set_refused(*refused);
+      return;
+    }
+    QueryRequest parsed;
+    try {
+      parseQuery(queryBody(request), parsed);
+    } catch (const RequestError& e) {
+      out.__set_refused(toWire(*queries_.refuse(principal, meta, parsed, e).error));
+      return;
+    }
+    SearchAnswer answer = queries_.search(principal, meta, std::move(parsed));
+    if (answer.refused) {
+      out.__set_refused(toWire(*answer.refused));
+      return;
+    }
+    for (const auto& r : answer.results) out.results.push_back(toWire(r));
+  }
+
+  void get_record(wire::RecordResponse& out, const wire::RecordRequest& request) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(request.caller.contract_version);
+    Principal principal;
+    RequestMeta meta;
+    if (auto refused = authenticate(peer, request.caller, principal, meta)) {
+      out.__set_refused(*refused);
+      return;
+    }
+    // Read exactly as an HTTP request for the record would be: the same checks, nothing taken on trust.
+    std::string query;
+    if (request.__isset.fields) query = "fields=" + encoded(joined(request.fields, ","));
+    RecordRequest r = readRecordRequest(
+        encoded(request.ags), encoded(request.register_name), encoded(request.id), query,
+        [&](const std::string& name) -> std::optional<std::string> {
+          if (name == "Regfed-Purpose") return encoded(request.purpose);
+          if (name == "Regfed-Case-Ref") return request.case_ref;
+          if (name == "Regfed-Mandate" && request.__isset.mandate) return request.mandate;
+          return std::nullopt;
+        });
+    RecordAnswer answer = queries_.fetch(principal, meta, r);
+    if (answer.refused) {
+      out.__set_refused(toWire(*answer.refused));
+      return;
+    }
+    out.__set_fields(answer.fields);
+    std::vector<wire::Value> row;
+    for (const auto& v : answer.row) row.push_back(toWire(v));
+    out.__set_row(std::move(row));
+  }
+
+ private:
+  [[noreturn]] void refusePeer(const std::string& code, const std::string& message) {
+    metrics_.peerRefused(code);
+    log::warn("federation: refused a call from " + socket_->getPeerAddress() + " (node \"" + socket_->peerNode() +
+              "\"): " + message);
+    wire::PeerRefused e;
+    e.code = code;
+    e.message = message;
+    throw e;
+  }
+
+  // A node answers only the peers its config names, by the node id their certificate carries.
+  const PeerConfig& requirePeer() {
+    for (const auto& p : config_.federation.peers)
+      if (p.node == socket_->peerNode()) return p;
+    refusePeer("unknown_peer", "node \"" + socket_->peerNode() + "\" is not a peer of node " + config_.nodeId + ".");
+  }
+
+  void requireVersion(int32_t version) {
+    const auto& k = wire::g_regfed_constants;
+    if (version >= k.MIN_CONTRACT_VERSION && version <= k.CONTRACT_VERSION) return;
+    metrics_.peerRefused("version_mismatch");
+    wire::VersionMismatch e;
+    e.min_contract_version = k.MIN_CONTRACT_VERSION;
+    e.contract_version = k.CONTRACT_VERSION;
+    e.message = "node " + config_.nodeId + " speaks contract versions " + std::to_string(k.MIN_CONTRACT_VERSION) +
+                " to " + std::to_string(k.CONTRACT_VERSION) + ", not " + std::to_string(version) + ".";
+    throw e;
+  }
+
+  // The person's own token, verified here; the peer may speak only for persons of municipalities it hosts.
+  std::optional<wire::Problem> authenticate(const PeerConfig& peer, const wire::Caller& caller, Principal& principal,
+                                            RequestMeta& meta) {
+    if (!acceptableCorrelationId(caller.request_id))
+      refusePeer("invalid_request_id", "the request id must be 1 to 128 of [A-Za-z0-9._:-].");
+    try {
+      principal = tokens_.verify(caller.token);
+    } catch (const AuthError& e) {
+      metrics_.peerRefused(e.code());
+      return toWire(RequestError{Failure::Unauthenticated, e.code(), e.what(), {}});
+    }
+    bool hosted = false;
+    for (const auto& m : peer.municipalities) hosted = hosted || m.ags == principal.ags;
+    if (!hosted)
+      refusePeer("not_hosted_by_peer", "node " + peer.node + " does not host municipality " + principal.ags +
+                                           ", so it cannot ask on behalf of " + principal.id + ".");
+    meta.id = caller.request_id;
+    if (caller.__isset.correlation_id) meta.correlationId = acceptableCorrelationId(caller.correlation_id);
+    meta.viaPeer = peer.node;
+    return std::nullopt;
+  }
+
+  const Config& config_;
+  Metrics& metrics_;
+  TokenVerifier& tokens_;
+  QueryService& queries_;
+  AdapterHost& host_;
+  std::shared_ptr<PeerSocket> socket_;
+};
+
+class HandlerFactory : public apache::thrift::TProcessorFactory {
+ public:
+  explicit HandlerFactory(std::function<std::shared_ptr<Handler>(std::shared_ptr<PeerSocket>)> make)
+      : make_(std::move(make)) {}
+  std::shared_ptr<apache::thrift::TProcessor> getProcessor(const apache::thrift::TConnectionInfo& info) override {
+    return std::make_shared<wire::RegfedNodeProcessor>(make_(std::dynamic_pointer_cast<PeerSocket>(info.transport)));
+  }
+
+ private:
+  std::function<std::shared_ptr<Handler>(std::shared_ptr<PeerSocket>)> make_;
+};
+
+}  // namespace
+
+FederationServer::FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens,
+                                   QueryService& queries, AdapterHost& host)
+    : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host) {}
+
+FederationServer::~FederationServer() { stop(); }
+
+void FederationServer::start() {
+  using namespace apache::thrift;
+  GlobalOutput.setOutputFunction(thriftOutput);
+  const FederationConfig& f = config_.federation;
+  auto sockets = std::make_shared<PeerSocketFactory>(f, true);
+  auto listener = std::make_shared<transport::TSSLServerSocket>(f.listenHost, f.listenPort, sockets);
+  // Idle or stalled peers (and anyone stuck in the TLS handshake) lose their connection after this long.
+  listener->setRecvTimeout(static_cast<int>(f.idleTimeoutMs));
+  listener->setSendTimeout(10000);
+  auto bound = std::make_shared<std::promise<void>>();
+  listener->setListenCallback([bound](THRIFT_SOCKET) {
+    try {
+      bound->set_value();
+    } catch (const std::future_error&) {
+    }
+  });
+  server_ = std::make_shared<server::TThreadedServer>(
+      std::make_shared<HandlerFactory>([this](std::shared_ptr<PeerSocket> socket) {
+        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, host_, std::move(socket));
+      }),
+      listener, std::make_shared<transport::TFramedTransportFactory>(),
+      std::make_shared<protocol::TBinaryProtocolFactory>());
+  server_->setConcurrentClientLimit(f.maxConnections);
+  thread_ = std::thread([this, bound] {
+    try {
+      server_->serve();
+    } catch (const std::exception& e) {
+      try {
+        bound->set_exception(std::current_exception());
+      } catch (const std::future_error&) {
+        log::error(std::string("federation server stopped: ") + e.what());
+      }
+    }
+  });
+  auto ready = bound->get_future();
+  if (ready.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+    throw std::runtime_error("federation: could not listen on " + f.listenHost + ":" + std::to_string(f.listenPort));
+  try {
+    ready.get();
+  } catch (const std::exception& e) {
+    thread_.join();
+    server_.reset();
+    throw std::runtime_error("federation: cannot listen on " + f.listenHost + ":" + std::to_string(f.listenPort) +
+                             ": " + e.what());
+  }
+  log::info("node " + config_.nodeId + " answers its " + std::to_string(f.peers.size()) + " peer(s) on " +
+            f.listenHost + ":" + std::to_string(f.listenPort) + " (Thrift, mutual TLS)");
+}
+
+void FederationServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+  server_.reset();
+}
+
+}  // namespace regfed::core

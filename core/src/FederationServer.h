@@ -1,0 +1,44 @@
+#pragma once
+// The owning node's side of the federation: serves the node-to-node contract to configured peers over Thrift on
+// mutually authenticated TLS. A peer is known by its certificate and may speak only for the municipalities the
+// config says it hosts; the person's own token is verified here against this node's trust list, and this node's
+// own policy, mandates and audit decide and record everything, exactly as for its own clients.
+
+#include <memory>
+#include <thread>
+
+#include "AdapterHost.h"
+#include "Config.h"
+#include "Metrics.h"
+#include "QueryService.h"
+#include "TokenVerifier.h"
+
+namespace apache::thrift::server {
+class TThreadedServer;
+}
+
+namespace regfed::core {
+
+/// The Thrift server of a node.
+class FederationServer {
+ public:
+  FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
+                   AdapterHost& host);
+  ~FederationServer();
+
+  /// Binds the federation port and serves on a thread of its own; throws std::runtime_error on failure.
+  void start();
+  /// Stops accepting and ends the connections.
+  void stop();
+
+ private:
+  const Config& config_;
+  Metrics& metrics_;
+  TokenVerifier& tokens_;
+  QueryService& queries_;
+  AdapterHost& host_;
+  std::shared_ptr<apache::thrift::server::TThreadedServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace regfed::core

@@ -1,0 +1,190 @@
+#include "WireMapping.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
+namespace regfed::core {
+
+namespace sdk = regfed::sdk;
+using Poco::Dynamic::Var;
+
+namespace {
+
+wire::Value varToWire(const Var& v) {
+  wire::Value out;
+  if (v.isEmpty()) return out;
+  if (v.isBoolean())
+    out.__set_flag(v.extract<bool>());
+  else if (v.isInteger())
+    out.__set_integer(v.convert<Poco::Int64>());
+  else if (v.isNumeric())
+    out.__set_real(v.convert<double>());
+  else
+    out.__set_text(v.convert<std::string>());
+  return out;
+}
+
+Var varFromWire(const wire::Value& v) {
+  if (v.__isset.text) return Var(v.text);
+  if (v.__isset.integer) return Var(static_cast<Poco::Int64>(v.integer));
+  if (v.__isset.real) return Var(v.real);
+  if (v.__isset.flag) return Var(v.flag);
+  return Var();
+}
+
+}  // namespace
+
+wire::Value toWire(const sdk::Value& value) {
+  wire::Value out;
+  if (std::holds_alternative<bool>(value))
+    out.__set_flag(std::get<bool>(value));
+  else if (std::holds_alternative<std::int64_t>(value))
+    out.__set_integer(std::get<std::int64_t>(value));
+  else if (std::holds_alternative<std::string>(value))
+    out.__set_text(std::get<std::string>(value));
+  return out;
+}
+
+sdk::Value fromWire(const wire::Value& value) {
+  if (value.__isset.text) return value.text;
+  if (value.__isset.integer) return static_cast<std::int64_t>(value.integer);
+  if (value.__isset.flag) return value.flag;
+  if (value.__isset.real) return std::to_string(value.real);
+  return std::monostate{};
+}
+
+wire::Problem toWire(const RequestError& error) {
+  wire::Problem p;
+  p.kind = failureName(error.kind);
+  p.code = error.code;
+  p.message = error.message;
+  if (!error.fields.empty()) p.__set_fields(error.fields);
+  if (!error.details.empty()) p.__set_details(error.details);
+  return p;
+}
+
+RequestError fromWire(const wire::Problem& problem) {
+  return RequestError{failureFromName(problem.kind), problem.code, problem.message, problem.fields,
+                      problem.details};
+}
+
+wire::SearchRequest toWire(const QueryRequest& request, const std::vector<std::string>& municipalities,
+                           const wire::Caller& caller) {
+  wire::SearchRequest out;
+  out.caller = caller;
+  out.register_name = request.registerName;
+  out.municipalities = municipalities;
+  for (const auto& term : request.filter) {
+    wire::FilterTerm t;
+    t.field = term.field;
+    t.op = static_cast<wire::Operator::type>(static_cast<int>(term.op));
+    for (const auto& v : term.values) t.values.push_back(varToWire(v));
+    out.filter.push_back(std::move(t));
+  }
+  if (request.fields) out.__set_fields(*request.fields);
+  out.limit = request.limit;
+  out.purpose = request.purpose;
+  out.case_ref = request.caseRef;
+  if (request.mandate) out.__set_mandate(*request.mandate);
+  return out;
+}
+
+std::string queryBody(const wire::SearchRequest& request) {
+  Poco::JSON::Object body;
+  body.set("register", request.register_name);
+  Poco::JSON::Array municipalities;
+  for (const auto& ags : request.municipalities) municipalities.add(ags);
+  body.set("municipalities", municipalities);
+  Poco::JSON::Object filter;
+  for (const auto& term : request.filter) {
+    const auto value = [&](std::size_t i) { return i < term.values.size() ? varFromWire(term.values[i]) : Var(); };
+    Poco::JSON::Object spec;
+    switch (term.op) {
+      case wire::Operator::EQUALS:
+        filter.set(term.field, value(0));
+        continue;
+      case wire::Operator::PREFIX:
+        spec.set("prefix", value(0));
+        break;
+      case wire::Operator::PHONETIC:
+        spec.set("phonetic", value(0));
+        break;
+      case wire::Operator::RANGE:
+        if (!value(0).isEmpty()) spec.set("from", value(0));
+        if (!value(1).isEmpty()) spec.set("to", value(1));
+        break;
+      case wire::Operator::IN: {
+        Poco::JSON::Array list;
+        for (const auto& v : term.values) list.add(varFromWire(v));
+        spec.set("in", list);
+        break;
+      }
+      default:
+        spec.set("unknown_operator_" + std::to_string(static_cast<int>(term.op)), Var());
+    }
+    filter.set(term.field, spec);
+  }
+  body.set("filter", filter);
+  if (request.__isset.fields) {
+    Poco::JSON::Array fields;
+    for (const auto& f : request.fields) fields.add(f);
+    body.set("fields", fields);
+  }
+  body.set("limit", static_cast<Poco::Int64>(request.limit));
+  body.set("purpose", request.purpose);
+  body.set("case_ref", request.case_ref);
+  if (request.__isset.mandate) body.set("mandate", request.mandate);
+  body.set("timeout_ms", static_cast<Poco::Int64>(
+                             std::max<std::int64_t>(1, std::min<std::int64_t>(30000, request.caller.deadline_ms))));
+  std::ostringstream out;
+  body.stringify(out);
+  return out.str();
+}
+
+wire::MunicipalityResult toWire(const TargetResult& result) {
+  wire::MunicipalityResult out;
+  out.ags = result.ags;
+  out.register_name = result.registerName;
+  out.status = result.status;
+  if (result.status != "ok") {
+    out.__set_problem(toWire(RequestError{Failure::Forbidden, result.code, result.message, {}}));
+    return out;
+  }
+  out.__set_fields(result.fields);
+  std::vector<std::vector<wire::Value>> rows;
+  rows.reserve(result.rows.size());
+  for (const auto& row : result.rows) {
+    std::vector<wire::Value> r;
+    r.reserve(result.fields.size());
+    for (std::size_t i = 0; i < result.fields.size() && i < row.size(); ++i) r.push_back(toWire(row[i]));
+    rows.push_back(std::move(r));
+  }
+  out.__set_rows(std::move(rows));
+  out.__set_truncated(result.truncated);
+  return out;
+}
+
+TargetResult fromWire(const wire::MunicipalityResult& result, const std::string& node) {
+  TargetResult out;
+  out.ags = result.ags;
+  out.registerName = result.register_name;
+  out.status = result.status;
+  out.node = node;
+  if (result.__isset.problem) {
+    out.code = result.problem.code;
+    out.message = result.problem.message;
+  }
+  out.fields = result.fields;
+  for (const auto& row : result.rows) {
+    sdk::Row r;
+    for (const auto& v : row) r.push_back(fromWire(v));
+    r.resize(out.fields.size());  // a row never has fewer cells than fields
+    out.rows.push_back(std::move(r));
+  }
+  out.truncated = result.truncated;
+  return out;
+}
+
+}  // namespace regfed::core

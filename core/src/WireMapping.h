@@ -1,0 +1,38 @@
+#pragma once
+// The one place where data requests and answers become the node-to-node contract's structs
+// (schemas/regfed.thrift) and back.
+
+#include <Poco/Dynamic/Var.h>
+#include <RegfedNode.h>
+#include <regfed_constants.h>
+
+#include <string>
+#include <vector>
+
+#include "DataAnswer.h"
+#include "DataRequest.h"
+
+namespace regfed::core {
+
+namespace wire = ::regfed::wire;
+
+/// A register value on the wire and back (null = no member set).
+wire::Value toWire(const regfed::sdk::Value& value);
+regfed::sdk::Value fromWire(const wire::Value& value);
+
+/// A refusal on the wire and back.
+wire::Problem toWire(const RequestError& error);
+RequestError fromWire(const wire::Problem& problem);
+
+/// The search a home node sends for `municipalities` (all hosted by the asked node).
+wire::SearchRequest toWire(const QueryRequest& request, const std::vector<std::string>& municipalities,
+                           const wire::Caller& caller);
+/// The owning node's reading of a search: the same JSON body an HTTP client would send, so the owning node
+/// validates it exactly as its own clients' requests (it trusts nothing the home node checked).
+std::string queryBody(const wire::SearchRequest& request);
+
+/// One municipality's result on the wire and back; `node` is the node that answered.
+wire::MunicipalityResult toWire(const TargetResult& result);
+TargetResult fromWire(const wire::MunicipalityResult& result, const std::string& node);
+
+}  // namespace regfed::core

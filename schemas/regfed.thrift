@@ -1,0 +1,152 @@
+// regfed node-to-node contract: what one node asks another over Thrift (binary protocol, framed) on TLS 1.2+
+// with mutual authentication against the federation's CA. The calling node is known by its certificate; it
+// may speak only for the municipalities the federation config says it hosts.
+//
+// Versioning: every request carries the caller's contract version. A node answers versions from
+// MIN_CONTRACT_VERSION to CONTRACT_VERSION and refuses others with VersionMismatch; `ping` tells a caller which
+// versions a peer speaks before it sends anything else. New methods and new optional fields raise
+// CONTRACT_VERSION; removing or renumbering a field raises MIN_CONTRACT_VERSION too.
+//
+// Room for what comes next (mandate forwarding, tree-head exchange, procedures) is kept by field numbering and
+// versioning, not by empty methods.
+
+namespace cpp regfed.wire
+
+const i32 CONTRACT_VERSION = 1
+const i32 MIN_CONTRACT_VERSION = 1
+
+/// A value of a register field or filter; no member set means null.
+union Value {
+  1: string text
+  2: i64 integer
+  3: double real
+  4: bool flag
+}
+
+enum Operator {
+  EQUALS = 0,
+  PREFIX = 1,
+  RANGE = 2,
+  IN = 3,
+  PHONETIC = 4,
+}
+
+/// One filter condition as the person wrote it (typed by the owning node against its own schema).
+struct FilterTerm {
+  1: required string field
+  2: required Operator op
+  3: required list<Value> values  // RANGE: [from, to], either may be null
+}
+
+/// Who asks and why; the same for every call that touches data.
+struct Caller {
+  1: required i32 contract_version
+  2: required string token            // the person's own bearer token: the owning node verifies it itself
+  3: required string request_id       // the home node's request id: both nodes log it
+  4: optional string correlation_id   // the client's X-Request-Id
+  5: required i64 deadline_ms         // time left for the whole call at the moment it was sent
+}
+
+struct SearchRequest {
+  1: required Caller caller
+  2: required string register_name
+  3: required list<string> municipalities   // AGS hosted by the asked node
+  4: required list<FilterTerm> filter
+  5: optional list<string> fields
+  6: required i64 limit
+  7: required string purpose
+  8: required string case_ref
+  9: optional string mandate
+}
+
+/// Why something was refused or failed: a kind (malformed, unauthenticated, forbidden, not_found, conflict,
+/// timeout, too_large, invalid, unavailable, internal), a stable snake_case code and a plain message.
+struct Problem {
+  1: required string kind
+  2: required string code
+  3: required string message
+  4: optional list<string> fields
+  5: optional string details          // JSON object with figures
+}
+
+/// One municipality's part of a search.
+struct MunicipalityResult {
+  1: required string ags
+  2: required string register_name
+  3: required string status           // ok, denied, unavailable, timeout, error
+  4: optional Problem problem         // when status is not ok
+  5: optional list<string> fields     // disclosed fields, the id field first
+  6: optional list<list<Value>> rows
+  7: optional bool truncated
+}
+
+struct SearchResponse {
+  1: optional Problem refused         // the request as a whole was refused by the owning node
+  2: required list<MunicipalityResult> results
+}
+
+struct RecordRequest {
+  1: required Caller caller
+  2: required string ags
+  3: required string register_name
+  4: required string id
+  5: optional list<string> fields
+  6: required string purpose
+  7: required string case_ref
+  8: optional string mandate
+}
+
+struct RecordResponse {
+  1: optional Problem refused         // not_found is also the neutral answer for a withheld record
+  2: optional list<string> fields
+  3: optional list<Value> row
+}
+
+struct FieldInfo {
+  1: required string name
+  2: required string type             // string, date, integer, boolean
+  3: required string classification   // intern, vertraulich, streng_vertraulich
+}
+
+struct RegisterInfo {
+  1: required string ags
+  2: required string municipality
+  3: required string register_name
+  4: required string title
+  5: required string status           // ok, unavailable
+  6: required string id_field
+  7: required list<FieldInfo> fields
+  8: required list<string> operations
+}
+
+struct Catalog {
+  1: required string node
+  2: required list<string> municipalities
+  3: required list<RegisterInfo> registers
+}
+
+struct Pong {
+  1: required string node
+  2: required i32 contract_version
+  3: required i32 min_contract_version
+}
+
+/// The caller's contract version is one this node does not speak.
+exception VersionMismatch {
+  1: required i32 min_contract_version
+  2: required i32 contract_version
+  3: required string message
+}
+
+/// The calling node may not ask this (not a configured peer, or it speaks for a municipality it does not host).
+exception PeerRefused {
+  1: required string code
+  2: required string message
+}
+
+service RegfedNode {
+  Pong ping(1: i32 contract_version) throws (1: PeerRefused refused)
+  Catalog catalog(1: i32 contract_version) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+  SearchResponse search(1: SearchRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+  RecordResponse get_record(1: RecordRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+}
