@@ -211,17 +211,19 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
     peer.failures = 0;
     peer.openUntil = {};
     if (peer.status != "incompatible") peer.status = "ok";
+    // Back, but its catalog is not known yet: fetch it now rather than at the next probe.
+    if (!probe && !peer.catalog) submit([this, p = &peer] { this->probe(*p); });
   } else if (failure->status == "unavailable" || failure->status == "timeout") {
     // The connection may hold half a message: never reused. Repeated failures open the circuit.
+    if (peer.status == "ok") log::warn("node " + node + " did not answer: " + failure->message);
+    if (peer.status != "incompatible") peer.status = "unreachable";
     if (++peer.failures >= kFailuresToOpen) {
       const auto backoff = std::min<std::chrono::milliseconds>(
           kMaxOpen, std::chrono::milliseconds(500 << std::min(peer.failures - kFailuresToOpen, 6)));
       peer.openUntil = Clock::now() + backoff;
-      if (peer.status != "unreachable")
+      if (peer.failures == kFailuresToOpen)
         log::warn("node " + node + " failed " + std::to_string(peer.failures) +
-                  " times in a row; its municipalities answer 'unavailable' until a probe reaches it: " +
-                  failure->message);
-      peer.status = "unreachable";
+                  " times in a row; its municipalities answer 'unavailable' at once until a probe reaches it");
     }
     peer.lastError = failure->message;
   }

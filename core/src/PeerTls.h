@@ -25,7 +25,7 @@ class PeerSocket : public apache::thrift::transport::TSSLSocket {
   /// Client side: the handshake fails unless the server's certificate names this node.
   void expectNode(std::string node) { expectedNode_ = std::move(node); }
   /// Completes the handshake now (client side), so certificate problems surface here.
-  void handshake() { checkHandshake(); }
+  void handshake() { initializeHandshake(); }
 
  protected:
   void authorize() override;

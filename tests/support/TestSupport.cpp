@@ -193,6 +193,8 @@ NodeProcess::NodeProcess(const std::string& configPath, const std::string& workD
 
 NodeProcess::~NodeProcess() { stop(); }
 
+long NodeProcess::pid() const { return static_cast<long>(handle_->id()); }
+
 int NodeProcess::stop() {
   if (stopped_) return 0;
   stopped_ = true;

@@ -77,6 +77,8 @@ class NodeProcess {
   /// Base URL as the node wrote it (http:// or https://).
   const std::string& url() const { return url_; }
   int port() const { return port_; }
+  /// The process id (e.g. to SIGSTOP a node that should hang).
+  long pid() const;
   /// Sends SIGTERM and waits; returns the exit code.
   int stop();
   /// The node's log so far.

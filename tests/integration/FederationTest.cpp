@@ -1,0 +1,381 @@
+// Federation: real node processes on loopback, each with its own database, answering each other over Thrift
+// with mutual TLS.
+#define BOOST_TEST_MODULE federation
+#include <Poco/JSON/Array.h>
+#include <Poco/Net/StreamSocket.h>
+#include <RegfedNode.h>
+#include <regfed_constants.h>
+#include <signal.h>
+#include <thrift/protocol/TBinaryProtocol.h>
+#include <thrift/server/TSimpleServer.h>
+#include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLServerSocket.h>
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <thread>
+
+#include "FederationFixture.h"
+#include "NodeFixture.h"
+#include "PeerTls.h"
+
+using namespace regfed::test;
+namespace wire = ::regfed::wire;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct SigpipeIgnored {
+  SigpipeIgnored() { ::signal(SIGPIPE, SIG_IGN); }
+} ignoreSigpipe;
+
+const std::string kFilter =
+    R"({"familienname":"Müller","vornamen":"Anna","ort":"Merseburg","geburtsdatum":"1984-03-02"})";
+
+std::string search(const std::string& mandate, const std::string& municipalities, int timeoutMs = 3000) {
+  return R"({"register":"melderegister","municipalities":)" + municipalities + R"(,"filter":)" + kFilter +
+         R"(,"fields":["familienname","vornamen","ort"],"purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-7",)" +
+         (mandate.empty() ? "" : "\"mandate\":\"" + mandate + "\",") + R"("timeout_ms":)" +
+         std::to_string(timeoutMs) + "}";
+}
+
+// Status of each municipality in a query answer, e.g. "15088220=ok(1)@merseburg".
+std::map<std::string, std::string> statuses(const HttpResponse& r) {
+  std::map<std::string, std::string> out;
+  auto results = r.json()->getArray("results");
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    auto o = results->getObject(static_cast<unsigned>(i));
+    std::string s = o->getValue<std::string>("status");
+    if (s == "ok") s += "(" + std::to_string(o->getArray("records")->size()) + ")";
+    else s += ":" + o->getObject("error")->getValue<std::string>("code");
+    if (o->has("node")) s += "@" + o->getValue<std::string>("node");
+    out[o->getValue<std::string>("ags")] = s;
+  }
+  return out;
+}
+
+/// A Thrift client with a certificate of the test's choosing.
+struct RawPeer {
+  RawPeer(const std::string& ca, const std::string& cert, const std::string& key, int port,
+          const std::string& expectNode) {
+    regfed::core::FederationConfig f;
+    f.ca = ca;
+    f.certificate = cert;
+    f.privateKey = key;
+    factory = std::make_shared<regfed::core::PeerSocketFactory>(f, false);
+    socket = factory->connectTo("127.0.0.1", port, expectNode);
+    socket->setConnTimeout(3000);
+    socket->setRecvTimeout(5000);
+    socket->setSendTimeout(5000);
+    socket->open();
+    socket->handshake();
+    auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(socket);
+    client = std::make_unique<wire::RegfedNodeClient>(
+        std::make_shared<apache::thrift::protocol::TBinaryProtocol>(framed));
+  }
+  std::shared_ptr<regfed::core::PeerSocketFactory> factory;
+  std::shared_ptr<regfed::core::PeerSocket> socket;
+  std::unique_ptr<wire::RegfedNodeClient> client;
+};
+
+wire::SearchRequest wireSearch(const std::string& token, const std::string& ags) {
+  wire::SearchRequest r;
+  r.caller.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  r.caller.token = token;
+  r.caller.request_id = "raw-" + std::to_string(Clock::now().time_since_epoch().count());
+  r.caller.deadline_ms = 3000;
+  r.register_name = "melderegister";
+  r.municipalities = {ags};
+  wire::FilterTerm t;
+  t.field = "familienname";
+  t.op = wire::Operator::EQUALS;
+  wire::Value v;
+  v.__set_text("Müller");
+  t.values = {v};
+  r.filter = {t};
+  r.limit = 10;
+  r.purpose = "Bearbeitung Online-Antrag";
+  r.case_ref = "ANT-8";
+  return r;
+}
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(federation, FederationFixture)
+
+BOOST_AUTO_TEST_CASE(a_query_fans_out_to_the_owning_nodes_and_both_sides_log_the_same_request_id) {
+  const std::string mandate = approvedMandate("merseburg", "15088220");
+  const std::string helper = token("lena.wagner", "15088205", {"helper"});
+  auto r = post("leuna", helper, "/v1/query", search(mandate, R"(["15088220","15084590","15084550"])"));
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto s = statuses(r);
+  BOOST_TEST(s["15088220"] == "ok(1)@merseburg");
+  // The mandate lives at Merseburg's node; Zeitz and Weißenfels decide for themselves at theirs.
+  BOOST_TEST(s["15084590"].rfind("denied:", 0) == 0, s["15084590"]);
+  BOOST_TEST(s["15084590"].find("@sued") != std::string::npos);
+  BOOST_TEST(s["15084550"].rfind("denied:", 0) == 0, s["15084550"]);
+  BOOST_TEST(r.body.find("MER-000001") != std::string::npos);
+
+  const std::string id = r.json()->getValue<std::string>("request_id");
+  // The home node logs what it asked and what came back, per municipality, with the node that answered.
+  BOOST_TEST(audit("leuna", id, "owner_ags || ':' || decision || ':' || peer || ':' || result_count") ==
+             "15088220:allow:merseburg:1|15084590:deny:sued:0|15084550:deny:sued:0");
+  BOOST_TEST(audit("leuna", id, "subjects::text") == "{MER-000001}|{}|{}");
+  // The owning nodes log what they disclosed (or refused), under the same request id, naming the asking node.
+  BOOST_TEST(audit("merseburg", id, "decision || ':' || peer || ':' || actor || ':' || mandate") ==
+             "allow:leuna:lena.wagner:" + mandate);
+  BOOST_TEST(audit("merseburg", id, "subjects::text") == "{MER-000001}");
+  BOOST_TEST(audit("sued", id, "owner_ags || ':' || decision || ':' || peer") ==
+             "15084590:deny:leuna|15084550:deny:leuna");
+}
+
+BOOST_AUTO_TEST_CASE(all_municipalities_means_every_node_and_the_catalog_shows_them) {
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  auto r = post("merseburg", clerk, "/v1/query", search("", R"(["*"])"));
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto s = statuses(r);
+  BOOST_TEST(s.size() == 4u);
+  BOOST_TEST(s["15088220"] == "ok(1)");
+  BOOST_TEST(s["15088205"].rfind("denied:", 0) == 0, s["15088205"]);
+  BOOST_TEST(s["15084590"].find("@sued") != std::string::npos);
+  // Catalogs are fetched in the background (at start, by the probes, and when a node comes back).
+  auto catalog = eventually([&] { return get("merseburg", clerk, "/v1/registers"); }, "\"Stadt Weißenfels\",\"register\"");
+  BOOST_REQUIRE_EQUAL(catalog.status, 200);
+  BOOST_TEST(catalog.body.find("\"node\":\"sued\"") != std::string::npos, catalog.body);
+  BOOST_TEST(catalog.json()->getArray("registers")->size() == 4u, catalog.body);
+  BOOST_TEST(catalog.json()->getArray("nodes")->size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_opens_across_nodes_only_after_a_search_disclosed_it) {
+  const std::string mandate = approvedMandate("merseburg", "15088220");
+  const std::string helper = token("lena.wagner", "15088205", {"helper"});
+  const std::map<std::string, std::string> headers = {
+      {"Regfed-Purpose", "Bearbeitung%20Online-Antrag"}, {"Regfed-Case-Ref", "ANT-7"}, {"Regfed-Mandate", mandate}};
+  const std::string path = "/v1/registers/15088220/melderegister/records/MER-000001?fields=familienname,vornamen";
+  auto before = get("leuna", helper, path, headers);
+  BOOST_TEST(before.status == 404);
+  BOOST_TEST(before.errorCode() == "not_found");
+  auto found = post("leuna", helper, "/v1/query", search(mandate, R"(["15088220"])"));
+  BOOST_REQUIRE_EQUAL(found.status, 200);
+  auto after = get("leuna", helper, path, headers);
+  BOOST_REQUIRE_MESSAGE(after.status == 200, after.body);
+  BOOST_TEST(after.json()->getObject("record")->getValue<std::string>("familienname") == "Müller");
+  const std::string id = after.json()->getValue<std::string>("request_id");
+  BOOST_TEST(audit("leuna", id, "action || ':' || decision || ':' || peer") == "get:allow:merseburg");
+  BOOST_TEST(audit("merseburg", id, "action || ':' || decision || ':' || peer || ':' || subjects::text") ==
+             "get:allow:leuna:{MER-000001}");
+  // The blocked record gets the same neutral answer as a missing one.
+  auto blocked = get("leuna", helper, "/v1/registers/15088220/melderegister/records/MER-000007", headers);
+  BOOST_TEST(blocked.status == 404);
+  BOOST_TEST(blocked.body.find("Hans") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_stopped_peer_answers_unavailable_within_the_deadline_and_comes_back) {
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  stop("sued");
+  const auto started = Clock::now();
+  auto r = post("merseburg", clerk, "/v1/query", search("", R"(["15088220","15084590"])", 2000));
+  BOOST_TEST(secondsSince(started) < 2.5);
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  auto s = statuses(r);
+  BOOST_TEST(s["15088220"] == "ok(1)");
+  BOOST_TEST(s["15084590"].rfind("unavailable:peer_unreachable@sued", 0) == 0, s["15084590"]);
+  auto health = http(node("merseburg").process->port(), "GET", "/v1/health");
+  BOOST_TEST(health.status == 200);  // a peer down does not degrade this node
+  BOOST_TEST(health.body.find("\"sued\":\"unreachable\"") != std::string::npos, health.body);
+
+  start("sued");
+  std::string back;
+  for (int i = 0; i < 50 && back.rfind("denied", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    back = statuses(post("merseburg", clerk, "/v1/query", search("", R"(["15084590"])")))["15084590"];
+  }
+  BOOST_TEST(back.rfind("denied:", 0) == 0, back);
+}
+
+BOOST_AUTO_TEST_CASE(a_hanging_peer_never_delays_the_others_beyond_the_deadline) {
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  ::kill(static_cast<pid_t>(node("sued").process->pid()), SIGSTOP);  // accepts connections, answers nothing
+  std::vector<std::thread> clients;
+  std::vector<double> took(6);
+  std::vector<std::string> zeitz(6), merseburg(6);
+  for (int i = 0; i < 6; ++i)
+    clients.emplace_back([&, i] {
+      const auto started = Clock::now();
+      auto r = post("merseburg", clerk, "/v1/query", search("", R"(["15088220","15084590"])", 1500));
+      took[i] = secondsSince(started);
+      if (r.status != 200) return;
+      auto s = statuses(r);
+      zeitz[i] = s["15084590"];
+      merseburg[i] = s["15088220"];
+    });
+  for (auto& t : clients) t.join();
+  for (int i = 0; i < 6; ++i) {
+    BOOST_TEST(took[i] < 2.5, "request " << i << " took " << took[i] << " s");
+    BOOST_TEST(merseburg[i] == "ok(1)");
+    BOOST_TEST((zeitz[i].rfind("timeout:", 0) == 0 || zeitz[i].rfind("unavailable:", 0) == 0), zeitz[i]);
+  }
+  ::kill(static_cast<pid_t>(node("sued").process->pid()), SIGCONT);
+  std::string back;
+  for (int i = 0; i < 100 && back.rfind("denied", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    back = statuses(post("merseburg", clerk, "/v1/query", search("", R"(["15084590"])")))["15084590"];
+  }
+  BOOST_TEST(back.rfind("denied:", 0) == 0, back);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_unknown_and_expired_certificates_are_refused) {
+  const int port = node("merseburg").federationPort;
+  const std::string caFile = ca->certificateFile();
+  wire::Pong pong;
+  // A certificate from a CA the federation does not trust.
+  TempDir other;
+  TestCa foreign(other.path(), "foreign-ca");
+  auto [foreignCert, foreignKey] = foreign.issue("leuna");
+  BOOST_CHECK_THROW(RawPeer(caFile, foreignCert, foreignKey, port, "merseburg").client->ping(pong, 1),
+                    std::exception);
+  // Expired, though from the federation's CA.
+  auto [expiredCert, expiredKey] = ca->issue("leuna", -1);
+  // (TLS 1.3: the client's handshake ends before the server has checked its certificate; the call fails.)
+  BOOST_CHECK_THROW(RawPeer(caFile, expiredCert, expiredKey, port, "merseburg").client->ping(pong, 1),
+                    std::exception);
+  // Valid, but for a node that is nobody's peer.
+  auto [strangerCert, strangerKey] = ca->issue("intruder");
+  RawPeer stranger(caFile, strangerCert, strangerKey, port, "merseburg");
+  try {
+    stranger.client->ping(pong, 1);
+    BOOST_FAIL("an unconfigured node was answered");
+  } catch (const wire::PeerRefused& e) {
+    BOOST_TEST(e.code == "unknown_peer");
+  }
+  // A node that answers with another node's certificate is refused by the caller.
+  BOOST_CHECK_THROW(RawPeer(caFile, dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port, "sued"),
+                    std::exception);
+  // The node keeps serving everyone else.
+  auto r = post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query",
+                search("", R"(["15088220"])"));
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  BOOST_TEST(statuses(r)["15088220"].rfind("denied:", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_tokens_are_checked_by_the_owner) {
+  RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key",
+                node("merseburg").federationPort, "merseburg");
+  wire::SearchResponse response;
+  // Leuna's node asking on behalf of a person from Zeitz (hosted by "sued"): refused.
+  try {
+    leuna.client->search(response, wireSearch(token("eva.zeitz", kZeitz, {"helper"}), "15088220"));
+    BOOST_FAIL("a peer spoke for a municipality it does not host");
+  } catch (const wire::PeerRefused& e) {
+    BOOST_TEST(e.code == "not_hosted_by_peer");
+  }
+  // An expired token (replayed after its end) is refused by the owning node itself.
+  regfed::core::Config c = tokenConfig;
+  const std::string expired =
+      signToken(dir.path() + "/idp-leu.pem", dir.path() + "/idp-leu.pub.pem", "ES256", "https://idp.leuna.test",
+                "lena.wagner", "15088205", {"helper"}, -3600);
+  leuna.client->search(response, wireSearch(expired, "15088220"));
+  BOOST_REQUIRE(response.__isset.refused);
+  BOOST_TEST(response.refused.code == "token_expired");
+  BOOST_TEST(response.refused.kind == "unauthenticated");
+  // A garbage token is no better.
+  leuna.client->search(response, wireSearch("not.a.token", "15088220"));
+  BOOST_TEST(response.refused.kind == "unauthenticated");
+  // A version this node does not speak.
+  wire::Catalog catalog;
+  try {
+    leuna.client->catalog(catalog, 99);
+    BOOST_FAIL("contract version 99 was answered");
+  } catch (const wire::VersionMismatch& e) {
+    BOOST_TEST(e.contract_version == wire::g_regfed_constants.CONTRACT_VERSION);
+  }
+  // A valid call from the same connection is answered, and audited at the owner with the asking node.
+  wire::SearchRequest ok = wireSearch(token("lena.wagner", "15088205", {"helper"}), "15088220");
+  wire::SearchResponse answered;
+  leuna.client->search(answered, ok);
+  BOOST_TEST(!answered.__isset.refused);
+  BOOST_REQUIRE_EQUAL(answered.results.size(), 1u);
+  BOOST_TEST(answered.results[0].status == "denied");
+  BOOST_TEST(audit("merseburg", ok.caller.request_id, "decision || ':' || peer") == "deny:leuna");
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_oversized_frames_on_the_thrift_port_do_not_hurt_the_node) {
+  const int port = node("merseburg").federationPort;
+  {
+    Poco::Net::StreamSocket raw(Poco::Net::SocketAddress("127.0.0.1", port));
+    raw.sendBytes("GET / HTTP/1.1\r\n\r\n\x16\x03\x01\xff\xff garbage", 30);
+    char buffer[64];
+    raw.setReceiveTimeout(Poco::Timespan(5, 0));
+    try {
+      raw.receiveBytes(buffer, sizeof buffer);
+    } catch (const Poco::Exception&) {
+    }
+  }
+  {
+    // An authenticated peer announcing a 1 GiB frame is cut off, not served.
+    RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port, "merseburg");
+    const uint8_t frame[] = {0x40, 0x00, 0x00, 0x00, 0x80, 0x01, 0x00, 0x01};
+    leuna.socket->write(frame, sizeof frame);
+    leuna.socket->flush();
+    uint8_t buffer[16];
+    BOOST_CHECK_THROW(
+        {
+          if (leuna.socket->read(buffer, sizeof buffer) == 0) throw std::runtime_error("closed");
+        },
+        std::exception);
+  }
+  auto r = post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  BOOST_TEST(statuses(r)["15088220"].rfind("denied:", 0) == 0);
+}
+
+namespace {
+
+// A peer that speaks an older contract only.
+class OldNode : public wire::RegfedNodeIf {
+ public:
+  void ping(wire::Pong& out, const int32_t) override {
+    out.node = "sued";
+    out.contract_version = 0;
+    out.min_contract_version = 0;
+  }
+  void catalog(wire::Catalog&, const int32_t) override { throw wire::VersionMismatch(); }
+  void search(wire::SearchResponse&, const wire::SearchRequest&) override { throw wire::VersionMismatch(); }
+  void get_record(wire::RecordResponse&, const wire::RecordRequest&) override { throw wire::VersionMismatch(); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_peer_of_an_older_contract_version_answers_error_and_the_rest_is_served) {
+  stop("sued");
+  regfed::core::FederationConfig f;
+  f.ca = ca->certificateFile();
+  f.certificate = dir.path() + "/sued.pem";
+  f.privateKey = dir.path() + "/sued.key";
+  auto sockets = std::make_shared<regfed::core::PeerSocketFactory>(f, true);
+  auto listener =
+      std::make_shared<apache::thrift::transport::TSSLServerSocket>("127.0.0.1", node("sued").federationPort, sockets);
+  listener->setRecvTimeout(2000);
+  apache::thrift::server::TSimpleServer server(
+      std::make_shared<wire::RegfedNodeProcessor>(std::make_shared<OldNode>()), listener,
+      std::make_shared<apache::thrift::transport::TFramedTransportFactory>(),
+      std::make_shared<apache::thrift::protocol::TBinaryProtocolFactory>());
+  std::thread serving([&] { server.serve(); });
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  std::string zeitz;
+  for (int i = 0; i < 50 && zeitz.rfind("error:peer_version", 0) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto r = post("merseburg", clerk, "/v1/query", search("", R"(["15088220","15084590"])"));
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    auto s = statuses(r);
+    BOOST_TEST(s["15088220"] == "ok(1)");
+    zeitz = s["15084590"];
+  }
+  BOOST_TEST(zeitz.rfind("error:peer_version", 0) == 0, zeitz);
+  server.stop();
+  serving.join();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
