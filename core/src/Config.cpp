@@ -591,22 +591,7 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
 
   if (auto list = c.array(root, "municipalities", "", true)) {
     std::set<std::string> seen;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const std::string p = Checker::at("municipalities", i);
-      if (list->get(static_cast<unsigned>(i)).type() != typeid(Object::Ptr)) {
-        c.problem(p, "must be an object");
-        continue;
-      }
-      auto m = list->getObject(static_cast<unsigned>(i));
-      c.onlyKeys(m, p, {"ags", "name"});
-      MunicipalityConfig mc{c.text(m, "ags", p, true), c.text(m, "name", p, true)};
-      if (!mc.ags.empty() && !isAgs(mc.ags))
-        c.problem(p + ".ags", "must be 8 digits (got \"" + mc.ags + "\")");
-      if (!mc.ags.empty() && !seen.insert(mc.ags).second)
-        c.problem(p + ".ags", "duplicate municipality " + mc.ags);
-      config.municipalities.push_back(mc);
-    }
-    if (list->size() == 0) c.problem("municipalities", "must list at least one municipality");
+    config.municipalities = loadMunicipalities(c, list, "municipalities", seen);
   }
 
   config.pluginDir = c.file(root, "plugin_dir", "", true, true);

@@ -5,6 +5,8 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TTransportException.h>
 
+#include <poll.h>
+
 #include <algorithm>
 
 #include "Log.h"
@@ -27,6 +29,23 @@ constexpr auto kMaxOpen = std::chrono::seconds(30);
 // A pooled connection unused this long is closed rather than reused (the peer closes idle ones too).
 constexpr auto kMaxIdle = std::chrono::seconds(20);
 constexpr std::size_t kMaxIdleConnections = 8;
+// A call with less time than this that fails says nothing about the peer: it does not count towards opening
+// the circuit (else anyone could cut a peer off with requests of timeout_ms 1).
+constexpr auto kMeaningfulBudget = std::chrono::milliseconds(250);
+// What the home node keeps of a peer's reason code and message.
+constexpr std::size_t kMaxCodeBytes = 100, kMaxMessageBytes = 1000;
+
+// True when a pooled connection is still quiet: no data and no end-of-file waiting (a connection the peer
+// closed, e.g. after a restart, is not reused for a person's request).
+bool stillQuiet(apache::thrift::transport::TSocket& socket) {
+  pollfd p{static_cast<int>(socket.getSocketFD()), POLLIN, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+std::string clipped(std::string text, std::size_t max) {
+  if (text.size() > max) text.resize(max);
+  return text;
+}
 
 int remainingMs(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -51,6 +70,7 @@ struct Federation::Peer {
   std::string status = "unknown";
   std::string lastError;
   std::optional<wire::Catalog> catalog;
+  bool probing = false;  // a probe is queued or running: none is added
 };
 
 Federation::Federation(const Config& config, Metrics& metrics) : config_(config), metrics_(metrics) {
@@ -72,7 +92,7 @@ void Federation::start() {
       peers_.size() * static_cast<std::size_t>(config_.federation.maxCallsPerPeer), 4, 256);
   for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { work(); });
   auto probeAll = [this] {
-    for (auto& p : peers_) submit([this, peer = p.get()] { probe(*peer); });
+    for (auto& p : peers_) scheduleProbe(*p);
   };
   probeAll();
   prober_.start(std::chrono::milliseconds(config_.federation.probeIntervalMs), probeAll);
@@ -107,7 +127,11 @@ void Federation::work() {
     auto task = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
-    task();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      log::error(std::string("federation: a call failed unexpectedly: ") + e.what());
+    }
     lock.lock();
   }
 }
@@ -164,13 +188,19 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
     while (!peer.idle.empty() && !connection) {
       connection = std::move(peer.idle.back());
       peer.idle.pop_back();
-      if (Clock::now() - connection->lastUsed > kMaxIdle) connection.reset();
+      if (Clock::now() - connection->lastUsed > kMaxIdle || !stillQuiet(*connection->socket)) connection.reset();
     }
   }
+  // A call that waited in the queue past its deadline is not sent; the connection goes back untouched.
+  const auto budget = deadline - Clock::now();
   std::optional<CallFailure> failure;
+  bool sent = false;
+  SocketWatchdog::Ticket ticket = 0;
   try {
-    if (Clock::now() >= deadline) throw TTransportException(TTransportException::TIMED_OUT, "deadline passed");
+    if (budget <= std::chrono::milliseconds(0))
+      throw TTransportException(TTransportException::TIMED_OUT, "deadline passed before the call");
     const int ms = remainingMs(deadline);
+    sent = true;
     if (!connection) {
       connection = std::make_unique<Connection>();
       connection->socket = sockets_->connectTo(peer.config.host, peer.config.port, node);
@@ -178,11 +208,14 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
       connection->socket->setRecvTimeout(ms);
       connection->socket->setSendTimeout(ms);
       connection->socket->open();
+      ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
       connection->socket->handshake();
-      auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(
-          connection->socket, connection->socket->getConfiguration());
+      auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(connection->socket,
+                                                                                  sockets_->limits());
       connection->client = std::make_unique<wire::RegfedNodeClient>(
           std::make_shared<apache::thrift::protocol::TBinaryProtocol>(framed));
+    } else {
+      ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
     }
     const int left = remainingMs(deadline);
     connection->socket->setRecvTimeout(left);
@@ -191,7 +224,8 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   } catch (const wire::VersionMismatch& e) {
     failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
   } catch (const wire::PeerRefused& e) {
-    failure = CallFailure{"error", e.code, "Node " + node + " refused this node: " + e.message};
+    failure = CallFailure{"error", clipped(e.code, kMaxCodeBytes),
+                          "Node " + node + " refused this node: " + clipped(e.message, kMaxMessageBytes)};
   } catch (const TApplicationException& e) {
     failure = CallFailure{"error", "peer_error", "Node " + node + " could not answer: " + std::string(e.what())};
   } catch (const TException& e) {
@@ -202,18 +236,25 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   } catch (const std::exception& e) {
     failure = CallFailure{"error", "peer_error", "Node " + node + ": " + std::string(e.what())};
   }
+  if (ticket) watchdog_.release(ticket);
   std::lock_guard<std::mutex> lock(peer.mutex);
   --peer.inFlight;
+  if (!failure || !sent) {
+    // Answered, or never sent: the connection is intact.
+    if (connection && connection->client) {
+      if (sent) connection->lastUsed = Clock::now();
+      if (peer.idle.size() < kMaxIdleConnections) peer.idle.push_back(std::move(connection));
+    }
+  }
   if (!failure) {
-    connection->lastUsed = Clock::now();
-    if (peer.idle.size() < kMaxIdleConnections) peer.idle.push_back(std::move(connection));
     if (peer.failures > 0 || peer.status != "ok") log::info("node " + node + " answers again");
     peer.failures = 0;
     peer.openUntil = {};
     if (peer.status != "incompatible") peer.status = "ok";
     // Back, but its catalog is not known yet: fetch it now rather than at the next probe.
-    if (!probe && !peer.catalog) submit([this, p = &peer] { this->probe(*p); });
-  } else if (failure->status == "unavailable" || failure->status == "timeout") {
+    if (!probe && !peer.catalog) scheduleProbeLocked(peer);
+  } else if (sent && budget >= kMeaningfulBudget &&
+             (failure->status == "unavailable" || failure->status == "timeout")) {
     // The connection may hold half a message: never reused. Repeated failures open the circuit.
     if (peer.status == "ok") log::warn("node " + node + " did not answer: " + failure->message);
     if (peer.status != "incompatible") peer.status = "unreachable";
@@ -229,6 +270,17 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   }
   metrics_.peerCall(node, method, failure ? failure->status : "ok");
   return failure;
+}
+
+void Federation::scheduleProbe(Peer& peer) {
+  std::lock_guard<std::mutex> lock(peer.mutex);
+  scheduleProbeLocked(peer);
+}
+
+void Federation::scheduleProbeLocked(Peer& peer) {
+  if (peer.probing) return;
+  peer.probing = true;
+  submit([this, p = &peer] { probe(*p); });
 }
 
 void Federation::probe(Peer& peer) {
@@ -248,6 +300,7 @@ void Federation::probe(Peer& peer) {
       },
       true);
   std::lock_guard<std::mutex> lock(peer.mutex);
+  peer.probing = false;
   if (!failure && pong.node != peer.config.node) {
     compatible = false;
     pong.contract_version = -1;
@@ -277,6 +330,21 @@ void Federation::probe(Peer& peer) {
 }
 
 namespace {
+
+// A peer's result the home node can pass on: a known status; when ok, no more rows than asked for, each as
+// wide as the field list, the id field first and otherwise only fields that were asked for.
+bool plausible(const wire::MunicipalityResult& got, std::int64_t limit,
+               const std::optional<std::vector<std::string>>& asked) {
+  static const std::vector<std::string> known = {"ok", "denied", "unavailable", "timeout", "error"};
+  if (std::find(known.begin(), known.end(), got.status) == known.end()) return false;
+  if (got.status != "ok") return true;
+  if (got.fields.empty() || static_cast<std::int64_t>(got.rows.size()) > limit) return false;
+  for (std::size_t i = 1; asked && i < got.fields.size(); ++i)
+    if (std::find(asked->begin(), asked->end(), got.fields[i]) == asked->end()) return false;
+  for (const auto& row : got.rows)
+    if (row.size() != got.fields.size()) return false;
+  return true;
+}
 
 wire::Caller callerOf(const Principal& principal, const RequestMeta& meta, Clock::time_point deadline) {
   wire::Caller c;
@@ -308,10 +376,13 @@ std::function<std::vector<TargetResult>()> Federation::search(const Principal& p
   auto shared = std::make_shared<Shared>();
   shared->pending = byPeer.size();
   const std::string registerName = request.registerName;
+  const std::int64_t limit = request.limit;
+  const std::optional<std::vector<std::string>> fields = request.fields;
   for (auto& [node, list] : byPeer) {
     Peer* p = peer(node);
     wire::SearchRequest call = toWire(request, list, callerOf(principal, meta, deadline));
-    submit([this, p, node = node, list = list, call = std::move(call), shared, deadline, registerName] {
+    submit([this, p, node = node, list = list, call = std::move(call), shared, deadline, registerName, limit,
+            fields] {
       std::vector<TargetResult> out;
       wire::SearchResponse response;
       // A task that waited in the queue past the deadline is not sent at all.
@@ -330,21 +401,27 @@ std::function<std::vector<TargetResult>()> Federation::search(const Principal& p
           r.code = failure->code;
           r.message = failure->message;
         } else if (response.__isset.refused) {
+          // Refused by the owning node as a whole: the same decision as its own audit event (deny, or error on
+          // its side).
           const RequestError e = fromWire(response.refused);
           r.status = onNodeSide(e.kind) ? "error" : "denied";
-          r.code = e.code;
-          r.message = e.message;
+          r.code = clipped(e.code, kMaxCodeBytes);
+          r.message = clipped(e.message, kMaxMessageBytes);
         } else {
           r.status = "error";
           r.code = "peer_incomplete";
           r.message = "Node " + node + " did not answer for " + ags + ".";
           for (const auto& got : response.results)
-            if (got.ags == ags && got.register_name == registerName) r = fromWire(got, node);
-          static const std::vector<std::string> known = {"ok", "denied", "unavailable", "timeout", "error"};
-          if (std::find(known.begin(), known.end(), r.status) == known.end()) {
-            r = TargetResult{ags, registerName, "error", "peer_error", "Node " + node + " answered nonsense.",
-                             {}, {}, false, node};
-          }
+            if (got.ags == ags && got.register_name == registerName) {
+              if (plausible(got, limit, fields)) {
+                r = fromWire(got, node);
+                r.code = clipped(r.code, kMaxCodeBytes);
+                r.message = clipped(r.message, kMaxMessageBytes);
+              } else {
+                r = TargetResult{ags, registerName, "error", "peer_error",
+                                 "Node " + node + " answered something this node cannot use.", {}, {}, false, node};
+              }
+            }
         }
         out.push_back(std::move(r));
       }
@@ -397,7 +474,16 @@ RecordAnswer Federation::getRecord(const Principal& principal, const RequestMeta
     return RecordAnswer{RequestError{Failure::Unavailable,
                                      failure->code, failure->message, {}},
                         {}, {}};
-  if (response.__isset.refused) return RecordAnswer{fromWire(response.refused), {}, {}};
+  if (response.__isset.refused) {
+    RequestError e = fromWire(response.refused);
+    e.code = clipped(e.code, kMaxCodeBytes);
+    e.message = clipped(e.message, kMaxMessageBytes);
+    return RecordAnswer{e, {}, {}};
+  }
+  if (response.fields.empty() || response.row.size() != response.fields.size())
+    return RecordAnswer{RequestError{Failure::Unavailable, "peer_error",
+                                     "Node " + node + " answered something this node cannot use.", {}},
+                        {}, {}};
   RecordAnswer out;
   out.fields = response.fields;
   for (const auto& v : response.row) out.row.push_back(fromWire(v));

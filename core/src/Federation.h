@@ -74,12 +74,15 @@ class Federation : public RemoteNodes {
   std::optional<CallFailure> invoke(Peer& peer, const char* method, DeadlineClock::time_point deadline,
                                     const Call& call, bool probe = false);
   void probe(Peer& peer);
+  void scheduleProbe(Peer& peer);
+  void scheduleProbeLocked(Peer& peer);  // peer.mutex held
   void submit(std::function<void()> task);
   void work();
 
   const Config& config_;
   Metrics& metrics_;
   std::unique_ptr<PeerSocketFactory> sockets_;
+  SocketWatchdog watchdog_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::map<std::string, Peer*> byAgs_;
 

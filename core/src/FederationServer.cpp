@@ -10,6 +10,9 @@
 #include <thrift/transport/TSSLServerSocket.h>
 
 #include <future>
+#include <regex>
+
+#include "RequestAudit.h"
 
 #include "HttpApi.h"
 #include "Lists.h"
@@ -25,6 +28,20 @@ namespace {
 
 void thriftOutput(const char* message) { log::warn(std::string("federation: ") + message); }
 
+// Frames limited like the peer sockets they run on (TFramedTransportFactory would use Thrift's defaults).
+class FramedTransports : public apache::thrift::transport::TTransportFactory {
+ public:
+  std::shared_ptr<apache::thrift::transport::TTransport> getTransport(
+      std::shared_ptr<apache::thrift::transport::TTransport> transport) override {
+    return std::make_shared<apache::thrift::transport::TFramedTransport>(transport, transport->getConfiguration());
+  }
+};
+
+bool isUuid(const std::string& text) {
+  static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  return std::regex_match(text, uuid);
+}
+
 std::string encoded(const std::string& text) {
   std::string out;
   Poco::URI::encode(text, "/?#&=,+%", out);
@@ -35,8 +52,14 @@ std::string encoded(const std::string& text) {
 class Handler : public wire::RegfedNodeIf {
  public:
   Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries, AdapterHost& host,
-          std::shared_ptr<PeerSocket> socket)
-      : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host), socket_(std::move(socket)) {}
+          regfed::audit::AuditSink& audit, std::shared_ptr<PeerSocket> socket)
+      : config_(config),
+        metrics_(metrics),
+        tokens_(tokens),
+        queries_(queries),
+        host_(host),
+        audit_(audit),
+        socket_(std::move(socket)) {}
 
   void ping(wire::Pong& out, const int32_t) override {
     requirePeer();
@@ -76,7 +99,7 @@ class Handler : public wire::RegfedNodeIf {
     requireVersion(request.caller.contract_version);
     Principal principal;
     RequestMeta meta;
-    if (auto refused = authenticate(peer, request.caller, principal, meta)) {
+    if (auto refused = authenticate(peer, request.caller, principal, meta, "search")) {
       out.__set_refused(*refused);
       return;
     }
@@ -100,7 +123,7 @@ class Handler : public wire::RegfedNodeIf {
     requireVersion(request.caller.contract_version);
     Principal principal;
     RequestMeta meta;
-    if (auto refused = authenticate(peer, request.caller, principal, meta)) {
+    if (auto refused = authenticate(peer, request.caller, principal, meta, "get")) {
       out.__set_refused(*refused);
       return;
     }
@@ -115,7 +138,8 @@ class Handler : public wire::RegfedNodeIf {
           if (name == "Regfed-Mandate" && request.__isset.mandate) return request.mandate;
           return std::nullopt;
         });
-    RecordAnswer answer = queries_.fetch(principal, meta, r);
+    const std::int64_t left = request.caller.deadline_ms;
+    RecordAnswer answer = queries_.fetch(principal, meta, r, left - std::min<std::int64_t>(kReturnMarginMs, left / 5));
     if (answer.refused) {
       out.__set_refused(toWire(*answer.refused));
       return;
@@ -158,23 +182,28 @@ class Handler : public wire::RegfedNodeIf {
 
   // The person's own token, verified here; the peer may speak only for persons of municipalities it hosts.
   std::optional<wire::Problem> authenticate(const PeerConfig& peer, const wire::Caller& caller, Principal& principal,
-                                            RequestMeta& meta) {
-    if (!acceptableCorrelationId(caller.request_id))
-      refusePeer("invalid_request_id", "the request id must be 1 to 128 of [A-Za-z0-9._:-].");
+                                            RequestMeta& meta, const std::string& action) {
+    // The home node's request id is logged here too (one id across nodes); it must be one a node makes.
+    if (!isUuid(caller.request_id)) refusePeer("invalid_request_id", "the request id must be a UUID.");
     try {
       principal = tokens_.verify(caller.token);
     } catch (const AuthError& e) {
       metrics_.peerRefused(e.code());
       return toWire(RequestError{Failure::Unauthenticated, e.code(), e.what(), {}});
     }
-    bool hosted = false;
-    for (const auto& m : peer.municipalities) hosted = hosted || m.ags == principal.ags;
-    if (!hosted)
-      refusePeer("not_hosted_by_peer", "node " + peer.node + " does not host municipality " + principal.ags +
-                                           ", so it cannot ask on behalf of " + principal.id + ".");
     meta.id = caller.request_id;
     if (caller.__isset.correlation_id) meta.correlationId = acceptableCorrelationId(caller.correlation_id);
     meta.viaPeer = peer.node;
+    bool hosted = false;
+    for (const auto& m : peer.municipalities) hosted = hosted || m.ags == principal.ags;
+    if (!hosted) {
+      // A verified person, asked for by a node that may not speak for them: the owner's DPO sees it.
+      const std::string message = "node " + peer.node + " does not host municipality " + principal.ags +
+                                  ", so it cannot ask on behalf of " + principal.id + ".";
+      auditedRefusal(config_, audit_, principal, meta, action, "",
+                     RequestError{Failure::Forbidden, "not_hosted_by_peer", message, {}});
+      refusePeer("not_hosted_by_peer", message);
+    }
     return std::nullopt;
   }
 
@@ -183,6 +212,7 @@ class Handler : public wire::RegfedNodeIf {
   TokenVerifier& tokens_;
   QueryService& queries_;
   AdapterHost& host_;
+  regfed::audit::AuditSink& audit_;
   std::shared_ptr<PeerSocket> socket_;
 };
 
@@ -201,8 +231,8 @@ class HandlerFactory : public apache::thrift::TProcessorFactory {
 }  // namespace
 
 FederationServer::FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens,
-                                   QueryService& queries, AdapterHost& host)
-    : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host) {}
+                                   QueryService& queries, AdapterHost& host, regfed::audit::AuditSink& audit)
+    : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host), audit_(audit) {}
 
 FederationServer::~FederationServer() { stop(); }
 
@@ -210,8 +240,8 @@ void FederationServer::start() {
   using namespace apache::thrift;
   GlobalOutput.setOutputFunction(thriftOutput);
   const FederationConfig& f = config_.federation;
-  auto sockets = std::make_shared<PeerSocketFactory>(f, true);
-  auto listener = std::make_shared<transport::TSSLServerSocket>(f.listenHost, f.listenPort, sockets);
+  sockets_ = std::make_shared<PeerSocketFactory>(f, true);
+  auto listener = std::make_shared<transport::TSSLServerSocket>(f.listenHost, f.listenPort, sockets_);
   // Idle or stalled peers (and anyone stuck in the TLS handshake) lose their connection after this long.
   listener->setRecvTimeout(static_cast<int>(f.idleTimeoutMs));
   listener->setSendTimeout(10000);
@@ -224,9 +254,9 @@ void FederationServer::start() {
   });
   server_ = std::make_shared<server::TThreadedServer>(
       std::make_shared<HandlerFactory>([this](std::shared_ptr<PeerSocket> socket) {
-        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, host_, std::move(socket));
+        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, host_, audit_, std::move(socket));
       }),
-      listener, std::make_shared<transport::TFramedTransportFactory>(),
+      listener, std::make_shared<FramedTransports>(),
       std::make_shared<protocol::TBinaryProtocolFactory>());
   server_->setConcurrentClientLimit(f.maxConnections);
   thread_ = std::thread([this, bound] {

@@ -7,9 +7,12 @@
 #include <memory>
 #include <thread>
 
+#include <regfed/audit/AuditSink.h>
+
 #include "AdapterHost.h"
 #include "Config.h"
 #include "Metrics.h"
+#include "PeerTls.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
 
@@ -23,7 +26,7 @@ namespace regfed::core {
 class FederationServer {
  public:
   FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
-                   AdapterHost& host);
+                   AdapterHost& host, regfed::audit::AuditSink& audit);
   ~FederationServer();
 
   /// Binds the federation port and serves on a thread of its own; throws std::runtime_error on failure.
@@ -37,6 +40,8 @@ class FederationServer {
   TokenVerifier& tokens_;
   QueryService& queries_;
   AdapterHost& host_;
+  regfed::audit::AuditSink& audit_;
+  std::shared_ptr<PeerSocketFactory> sockets_;  // outlives every socket it made (they use its watchdog)
   std::shared_ptr<apache::thrift::server::TThreadedServer> server_;
   std::thread thread_;
 };

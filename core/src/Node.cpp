@@ -107,6 +107,8 @@ void Node::start(std::chrono::seconds databaseWait) {
     }
   });
   if (config_.federation.enabled()) {
+    // OpenSSL is shared with POCO and libpq: Thrift must not clean it up when its last socket factory goes.
+    apache::thrift::transport::TSSLSocketFactory::setManualOpenSSLInitialization(true);
     federation_ = std::make_unique<Federation>(config_, metrics_);
     federation_->start();
   }
@@ -115,7 +117,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_);
   oversightService_ = std::make_unique<OversightService>(config_, *oversight_, *audit_);
   if (federation_) {
-    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *host_);
+    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *host_, *audit_);
     federationServer_->start();
   }
   for (const auto& [host, reason] : config_.databaseHostsWithoutTls)

@@ -1,6 +1,7 @@
 #include "PeerTls.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <openssl/x509.h>
 #include <thrift/TConfiguration.h>
 
@@ -27,6 +28,58 @@ std::string commonName(X509* cert) {
 
 }  // namespace
 
+SocketWatchdog::SocketWatchdog() : thread_([this] { run(); }) {}
+
+SocketWatchdog::~SocketWatchdog() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+SocketWatchdog::Ticket SocketWatchdog::watch(int fd, Clock::time_point deadline) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const Ticket t = next_++;
+  watched_[t] = {fd, deadline};
+  return t;
+}
+
+void SocketWatchdog::release(Ticket ticket) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  watched_.erase(ticket);
+}
+
+void SocketWatchdog::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!wake_.wait_for(lock, std::chrono::milliseconds(25), [this] { return stopping_; })) {
+    const auto now = Clock::now();
+    for (auto it = watched_.begin(); it != watched_.end();) {
+      if (it->second.second <= now) {
+        ::shutdown(it->second.first, SHUT_RDWR);  // the blocked read or write returns at once
+        it = watched_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+void PeerSocket::admitOnly(const std::set<std::string>* nodes, SocketWatchdog* watchdog,
+                           SocketWatchdog::Clock::time_point deadline) {
+  admitted_ = nodes;
+  watchdog_ = watchdog;
+  ticket_ = watchdog->watch(static_cast<int>(getSocketFD()), deadline);
+}
+
+void PeerSocket::releaseWatch() {
+  if (watchdog_ && ticket_) watchdog_->release(ticket_);
+  ticket_ = 0;
+}
+
+PeerSocket::~PeerSocket() { releaseWatch(); }
+
 void PeerSocket::authorize() {
   // Chain verified against the CA (validity dates included) and a certificate present: TSSLSocket checks both.
   TSSLSocket::authorize();
@@ -37,11 +90,20 @@ void PeerSocket::authorize() {
   if (peerNode_.empty()) throw TSSLException("the peer's certificate names no node (common name)");
   if (!expectedNode_.empty() && peerNode_ != expectedNode_)
     throw TSSLException("the certificate names node \"" + peerNode_ + "\", not \"" + expectedNode_ + "\"");
+  if (admitted_ && !admitted_->count(peerNode_))
+    throw TSSLException("node \"" + peerNode_ + "\" is not a configured peer");
+  releaseWatch();  // the handshake is over in time
 }
 
-PeerSocketFactory::PeerSocketFactory(const FederationConfig& config, bool server)
+PeerSocketFactory::PeerSocketFactory(const FederationConfig& config, bool server,
+                                     std::chrono::milliseconds handshakeTimeout)
     : TSSLSocketFactory(apache::thrift::transport::SSLTLS),
-      limits_(std::make_shared<apache::thrift::TConfiguration>(kMaxPeerMessageBytes, kMaxPeerMessageBytes)) {
+      limits_(std::make_shared<apache::thrift::TConfiguration>(kMaxPeerMessageBytes, kMaxPeerMessageBytes)),
+      handshakeTimeout_(handshakeTimeout) {
+  if (server) {
+    for (const auto& p : config.peers) admitted_.insert(p.node);
+    watchdog_ = std::make_unique<SocketWatchdog>();
+  }
   SSL_CTX* ctx = ctx_->get();
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);  // 1.3 is negotiated when both sides speak it
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
@@ -63,17 +125,19 @@ PeerSocketFactory::PeerSocketFactory(const FederationConfig& config, bool server
                              config.certificate);
 }
 
-std::shared_ptr<TSSLSocket> PeerSocketFactory::createSocket(THRIFT_SOCKET socket) {
-  auto s = std::make_shared<PeerSocket>(ctx_, socket, limits_);
+std::shared_ptr<PeerSocket> PeerSocketFactory::adopt(std::shared_ptr<PeerSocket> s) {
   s->server(server());
+  if (watchdog_) s->admitOnly(&admitted_, watchdog_.get(), SocketWatchdog::Clock::now() + handshakeTimeout_);
   return s;
+}
+
+std::shared_ptr<TSSLSocket> PeerSocketFactory::createSocket(THRIFT_SOCKET socket) {
+  return adopt(std::make_shared<PeerSocket>(ctx_, socket, limits_));
 }
 
 std::shared_ptr<TSSLSocket> PeerSocketFactory::createSocket(THRIFT_SOCKET socket,
                                                             std::shared_ptr<THRIFT_SOCKET> interruptListener) {
-  auto s = std::make_shared<PeerSocket>(ctx_, socket, interruptListener, limits_);
-  s->server(server());
-  return s;
+  return adopt(std::make_shared<PeerSocket>(ctx_, socket, interruptListener, limits_));
 }
 
 std::shared_ptr<PeerSocket> PeerSocketFactory::connectTo(const std::string& host, int port,

@@ -18,6 +18,8 @@ namespace sdk = regfed::sdk;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How long a record lookup waits for the owning node (a record request has no timeout_ms of its own).
+constexpr auto kRemoteRecordDeadline = std::chrono::seconds(5);
 
 RequestError databaseError() {
   return RequestError{Failure::Unavailable,
@@ -308,6 +310,7 @@ SearchAnswer QueryService::search(const Principal& principal, const RequestMeta&
   const auto started = Clock::now();
   const auto deadline = started + std::chrono::milliseconds(request.timeoutMs);
   auto refused = [&](const RequestError& e) { return SearchAnswer{refusal(principal, meta, request, e), {}}; };
+  if (auto e = notHomeNode(principal, meta)) return refused(*e);
   // A request from a peer is answered from this node's registers only: nodes never forward on each other's
   // behalf.
   RemoteNodes* remote = meta.viaPeer ? nullptr : remote_;
@@ -452,7 +455,8 @@ SearchAnswer QueryService::search(const Principal& principal, const RequestMeta&
         event.decision = "allow";
         event.reason = "answered_by_peer";
         event.fields = result.fields;
-        for (const auto& row : result.rows) event.subjects.push_back(idText(row[0]));
+        for (const auto& row : result.rows)
+          if (!row.empty()) event.subjects.push_back(idText(row[0]));
         event.resultCount = static_cast<std::int64_t>(result.rows.size());
       } else {
         event.decision = result.status == "denied" ? "deny" : "error";
@@ -484,6 +488,16 @@ namespace {
 // not open without searching first.
 RequestError notFound() { return RequestError{Failure::NotFound, "not_found", "No such record.", {}}; }
 
+// What every record request must be, wherever the record is: readable, with purpose, case reference, a
+// well-formed mandate id and a sensible record id. Throws RequestError.
+void checkRecordRequest(const RecordRequest& request) {
+  if (request.problem) throw *request.problem;
+  checkPurpose(request.purpose, request.caseRef);
+  checkMandate(request.mandate);
+  if (request.id.empty() || request.id.size() > 200)
+    throw RequestError{Failure::Invalid, "invalid_id", "The record id must be 1 to 200 characters.", {}};
+}
+
 AuditEvent recordEvent(const Config& config, const Principal& principal, const RequestMeta& meta,
                        const RecordRequest& request) {
   AuditEvent event = newAuditEvent(config, principal, meta, "get");
@@ -500,12 +514,36 @@ AuditEvent recordEvent(const Config& config, const Principal& principal, const R
 
 }  // namespace
 
-RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta,
-                                 const RecordRequest& request) {
+RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
+                                 std::optional<std::int64_t> budgetMs) {
+  if (auto refused = notHomeNode(principal, meta)) {
+    AuditEvent event = recordEvent(config_, principal, meta, request);
+    event.decision = "deny";
+    event.reason = refused->code;
+    std::vector<AuditEvent> one = {event};
+    if (!audit_.record(one)) return RecordAnswer{*auditUnavailable("no data is released").error, {}, {}};
+    return RecordAnswer{*refused, {}, {}};
+  }
   if (!meta.viaPeer && remote_ && !host_.find(request.ags, request.registerName) &&
       !remote_->nodeOf(request.ags).empty())
     return fetchRemote(principal, meta, request);
-  return fetchLocal(principal, meta, request);
+  return fetchLocal(principal, meta, request, budgetMs);
+}
+
+std::optional<RequestError> QueryService::notHomeNode(const Principal& principal, const RequestMeta& meta) const {
+  // In a federation people ask through their home node, which forwards their token; a node does not serve
+  // persons of municipalities it does not host directly. Otherwise a node that received a person's token on a
+  // forwarded request could replay it to a third node's HTTP API, where no peer certificate limits whom it may
+  // speak for.
+  if (meta.viaPeer || !config_.federation.enabled() || !config_.municipalityName(principal.ags).empty())
+    return std::nullopt;
+  const PeerConfig* home = config_.peerHosting(principal.ags);
+  return RequestError{Failure::Forbidden,
+                      "not_home_node",
+                      "Node " + config_.nodeId + " does not host municipality " + principal.ags +
+                          "; send your requests to your municipality's node" +
+                          (home ? " (" + home->node + ")" : std::string()) + ", which asks the others for you.",
+                      {}};
 }
 
 RecordAnswer QueryService::fetchRemote(const Principal& principal, const RequestMeta& meta,
@@ -518,18 +556,14 @@ RecordAnswer QueryService::fetchRemote(const Principal& principal, const Request
   };
   // What this node can check stays here: a request it refuses never leaves it.
   try {
-    if (request.problem) throw *request.problem;
-    checkPurpose(request.purpose, request.caseRef);
-    checkMandate(request.mandate);
-    if (request.id.empty() || request.id.size() > 200)
-      throw RequestError{Failure::Invalid, "invalid_id", "The record id must be 1 to 200 characters.", {}};
+    checkRecordRequest(request);
   } catch (const RequestError& e) {
     event.decision = onNodeSide(e.kind) ? "error" : "deny";
     event.reason = e.code;
     return answer(RecordAnswer{e, {}, {}});
   }
   std::string node;
-  RecordAnswer got = remote_->getRecord(principal, meta, request, Clock::now() + std::chrono::seconds(10), node);
+  RecordAnswer got = remote_->getRecord(principal, meta, request, Clock::now() + kRemoteRecordDeadline, node);
   event.peer = node;
   if (got.refused) {
     event.decision = onNodeSide(got.refused->kind) ? "error" : "deny";
@@ -545,7 +579,7 @@ RecordAnswer QueryService::fetchRemote(const Principal& principal, const Request
 }
 
 RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestMeta& meta,
-                                      const RecordRequest& request) {
+                                      const RecordRequest& request, std::optional<std::int64_t> budgetMs) {
   AuditEvent event = recordEvent(config_, principal, meta, request);
   auto answer = [&](RecordAnswer out) -> RecordAnswer {
     std::vector<AuditEvent> one = {event};
@@ -561,11 +595,7 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
 
   RegisterEntry* entry = host_.find(request.ags, request.registerName);
   try {
-    if (request.problem) throw *request.problem;
-    checkPurpose(request.purpose, request.caseRef);
-    checkMandate(request.mandate);
-    if (request.id.empty() || request.id.size() > 200)
-      throw RequestError{Failure::Invalid, "invalid_id", "The record id must be 1 to 200 characters.", {}};
+    checkRecordRequest(request);
     if (!entry)
       throw RequestError{Failure::NotFound,
                          "unknown_register",
@@ -615,7 +645,16 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
   const std::size_t firstBlock = projection.size();
   if (decision.withholdBlocked)
     projection.insert(projection.end(), reg.blockFields.begin(), reg.blockFields.end());
-  sdk::GetRequest get{request.id, projection, reg.timeoutMs};
+  // A record asked for by a peer is fetched within what is left of the peer's deadline, so nothing is logged
+  // as disclosed that the person could no longer receive.
+  const std::int64_t budget = budgetMs ? std::min(reg.timeoutMs, *budgetMs) : reg.timeoutMs;
+  if (budget <= 0) {
+    event.decision = "error";
+    event.reason = "register_timeout";
+    return answer(RecordAnswer{
+        RequestError{Failure::Unavailable, "register_timeout", "The request's deadline passed.", {}}, {}, {}});
+  }
+  sdk::GetRequest get{request.id, projection, budget};
   sdk::GetResult found;
   sdk::Status status = host_.get(*entry, get, found);
   if (!status.ok()) {

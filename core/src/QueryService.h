@@ -43,8 +43,10 @@ class QueryService {
 
   /// GET /v1/registers/{ags}/{register}/records/{id}: the record as JSON.
   Answer getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
-  /// One record, here or (for a request made at this node) at the node that owns it.
-  RecordAnswer fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
+  /// One record, here or (for a request made at this node) at the node that owns it; `budgetMs` bounds the
+  /// register call (a peer's remaining deadline).
+  RecordAnswer fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
+                     std::optional<std::int64_t> budgetMs = std::nullopt);
 
   /// Audits and answers a data request refused before its register was asked (bad input, body too large,
   /// body too slow).
@@ -63,7 +65,10 @@ class QueryService {
   Facts gather(const Principal& principal, const std::optional<std::string>& mandate);
   RequestError refusal(const Principal& principal, const RequestMeta& meta, const QueryRequest& partial,
                        const RequestError& error);
-  RecordAnswer fetchLocal(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
+  RecordAnswer fetchLocal(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
+                          std::optional<std::int64_t> budgetMs);
+  /// In a federation: the refusal for a person whose municipality this node does not host, asking directly.
+  std::optional<RequestError> notHomeNode(const Principal& principal, const RequestMeta& meta) const;
   RecordAnswer fetchRemote(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
   /// Whether an allowed search disclosed the record to the caller under the mandate before.
   bool disclosedBefore(const Principal& principal, const RecordRequest& request);

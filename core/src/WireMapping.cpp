@@ -136,8 +136,10 @@ std::string queryBody(const wire::SearchRequest& request) {
   body.set("purpose", request.purpose);
   body.set("case_ref", request.case_ref);
   if (request.__isset.mandate) body.set("mandate", request.mandate);
-  body.set("timeout_ms", static_cast<Poco::Int64>(
-                             std::max<std::int64_t>(1, std::min<std::int64_t>(30000, request.caller.deadline_ms))));
+  // The owning node finishes (and logs) within the caller's deadline, less a margin for the way back.
+  const std::int64_t left = request.caller.deadline_ms;
+  body.set("timeout_ms", static_cast<Poco::Int64>(std::clamp<std::int64_t>(
+                             left - std::min<std::int64_t>(kReturnMarginMs, left / 5), 1, 30000)));
   std::ostringstream out;
   body.stringify(out);
   return out.str();

@@ -24,6 +24,9 @@ regfed::sdk::Value fromWire(const wire::Value& value);
 wire::Problem toWire(const RequestError& error);
 RequestError fromWire(const wire::Problem& problem);
 
+/// How much of a caller's deadline the owning node leaves for the answer's way back (at most a fifth).
+constexpr std::int64_t kReturnMarginMs = 250;
+
 /// The search a home node sends for `municipalities` (all hosted by the asked node).
 wire::SearchRequest toWire(const QueryRequest& request, const std::vector<std::string>& municipalities,
                            const wire::Caller& caller);

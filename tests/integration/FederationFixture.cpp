@@ -9,18 +9,12 @@
 #include <pqxx/pqxx>
 
 #include "CalendarDate.h"
+#include "NodeFixture.h"
 #include "TokenVerifier.h"
 
 namespace regfed::test {
 
 namespace {
-
-std::string schemaFile(const std::string& name) {
-  std::ifstream in(sourceDir() + "/schemas/demo/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Each municipality's Melderegister in its own node's database; ids start with the municipality's letters.
 const std::map<std::string, std::string> kRows = {

@@ -3,11 +3,12 @@
 #define BOOST_TEST_MODULE federation
 #include <Poco/JSON/Array.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/UUIDGenerator.h>
 #include <RegfedNode.h>
 #include <regfed_constants.h>
 #include <signal.h>
 #include <thrift/protocol/TBinaryProtocol.h>
-#include <thrift/server/TSimpleServer.h>
+#include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSSLServerSocket.h>
 
@@ -82,7 +83,7 @@ wire::SearchRequest wireSearch(const std::string& token, const std::string& ags)
   wire::SearchRequest r;
   r.caller.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
   r.caller.token = token;
-  r.caller.request_id = "raw-" + std::to_string(Clock::now().time_since_epoch().count());
+  r.caller.request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   r.caller.deadline_ms = 3000;
   r.register_name = "melderegister";
   r.municipalities = {ags};
@@ -241,15 +242,10 @@ BOOST_AUTO_TEST_CASE(wrong_unknown_and_expired_certificates_are_refused) {
   // (TLS 1.3: the client's handshake ends before the server has checked its certificate; the call fails.)
   BOOST_CHECK_THROW(RawPeer(caFile, expiredCert, expiredKey, port, "merseburg").client->ping(pong, 1),
                     std::exception);
-  // Valid, but for a node that is nobody's peer.
+  // Valid, but for a node that is nobody's peer: refused in the handshake, so it holds no connection.
   auto [strangerCert, strangerKey] = ca->issue("intruder");
-  RawPeer stranger(caFile, strangerCert, strangerKey, port, "merseburg");
-  try {
-    stranger.client->ping(pong, 1);
-    BOOST_FAIL("an unconfigured node was answered");
-  } catch (const wire::PeerRefused& e) {
-    BOOST_TEST(e.code == "unknown_peer");
-  }
+  BOOST_CHECK_THROW(RawPeer(caFile, strangerCert, strangerKey, port, "merseburg").client->ping(pong, 1),
+                    std::exception);
   // A node that answers with another node's certificate is refused by the caller.
   BOOST_CHECK_THROW(RawPeer(caFile, dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port, "sued"),
                     std::exception);
@@ -264,13 +260,20 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
   RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key",
                 node("merseburg").federationPort, "merseburg");
   wire::SearchResponse response;
-  // Leuna's node asking on behalf of a person from Zeitz (hosted by "sued"): refused.
+  // Leuna's node asking on behalf of a person from Zeitz (hosted by "sued"): refused, and the owner's DPO sees it.
+  wire::SearchRequest foreign = wireSearch(token("eva.zeitz", kZeitz, {"helper"}), "15088220");
   try {
-    leuna.client->search(response, wireSearch(token("eva.zeitz", kZeitz, {"helper"}), "15088220"));
+    leuna.client->search(response, foreign);
     BOOST_FAIL("a peer spoke for a municipality it does not host");
   } catch (const wire::PeerRefused& e) {
     BOOST_TEST(e.code == "not_hosted_by_peer");
   }
+  BOOST_TEST(audit("merseburg", foreign.caller.request_id, "decision || ':' || reason || ':' || peer || ':' || actor") ==
+             "deny:not_hosted_by_peer:leuna:eva.zeitz");
+  // A request id that is not a UUID is refused (both nodes log the same id; it must be one a node makes).
+  wire::SearchRequest odd = wireSearch(token("lena.wagner", "15088205", {"helper"}), "15088220");
+  odd.caller.request_id = "not-a-uuid";
+  BOOST_CHECK_THROW(leuna.client->search(response, odd), wire::PeerRefused);
   // An expired token (replayed after its end) is refused by the owning node itself.
   regfed::core::Config c = tokenConfig;
   const std::string expired =
@@ -299,6 +302,22 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
   BOOST_REQUIRE_EQUAL(answered.results.size(), 1u);
   BOOST_TEST(answered.results[0].status == "denied");
   BOOST_TEST(audit("merseburg", ok.caller.request_id, "decision || ':' || peer") == "deny:leuna");
+}
+
+BOOST_AUTO_TEST_CASE(people_use_their_home_node_and_tiny_deadlines_do_not_cut_peers_off) {
+  // A Zeitz person asking Merseburg's node directly is sent to their own node (a token forwarded to one node
+  // cannot be replayed at another's HTTP API).
+  auto direct = post("merseburg", token("eva.zeitz", kZeitz, {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
+  BOOST_TEST(direct.status == 403);
+  BOOST_TEST(direct.errorCode() == "not_home_node");
+  BOOST_TEST(direct.body.find("(sued)") != std::string::npos, direct.body);
+  // Requests with a deadline too short to reach anyone time out, but do not open the circuit for everyone.
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  for (int i = 0; i < 6; ++i) post("merseburg", clerk, "/v1/query", search("", R"(["*"])", 1));
+  auto r = post("merseburg", clerk, "/v1/query", search("", R"(["*"])"));
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  for (const auto& [ags, status] : statuses(r))
+    BOOST_TEST((status.rfind("ok", 0) == 0 || status.rfind("denied:", 0) == 0), ags << ": " << status);
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_oversized_frames_on_the_thrift_port_do_not_hurt_the_node) {
@@ -354,11 +373,12 @@ BOOST_AUTO_TEST_CASE(a_peer_of_an_older_contract_version_answers_error_and_the_r
   f.ca = ca->certificateFile();
   f.certificate = dir.path() + "/sued.pem";
   f.privateKey = dir.path() + "/sued.key";
+  for (const char* peer : {"merseburg", "leuna"}) f.peers.push_back(regfed::core::PeerConfig{peer, "", 0, {}});
   auto sockets = std::make_shared<regfed::core::PeerSocketFactory>(f, true);
   auto listener =
       std::make_shared<apache::thrift::transport::TSSLServerSocket>("127.0.0.1", node("sued").federationPort, sockets);
   listener->setRecvTimeout(2000);
-  apache::thrift::server::TSimpleServer server(
+  apache::thrift::server::TThreadedServer server(
       std::make_shared<wire::RegfedNodeProcessor>(std::make_shared<OldNode>()), listener,
       std::make_shared<apache::thrift::transport::TFramedTransportFactory>(),
       std::make_shared<apache::thrift::protocol::TBinaryProtocolFactory>());

@@ -13,14 +13,14 @@
 
 namespace regfed::test {
 
-namespace {
-
 std::string schemaFile(const std::string& name) {
   std::ifstream in(sourceDir() + "/schemas/demo/" + name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
 }
+
+namespace {
 
 // The demo's Melderegister schema and §38 criteria, so the tests exercise what clients rely on.
 std::string meldeRules() {

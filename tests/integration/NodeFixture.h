@@ -24,6 +24,9 @@ struct NodeOptions {
   std::string nodeExtra;  ///< JSON members added to the "node" object, e.g. R"(, "limits": {...})"
 };
 
+/// A file of schemas/demo (the demo's register schemas and criteria), as text.
+std::string schemaFile(const std::string& name);
+
 /// Regfed-Purpose and Regfed-Case-Ref headers (and Regfed-Mandate when given) for one record.
 std::map<std::string, std::string> purposeHeaders(const std::string& mandate = "");
 

@@ -159,6 +159,30 @@ BOOST_AUTO_TEST_CASE(connection_limits_and_metrics_clients_are_checked) {
   BOOST_TEST(parseNetworkRange("127.0.0.0/8")->contains(Poco::Net::IPAddress("::ffff:127.0.0.1")));
 }
 
+BOOST_AUTO_TEST_CASE(the_federation_section_is_checked) {
+  const std::string node = R"("listen": "127.0.0.1:8080")";
+  regfed::test::TempDir dir;
+  const std::string pem = dir.write("x.pem", "-");
+  const std::string files = R"("ca": ")" + pem + R"(", "certificate": ")" + pem + R"(", "private_key": ")" + pem + "\"";
+  ConfigLoad good = withNode(node, "dbname=x", R"(, "federation": {"listen": "0.0.0.0:7443", )" + files + R"(,
+      "peers": [{"node": "leuna", "address": "10.1.0.2:7443", "municipalities": [{"ags": "15088205", "name": "Stadt Leuna"}]}]})");
+  BOOST_TEST(good.problems.empty(), describe(good));
+  BOOST_REQUIRE_EQUAL(good.config.federation.peers.size(), 1u);
+  BOOST_TEST(good.config.peerHosting("15088205")->node == "leuna");
+  BOOST_TEST(good.config.peerHosting("15088220") == nullptr);
+  BOOST_TEST(good.config.federationMunicipalityName("15088205") == "Stadt Leuna");
+  ConfigLoad bad = withNode(node, "dbname=x", R"(, "federation": {"listen": "7443", "ca": "missing.pem",
+      "certificate": ")" + pem + R"(", "private_key": ")" + pem + R"(", "peers": [
+        {"node": "n1", "address": "10.1.0.2", "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}]},
+        {"node": "leuna", "address": "10.1.0.3:7443", "municipalities": []}]})");
+  for (const char* path :
+       {"federation.listen: must be host:port", "federation.ca: file not found",
+        "federation.peers[0].node: node \"n1\" appears twice", "federation.peers[0].address: must be host:port",
+        "federation.peers[0].municipalities[0].ags: municipality 15088220 is hosted twice",
+        "federation.peers[1].municipalities: must list at least one"})
+    BOOST_TEST(hasProblem(bad, path), path << describe(bad));
+}
+
 BOOST_AUTO_TEST_CASE(unreadable_or_malformed_files_are_reported_not_thrown) {
   regfed::test::TempDir dir;
   BOOST_TEST(hasProblem(loadConfig(dir.path() + "/none.json"), "(file): cannot read"));
