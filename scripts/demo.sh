@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# `make demo`: a private PostgreSQL under var/demo, the synthetic registers, one node hosting the eight
-# municipalities, and what to try. Each start begins with a fresh database (mandates, quota and audit log of an
-# earlier run are gone; the keys stay). Runs until Ctrl-C or SIGTERM, then stops node and database cleanly.
+# `make demo`: a private PostgreSQL under var/demo, the synthetic registers, and a federation of three node
+# processes — Merseburg, Leuna, and one node hosting the other six municipalities — each with its own database,
+# roles, audit log and certificate, answering each other over Thrift with mutual TLS; then what to try. Each start
+# begins with fresh databases (mandates and audit logs of an earlier run are gone; keys and certificates stay).
+# Runs until Ctrl-C or SIGTERM, then stops the nodes and the database cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/var/demo"
 regfed="$root/build/bin/regfed"
+nodes=(merseburg leuna ikz-sued)
 mkdir -p "$demo/keys" "$demo/data"
-rm -f "$demo/ready" "$demo/demo.env"
+rm -f "$demo"/ready-* "$demo/demo.env" "$demo/ready"
 
-node_pid=""
+declare -A pids=()
 stopped=""
 cleanup() {
   [ -z "$stopped" ] || return 0
   stopped=1
   echo
   echo "regfed demo: stopping"
-  if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
-    kill -TERM "$node_pid" 2>/dev/null || true
-    wait "$node_pid" 2>/dev/null || true
-  fi
+  for node in "${!pids[@]}"; do
+    kill -TERM "${pids[$node]}" 2>/dev/null || true
+  done
+  for node in "${!pids[@]}"; do
+    wait "${pids[$node]}" 2>/dev/null || true
+  done
   "$root/scripts/pg.sh" stop "$demo/pg"
-  echo "regfed demo: stopped (the next make demo starts with a fresh database)"
+  echo "regfed demo: stopped (the next make demo starts with fresh databases)"
 }
 # Ctrl-C and SIGTERM are the normal way to end the demo: stop cleanly and report success.
 on_signal() {
@@ -36,19 +41,61 @@ echo "regfed demo: starting PostgreSQL"
 "$root/scripts/pg.sh" start "$demo/pg"
 . "$demo/pg/env"
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres)
-# A fresh start: an earlier run's mandates used up support days, and its audit log belongs to that run.
-"${psql[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS regfed WITH (FORCE)" >/dev/null
-rm -f "$demo/keys/audit-signing.pem.heads"
-"$root/scripts/db-init.sh" "$demo/pg" regfed
-psql+=(-d regfed)
+# A fresh start: an earlier run's mandates used up support days, and its audit logs belong to that run.
+for db in regfed regfed_demo_data regfed_merseburg regfed_leuna regfed_ikz_sued; do
+  "${psql[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+done
+rm -f "$demo"/keys/audit-*.pem.heads "$demo/keys/audit-signing.pem.heads"
+"$root/scripts/db-init.sh" "$demo/pg" regfed_demo_data
 
 echo "regfed demo: generating the synthetic registers (8 x 10,000 persons, 3 Gewerberegister)"
-"${psql[@]}" -f "$root/schemas/demo/melderegister.sql" >/dev/null 2>&1
+data=("${psql[@]}" -d regfed_demo_data)
+"${data[@]}" -f "$root/schemas/demo/melderegister.sql" >/dev/null 2>&1
 for g in "15088220|MER|Merseburg|06217" "15088205|LEU|Leuna|06237" "15084550|WSF|Weißenfels|06667"; do
   IFS='|' read -r ags prefix ort plz <<<"$g"
-  "${psql[@]}" -At -v ags="$ags" -v prefix="$prefix" -v ort="$ort" -v plz="$plz" \
+  "${data[@]}" -At -v ags="$ags" -v prefix="$prefix" -v ort="$ort" -v plz="$plz" \
     -f "$root/schemas/demo/gewerberegister.sql" >"$demo/data/gewerberegister-$ags.jsonl"
 done
+
+# Persons of Merseburg for the walk-through (the data is deterministic): one to find with §38 criteria, and one
+# with an Auskunftssperre.
+criteria() {
+  "${data[@]}" -At -c "SELECT json_build_object('familienname', familienname, 'vornamen', vornamen, 'ort', ort,
+    'geburtsdatum', geburtsdatum::text) FROM melde.melderegister_15088220 WHERE $1 ORDER BY id LIMIT 1"
+}
+found=$(criteria "id = 'MER-000123'")
+blocked_id=$("${data[@]}" -At -c "SELECT min(id) FROM melde.melderegister_15088220 WHERE auskunftssperre")
+blocked=$(criteria "id = '$blocked_id'")
+surname=$("${data[@]}" -At -c "SELECT familienname FROM melde.melderegister_15088220 WHERE id = 'MER-000123'")
+
+# Each node gets its own database (a copy of the generated data, keeping only its municipalities' registers) and
+# its own roles; no node's roles may connect to another node's database.
+declare -A hosted=([merseburg]="15088220" [leuna]="15088205"
+                   [ikz-sued]="15084130 15088150 15084355 15088330 15084550 15084590")
+for node in "${nodes[@]}"; do
+  s=${node//-/_}
+  "${psql[@]}" -d postgres >/dev/null <<SQL
+DO \$\$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_owner_$s') THEN CREATE ROLE regfed_owner_$s LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_node_$s') THEN CREATE ROLE regfed_node_$s LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_reader_$s') THEN CREATE ROLE regfed_reader_$s LOGIN; END IF;
+END \$\$;
+CREATE DATABASE regfed_$s OWNER regfed_owner_$s TEMPLATE regfed_demo_data;
+REVOKE CONNECT, TEMPORARY ON DATABASE regfed_$s FROM PUBLIC;
+GRANT CONNECT ON DATABASE regfed_$s TO regfed_owner_$s, regfed_node_$s, regfed_reader_$s;
+SQL
+  keep=" ${hosted[$node]} "
+  drop=""
+  for ags in 15084130 15088205 15088150 15088220 15084355 15088330 15084550 15084590; do
+    [[ $keep == *" $ags "* ]] || drop+="DROP TABLE melde.melderegister_$ags;"
+  done
+  "${psql[@]}" -d "regfed_$s" -c "$drop" -c "REVOKE ALL ON SCHEMA melde FROM regfed_reader" \
+    -c "REVOKE ALL ON ALL TABLES IN SCHEMA melde FROM regfed_reader" \
+    -c "GRANT USAGE ON SCHEMA melde TO regfed_reader_$s" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader_$s" >/dev/null
+done
+"${psql[@]}" -d postgres -c "REVOKE CONNECT ON DATABASE regfed_demo_data FROM PUBLIC" >/dev/null
 
 for ags in 15084130 15088205 15088150 15088220 15084355 15088330 15084550 15084590; do
   if [ ! -f "$demo/keys/idp-$ags.pem" ]; then
@@ -57,57 +104,75 @@ for ags in 15084130 15088205 15088150 15088220 15084355 15088330 15084550 150845
     chmod 600 "$demo/keys/idp-$ags.pem"
   fi
 done
+echo "regfed demo: the federation's CA and node certificates (var/demo/pki)"
+"$root/scripts/demo-pki.sh" "$demo/pki" "${nodes[@]}"
 
-# Persons of Merseburg for the walk-through (the data is deterministic): one to find with §38 criteria, and one
-# with an Auskunftssperre.
-criteria() {
-  "${psql[@]}" -At -c "SELECT json_build_object('familienname', familienname, 'vornamen', vornamen, 'ort', ort,
-    'geburtsdatum', geburtsdatum::text) FROM melde.melderegister_15088220 WHERE $1 ORDER BY id LIMIT 1"
+# Ports: 8480-8482 (HTTP) and 8490-8492 (node to node) when free, else the next free ones.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || [[ " $taken " == *" $p "* ]]; do p=$((p + 1)); done
+  taken+=" $p"
+  echo "$p"
 }
-found=$(criteria "id = 'MER-000123'")
-blocked_id=$("${psql[@]}" -At -c "SELECT min(id) FROM melde.melderegister_15088220 WHERE auskunftssperre")
-blocked=$(criteria "id = '$blocked_id'")
-surname=$("${psql[@]}" -At -c "SELECT familienname FROM melde.melderegister_15088220 WHERE id = 'MER-000123'")
-
-listen="127.0.0.1:8480"
-if (exec 3<>/dev/tcp/127.0.0.1/8480) 2>/dev/null; then listen="127.0.0.1:0"; fi
-"$root/scripts/demo-config.sh" "$demo/regfed.json" "$PGPORT" "$listen" "$root/build/plugins-out"
-"$regfed" config check "$demo/regfed.json" >/dev/null
-
-echo "regfed demo: starting the node"
-"$regfed" serve --config "$demo/regfed.json" --ready-file "$demo/ready" 2>>"$demo/node.log" &
-node_pid=$!
-for _ in $(seq 1 600); do
-  [ -f "$demo/ready" ] && break
-  kill -0 "$node_pid" 2>/dev/null || {
-    echo "regfed demo: the node did not start:" >&2
-    tail -20 "$demo/node.log" >&2
-    exit 1
-  }
-  sleep 0.1
+taken=""
+http_ports=$(free_port 8480),$(free_port 8481),$(free_port 8482)
+fed_ports=$(free_port 8490),$(free_port 8491),$(free_port 8492)
+"$root/scripts/demo-config.sh" "$demo" "$PGPORT" "$root/build/plugins-out" "$http_ports" "$fed_ports"
+for node in "${nodes[@]}"; do
+  "$regfed" config check "$demo/$node.json" >/dev/null
 done
-url=$(cat "$demo/ready")
+
+echo "regfed demo: starting the nodes ${nodes[*]}"
+declare -A urls=()
+for node in "${nodes[@]}"; do
+  "$regfed" serve --config "$demo/$node.json" --ready-file "$demo/ready-$node" 2>>"$demo/$node.log" &
+  pids[$node]=$!
+done
+for node in "${nodes[@]}"; do
+  for _ in $(seq 1 600); do
+    [ -f "$demo/ready-$node" ] && break
+    kill -0 "${pids[$node]}" 2>/dev/null || {
+      echo "regfed demo: node $node did not start:" >&2
+      tail -20 "$demo/$node.log" >&2
+      exit 1
+    }
+    sleep 0.1
+  done
+  urls[$node]=$(head -1 "$demo/ready-$node")
+done
 cat >"$demo/demo.env" <<ENV
-REGFED_URL=$url
-REGFED_CONFIG=$demo/regfed.json
+REGFED_URL=${urls[merseburg]}
+REGFED_CONFIG=$demo/merseburg.json
+REGFED_URL_MERSEBURG=${urls[merseburg]}
+REGFED_URL_LEUNA=${urls[leuna]}
+REGFED_URL_IKZ_SUED=${urls[ikz-sued]}
+REGFED_CONFIG_LEUNA=$demo/leuna.json
+REGFED_CONFIG_IKZ_SUED=$demo/ikz-sued.json
+PGPORT=$PGPORT
 REGFED=$regfed
 PATH=$root/build/bin:\$PATH
 ENV
+# Kept for scripts that wait for the demo (the Merseburg node's URL).
+echo "${urls[merseburg]}" >"$demo/ready"
 
 cat <<TXT
 
-regfed demo: ready at $url  (node log: $demo/node.log)
-One node hosts Elsteraue, Leuna, Kabelsketal, Merseburg, Naumburg (Saale), Schkopau, Weißenfels and Zeitz;
-each has a synthetic Melderegister (10,000 fictitious persons); Merseburg, Leuna and Weißenfels a Gewerberegister.
+regfed demo: ready — three nodes, each with its own database, roles, audit log and certificate:
+  merseburg  ${urls[merseburg]}   Stadt Merseburg                       (log: $demo/merseburg.log)
+  leuna      ${urls[leuna]}   Stadt Leuna                           (log: $demo/leuna.log)
+  ikz-sued   ${urls[ikz-sued]}   Elsteraue, Kabelsketal, Naumburg (Saale), Schkopau, Weißenfels, Zeitz
+Each municipality has a synthetic Melderegister (10,000 fictitious persons); Merseburg, Leuna and Weißenfels a
+Gewerberegister. The nodes answer each other over Thrift with mutual TLS (certificates: $demo/pki).
 
 Try, in another terminal (bash), from any folder:
 
   source $demo/demo.env
   curl -s \$REGFED_URL/v1/health; echo
 
-  # a clerk of Stadt Merseburg
+  # a clerk of Stadt Merseburg, at Merseburg's node
   TOKEN=\$(regfed token --config \$REGFED_CONFIG --user anna.schulz --ags 15088220 --roles clerk --name "Anna Schulz")
-  curl -s -H "Authorization: Bearer \$TOKEN" \$REGFED_URL/v1/registers | head -c 600; echo
+  # the whole federation's registers, with the node holding each, and the nodes' state
+  curl -s -H "Authorization: Bearer \$TOKEN" \$REGFED_URL/v1/registers | grep -o '"nodes":.*'; echo
 
   # search: surname, first-name prefix, birth years; purpose and case reference are required
   curl -s -H "Authorization: Bearer \$TOKEN" \$REGFED_URL/v1/query -d '{
@@ -121,6 +186,12 @@ Try, in another terminal (bash), from any folder:
     "register": "melderegister", "filter": {"familienname": {"phonetic": "Maier"}, "vornamen": {"prefix": "Pe"}},
     "fields": ["familienname", "vornamen"], "limit": 5, "purpose": "Namensabgleich Antrag", "case_ref": "ANT-2026-000043"}'; echo
 
+  # all eight municipalities at once: the node asks the other two nodes in parallel; each municipality answers
+  # for itself (without a mandate, the others refuse: denied, no_mandate), naming the node that answered
+  curl -s -H "Authorization: Bearer \$TOKEN" \$REGFED_URL/v1/query -d '{"register": "melderegister", "municipalities": ["*"],
+    "filter": $found, "fields": ["familienname"], "purpose": "Abgleich", "case_ref": "ANT-2026-000044"}' \
+    | grep -o '"ags":"[0-9]*","municipality":"[^"]*",\("node":"[a-z-]*",\)\?"register":"melderegister","status":"[a-z]*"'
+
   # one record by id (the owner's clerks may open any id)
   curl -s -H "Authorization: Bearer \$TOKEN" -H 'Regfed-Purpose: Bearbeitung%20Online-Antrag' \\
        -H 'Regfed-Case-Ref: ANT-2026-000042' "\$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123?fields=familienname,vornamen,anschrift"; echo
@@ -128,7 +199,7 @@ Try, in another terminal (bash), from any folder:
   # refused: no purpose -> 422 missing_purpose (and audited)
   curl -s -H "Authorization: Bearer \$TOKEN" \$REGFED_URL/v1/query -d '{"register": "melderegister", "case_ref": "X-1"}'; echo
 
-  # ---- Support mandates: Stadt Leuna helps Stadt Merseburg ------------------------------------------------
+  # ---- Support mandates: a helper of Stadt Leuna, at Leuna's node, works on Merseburg's register ------------
   HELPER=\$(regfed token --config \$REGFED_CONFIG --user lena.wagner --ags 15088205 --roles helper --name "Lena Wagner")
   MER_ADMIN=\$(regfed token --config \$REGFED_CONFIG --user mer.admin --ags 15088220 --roles admin)
   LEU_ADMIN=\$(regfed token --config \$REGFED_CONFIG --user leu.admin --ags 15088205 --roles admin)
@@ -136,10 +207,13 @@ Try, in another terminal (bash), from any folder:
   MER_DPO=\$(regfed token --config \$REGFED_CONFIG --user dora.datenschutz --ags 15088220 --roles dpo)
   ASK=(-H 'Regfed-Purpose: Bearbeitung%20Online-Antrag' -H 'Regfed-Case-Ref: ANT-2026-000050')
 
-  # 1. without a mandate the helper is refused (403 no_mandate, saying how to name one)
+  # 1. without a mandate the helper is refused by Merseburg's node (403 no_mandate, saying how to name one)
+  curl -s -H "Authorization: Bearer \$HELPER" "\${ASK[@]}" \$REGFED_URL_LEUNA/v1/registers/15088220/melderegister/records/MER-000123; echo
+  #    and Merseburg's node serves people of its own municipality only: Lena asks through Leuna's node (403 not_home_node)
   curl -s -H "Authorization: Bearer \$HELPER" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
 
-  # 2. Merseburg's admin creates a mandate for lena.wagner, today and the next two days (3 of Leuna's 10 support days)
+  # 2. Merseburg's admin creates a mandate for lena.wagner, today and the next two days (3 of Leuna's 10 support
+  #    days); the mandate lives at Merseburg's node
   M=\$(curl -s -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates -d '{"owner_ags": "15088220",
     "helper_ags": "15088205", "helpers": ["lena.wagner"], "registers": ["melderegister"], "procedures": ["online-antraege"],
     "operations": ["get", "search"], "fields": ["familienname", "vornamen", "geburtsdatum", "anschrift", "ort"],
@@ -147,23 +221,29 @@ Try, in another terminal (bash), from any folder:
     "valid_from": "'\$(TZ=Europe/Berlin date +%F)'", "valid_until": "'\$(TZ=Europe/Berlin date -d +2days +%F)'"}' \\
     | sed -n 's/.*"id":"\\(M-[0-9-]*\\)".*/\\1/p'); echo "mandate \$M"
 
-  # 3. both municipalities approve (four eyes); the second approval puts it in force
+  # 3. both municipalities approve (four eyes); the second approval puts it in force (Leuna's admin approves at
+  #    Merseburg's node with a Leuna token, which that node verifies against Leuna's identity provider)
   curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
-  curl -s -H "Authorization: Bearer \$LEU_ADMIN" "\$REGFED_URL/v1/quota?year=\$(date +%Y)" | grep -o '{"ags":"15088205"[^}]*}'
 
-  # 4. the helper searches first: too few criteria are refused, naming the §38 BMG criteria sets she can use ...
-  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
+  # 4. the helper searches first, at Leuna's node, naming the municipality: too few criteria are refused by
+  #    Merseburg's node, naming the §38 BMG criteria sets she can use ...
+  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": {"familienname": "$surname"}, "mandate": "'\$M'", "purpose": "Bearbeitung Online-Antrag", "case_ref": "ANT-2026-000050"}'; echo
   #    ... with surname, first name, place and date of birth she finds the person, with exactly the mandate's fields
-  #    (no religion, no Steuer-ID); the municipality defaults to the mandate's owner ...
-  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
-    "filter": $found, "mandate": "'\$M'", "purpose": "Bearbeitung Online-Antrag", "case_ref": "ANT-2026-000050"}'; echo
-  #    ... and then opens the hit by id; an id no search of hers disclosed is "not found", whether it exists or not
-  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
-  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000124; echo
+  #    (no religion, no Steuer-ID) ...
+  R=\$(curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
+    "filter": $found, "mandate": "'\$M'", "purpose": "Bearbeitung Online-Antrag", "case_ref": "ANT-2026-000050"}'); echo "\$R"
+  #    ... and both nodes logged it under the same request id: Leuna's what was asked and came back, Merseburg's
+  #    what it disclosed (peer = the other node)
+  ID=\$(echo "\$R" | sed -n 's/.*"request_id":"\\([^"]*\\)".*/\\1/p')
+  for db in regfed_leuna regfed_merseburg; do psql -X -h 127.0.0.1 -p \$PGPORT -U postgres -d \$db -c \\
+    "SELECT node, action, actor, owner_ags, decision, reason, peer, subjects FROM regfed_audit.events WHERE request_id = '\$ID'"; done
+  #    she then opens the hit by id; an id no search of hers disclosed is "not found", whether it exists or not
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL_LEUNA/v1/registers/15088220/melderegister/records/MER-000123; echo
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL_LEUNA/v1/registers/15088220/melderegister/records/MER-000124; echo
   #    a person with an Auskunftssperre looks exactly like no person at all ...
-  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
+  curl -s -H "Authorization: Bearer \$HELPER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": $blocked, "mandate": "'\$M'", "purpose": "Bearbeitung Online-Antrag", "case_ref": "ANT-2026-000051"}'; echo
   #    ... while Merseburg's clerks get the case for manual processing, and its DPO an alert
   sleep 1; curl -s -H "Authorization: Bearer \$MER_CLERK" "\$REGFED_URL/v1/reviews?status=open" | head -c 400; echo
@@ -171,7 +251,7 @@ Try, in another terminal (bash), from any folder:
 
   # 5. Leuna's admin revokes: the very next request is refused (403 mandate_revoked)
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/revoke | head -c 120; echo
-  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL/v1/registers/15088220/melderegister/records/MER-000123; echo
+  curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL_LEUNA/v1/registers/15088220/melderegister/records/MER-000123; echo
 
   # ---- Emergency mandate: the response group may help Merseburg in a security incident -------------------
   RESPONDER=\$(regfed token --config \$REGFED_CONFIG --user rita.responder --ags 15088205 --roles responder)
@@ -183,25 +263,33 @@ Try, in another terminal (bash), from any folder:
     | sed -n 's/.*"id":"\\(M-[0-9-]*\\)".*/\\1/p'); echo "emergency mandate \$E"
   curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$E/approve >/dev/null
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$E/approve | head -c 120; echo
-  # it grants nothing until the responder activates it (403 emergency_not_active) ...
-  curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
+  # it grants nothing until the responder activates it (denied, emergency_not_active) ...
+  curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": $found, "mandate": "'\$E'", "purpose": "Sicherheitsvorfall", "case_ref": "IKZ-2026-7"}'; echo
-  # ... with a reason: one window (4 h) a day, reported to Merseburg's DPO
+  # ... with a reason, at the node holding the mandate: one window (4 h) a day, reported to Merseburg's DPO
   curl -s -X POST -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL/v1/mandates/\$E/activate -d '{"reason": "Sicherheitsvorfall IKZ-2026-7"}'; echo
-  curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL/v1/query -d '{"register": "melderegister",
+  curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": $found, "mandate": "'\$E'", "purpose": "Sicherheitsvorfall", "case_ref": "IKZ-2026-7"}'; echo
   curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/alerts | grep -o '"kind":"emergency_[a-z]*"' | sort | uniq -c
 
-  # the audit trail: recompute the Merkle tree and check every signed tree head
+  # the audit trails: each node recomputes its Merkle tree and checks every signed tree head
   regfed audit verify --config \$REGFED_CONFIG
+  regfed audit verify --config \$REGFED_CONFIG_LEUNA
 
-  # metrics (Prometheus; served to loopback only unless node.metrics_clients says otherwise)
-  curl -s \$REGFED_URL/metrics | grep -E '^regfed_(http_requests_total|audit_up|audit_signed|audit_events_total)' | head -20
+  # metrics (Prometheus; served to loopback only unless node.metrics_clients says otherwise): the peers' state
+  curl -s \$REGFED_URL_LEUNA/metrics | grep -E '^regfed_(peer_up|peer_calls_total|audit_up)' | head -20
 
-Ctrl-C stops the node and the database.
+  # a node down: stop ikz-sued (kill \$(pgrep -f 'ikz-sued.json')) and ask for all municipalities again: its six
+  # answer "unavailable" within the deadline, Merseburg and Leuna as before; start make demo anew to bring it back
+
+Ctrl-C stops the nodes and the database.
 TXT
 
-if ! wait "$node_pid"; then
-  echo "regfed demo: the node stopped unexpectedly; see $demo/node.log" >&2
-  exit 1
-fi
+# The demo runs while its nodes do; a node that stops on its own ends it (and says which).
+wait -n "${pids[@]}" || true
+for node in "${nodes[@]}"; do
+  if ! kill -0 "${pids[$node]}" 2>/dev/null; then
+    [ -n "$stopped" ] || echo "regfed demo: node $node stopped unexpectedly; see $demo/$node.log" >&2
+  fi
+done
+exit 1
