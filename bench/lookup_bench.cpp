@@ -2,8 +2,14 @@
 //   (a) through regfed over HTTP: token check, policy, sql adapter, audit event committed before the answer;
 //   (b) straight from PostgreSQL with libpqxx: the same prepared SELECT, no HTTP, no audit (the baseline).
 // Both run in the same process, alternating in rounds, with the same ids, against the same database.
+// In a federation (the config has peers) it also measures the fan-out: the same person search (POST /v1/query)
+//   (c) of the node's own municipality only,
+//   (d) of it and one municipality on one other node,
+//   (e) of every municipality of the federation ("*"), one call per other node, in parallel.
+// The clerk has no mandate elsewhere, so the other municipalities answer `denied`: each owning node verifies the
+// token, runs its policy and commits its audit event, but queries no register.
 //
-//   lookup_bench --config var/demo/regfed.json --url http://127.0.0.1:8480 [--clients 16] [--seconds 15]
+//   lookup_bench --config var/demo/merseburg.json --url http://127.0.0.1:8480 [--clients 16] [--seconds 15]
 //                [--rounds 2] [--ags 15088220]
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -211,6 +217,47 @@ int main(int argc, char** argv) {
     };
   };
 
+  // The fan-out: one search of own, own + one other node's, and all municipalities.
+  std::string otherAgs;
+  if (!config.federation.peers.empty()) otherAgs = config.federation.peers[0].municipalities[0].ags;
+  std::size_t everyone = config.municipalities.size();
+  for (const auto& p : config.federation.peers) everyone += p.municipalities.size();
+  static const char* kSurnames[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner",
+                                    "Becker", "Schulz", "Hoffmann"};
+  auto querySetup = [&](const std::string& municipalities, std::size_t expected) {
+    return [&, municipalities, expected](int) {
+      auto session = std::make_shared<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+      session->setKeepAlive(true);
+      return [&, session, municipalities, expected](std::mt19937& rng) {
+        const std::string body = std::string(R"({"register":"melderegister","municipalities":)") + municipalities +
+                                 R"(,"filter":{"familienname":")" + kSurnames[rng() % 10] +
+                                 R"(","vornamen":{"prefix":"A"}},"fields":["familienname","vornamen"],"limit":10,)"
+                                 R"("purpose":"Lasttest Suche","case_ref":"BENCH-2"})";
+        Poco::Net::HTTPRequest request("POST", "/v1/query", Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setKeepAlive(true);
+        request.set("Authorization", "Bearer " + token);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        try {
+          session->sendRequest(request) << body;
+          Poco::Net::HTTPResponse response;
+          std::string text;
+          Poco::StreamCopier::copyToString(session->receiveResponse(response), text);
+          std::size_t answered = 0;
+          for (auto pos = text.find("\"status\":\"ok\""); pos != std::string::npos; pos = text.find("\"status\":\"ok\"", pos + 1))
+            ++answered;
+          for (auto pos = text.find("\"status\":\"denied\""); pos != std::string::npos;
+               pos = text.find("\"status\":\"denied\"", pos + 1))
+            ++answered;
+          return response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK && answered == expected;
+        } catch (const std::exception&) {
+          session->reset();
+          return false;
+        }
+      };
+    };
+  };
+
   std::printf("lookup_bench: %d clients, %d s per phase, %d rounds, %s, register %s/melderegister (%s)\n",
               a.clients, a.seconds, a.rounds, a.url.c_str(), a.ags.c_str(), table.c_str());
   std::printf("machine: %u cores; node, PostgreSQL and this client share it\n\n",
@@ -247,5 +294,35 @@ int main(int argc, char** argv) {
   std::printf(
       "  target: >= 5000 audited lookups/s and p99 <= 20 ms -> %s\n",
       http.throughput() >= 5000 && http.percentile(0.99) <= 20 && http.errors == 0 ? "met" : "NOT met");
+  if (otherAgs.empty()) return 0;
+
+  std::printf("\nfan-out: the same person search of 1, 2 (one other node) and all %zu municipalities (%zu nodes)\n",
+              everyone, config.federation.peers.size() + 1);
+  const std::string own = "[\"" + a.ags + "\"]", two = "[\"" + a.ags + "\",\"" + otherAgs + "\"]";
+  runPhase(a.clients, 2, querySetup(R"(["*"])", everyone));  // warm-up: peer connections
+  Phase single, pair, all;
+  for (int round = 1; round <= a.rounds; ++round) {
+    Phase s1 = runPhase(a.clients, a.seconds, querySetup(own, 1));
+    Phase s2 = runPhase(a.clients, a.seconds, querySetup(two, 2));
+    Phase s8 = runPhase(a.clients, a.seconds, querySetup(R"(["*"])", everyone));
+    std::printf("round %d\n", round);
+    print("  search, own municipality", s1);
+    print("  search, + one other node", s2);
+    print("  search, all municipalities", s8);
+    single.add(s1);
+    pair.add(s2);
+    all.add(s8);
+  }
+  std::printf("\nall rounds\n");
+  print("  search, own municipality", single);
+  print("  search, + one other node", pair);
+  print("  search, all municipalities", all);
+  const double nodes = static_cast<double>(config.federation.peers.size());
+  std::printf("  fan-out p50: %.2fx the single-node p50 (%.2f ms per other node asked in parallel)\n",
+              all.percentile(0.5) / std::max(0.001, single.percentile(0.5)),
+              (all.percentile(0.5) - single.percentile(0.5)) / std::max(1.0, nodes));
+  std::printf("  one other node adds %.2f ms at p50\n", pair.percentile(0.5) - single.percentile(0.5));
+  std::printf("  target: fan-out p50 <= 2x single-node p50 at %d clients -> %s\n", a.clients,
+              all.percentile(0.5) <= 2 * single.percentile(0.5) && all.errors == 0 ? "met" : "NOT met");
   return 0;
 }

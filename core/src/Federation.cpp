@@ -28,7 +28,6 @@ constexpr int kFailuresToOpen = 3;
 constexpr auto kMaxOpen = std::chrono::seconds(30);
 // A pooled connection unused this long is closed rather than reused (the peer closes idle ones too).
 constexpr auto kMaxIdle = std::chrono::seconds(20);
-constexpr std::size_t kMaxIdleConnections = 8;
 // A call with less time than this that fails says nothing about the peer: it does not count towards opening
 // the circuit (else anyone could cut a peer off with requests of timeout_ms 1).
 constexpr auto kMeaningfulBudget = std::chrono::milliseconds(250);
@@ -243,7 +242,9 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
     // Answered, or never sent: the connection is intact.
     if (connection && connection->client) {
       if (sent) connection->lastUsed = Clock::now();
-      if (peer.idle.size() < kMaxIdleConnections) peer.idle.push_back(std::move(connection));
+      // As many kept as calls may be in flight: a busy peer is not handshaken with again and again.
+      if (peer.idle.size() < static_cast<std::size_t>(config_.federation.maxCallsPerPeer))
+        peer.idle.push_back(std::move(connection));
     }
   }
   if (!failure) {
