@@ -183,7 +183,7 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
                          "Node " + node + " is not reachable (" + peer.lastError + "); retrying in the background."};
     if (!probe && peer.inFlight >= config_.federation.maxCallsPerPeer)
       return CallFailure{"unavailable", "peer_busy", "Node " + node + " has too many requests in flight."};
-    ++peer.inFlight;
+    if (!probe) ++peer.inFlight;  // probes (one per peer at a time) do not take a person's call slot
     while (!peer.idle.empty() && !connection) {
       connection = std::move(peer.idle.back());
       peer.idle.pop_back();
@@ -237,7 +237,7 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   }
   if (ticket) watchdog_.release(ticket);
   std::lock_guard<std::mutex> lock(peer.mutex);
-  --peer.inFlight;
+  if (!probe) --peer.inFlight;
   if (!failure || !sent) {
     // Answered, or never sent: the connection is intact.
     if (connection && connection->client) {
