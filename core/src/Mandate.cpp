@@ -37,4 +37,12 @@ std::int64_t Mandate::supportDaysIn(int year) const {
   return static_cast<std::int64_t>(helpers.size()) * (until - from + 1);
 }
 
+std::string ownerOfMandateId(const std::string& id) {
+  if (id.size() < 12 || id.compare(0, 2, "M-") != 0 || id[10] != '-') return "";
+  const std::string ags = id.substr(2, 8);
+  for (char c : ags)
+    if (c < '0' || c > '9') return "";
+  return ags;
+}
+
 }  // namespace regfed::core

@@ -20,9 +20,12 @@ enum class MandateKind {
 /// "support" or "emergency".
 const char* mandateKindName(MandateKind kind);
 
+/// The owning municipality named in a mandate id (M-<owner AGS>-<year>-<number>), or "".
+std::string ownerOfMandateId(const std::string& id);
+
 /// One mandate as stored.
 struct Mandate {
-  std::string id;                       ///< "M-2026-0003".
+  std::string id;                       ///< "M-15088220-2026-0003": owner, year, number.
   MandateKind kind = MandateKind::Support;  ///< Support or emergency mandate.
   std::string ownerAgs;                 ///< Municipality whose data is worked on.
   std::string helperAgs;                ///< Municipality providing the helpers.

@@ -125,8 +125,10 @@ Mandate MandateStore::create(Mandate m, const std::function<void(const Mandate&)
               "ON CONFLICT (year) DO UPDATE SET last = regfed.mandate_ids.last + 1 RETURNING last",
               year)[0][0]
             .as<int>();
-    char id[32];
-    std::snprintf(id, sizeof id, "M-%d-%04d", year, number);
+    // The owner's AGS makes the id unique in the whole federation (each municipality has one node) and tells
+    // any node where the mandate lives: M-15088220-2026-0001.
+    char id[64];
+    std::snprintf(id, sizeof id, "M-%s-%d-%04d", m.ownerAgs.c_str(), year, number);
     tx.exec_params(
         "INSERT INTO regfed.mandates (id, owner_ags, helper_ags, helpers, registers, procedures, operations, "
         "fields, purpose, agreement, valid_from, valid_until, created_by, kind) "

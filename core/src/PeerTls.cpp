@@ -98,7 +98,8 @@ void PeerSocket::authorize() {
 PeerSocketFactory::PeerSocketFactory(const FederationConfig& config, bool server,
                                      std::chrono::milliseconds handshakeTimeout)
     : TSSLSocketFactory(apache::thrift::transport::SSLTLS),
-      limits_(std::make_shared<apache::thrift::TConfiguration>(kMaxPeerMessageBytes, kMaxPeerMessageBytes)),
+      limits_(std::make_shared<apache::thrift::TConfiguration>(server ? kMaxPeerRequestBytes : kMaxPeerResponseBytes,
+                                                               server ? kMaxPeerRequestBytes : kMaxPeerResponseBytes)),
       handshakeTimeout_(handshakeTimeout) {
   if (server) {
     for (const auto& p : config.peers) admitted_.insert(p.node);

@@ -101,7 +101,11 @@ class PeerSocketFactory : public apache::thrift::transport::TSSLSocketFactory {
   std::unique_ptr<SocketWatchdog> watchdog_;
 };
 
-/// Largest Thrift message or frame accepted from a peer (a full answer of 1000 records is well below it).
-constexpr int kMaxPeerMessageBytes = 8 << 20;
+/// Largest Thrift message or frame a node reads from a peer. Thrift sizes lists by the count a message claims
+/// (bounded only by the bytes left in it), so a message can make a reader allocate many times its size; the
+/// bounds are kept small. Requests (a search, a record request) are small; an answer of 1000 records with all
+/// Melderegister fields is about 0.5 MiB.
+constexpr int kMaxPeerRequestBytes = 1 << 20;
+constexpr int kMaxPeerResponseBytes = 4 << 20;
 
 }  // namespace regfed::core

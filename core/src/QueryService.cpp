@@ -322,12 +322,17 @@ SearchAnswer QueryService::search(const Principal& principal, const RequestMeta&
     return refused(databaseError());
   }
   // A helper names the mandate and means its owner's register; everyone else means their own.
+  if (request.municipalities.empty() && request.mandate && !facts.mandate && remote) {
+    // The mandate lives at its owner's node; its id names the owner.
+    const std::string owner = ownerOfMandateId(*request.mandate);
+    if (!owner.empty()) request.municipalities = {owner};
+  }
   if (request.municipalities.empty()) {
     if (request.mandate && !facts.mandate && remote)
       return refused(RequestError{Failure::Invalid,
                                   "municipalities_required",
                                   "Mandate " + *request.mandate +
-                                      " is held by the owning municipality's node, not this one; name the "
+                                      " is not known here and its id names no municipality; name the "
                                       "municipality in 'municipalities'.",
                                   {"municipalities"}});
     request.municipalities = {facts.mandate ? facts.mandate->ownerAgs : principal.ags};

@@ -4,6 +4,7 @@
 // through readRecordRequest.
 #include <Poco/URI.h>
 #include <RegfedNode.h>
+#include <thrift/TConfiguration.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 
@@ -21,8 +22,11 @@ namespace {
 
 template <class Struct>
 bool decode(const std::uint8_t* data, std::size_t size, Struct& out) {
-  auto buffer = std::make_shared<apache::thrift::transport::TMemoryBuffer>(const_cast<std::uint8_t*>(data),
-                                                                          static_cast<std::uint32_t>(size));
+  // Bounded like a frame from a peer: Thrift sizes lists by the bytes left in the message.
+  auto limits = std::make_shared<apache::thrift::TConfiguration>(static_cast<int>(size) + 1, static_cast<int>(size) + 1);
+  auto buffer = std::make_shared<apache::thrift::transport::TMemoryBuffer>(
+      const_cast<std::uint8_t*>(data), static_cast<std::uint32_t>(size),
+      apache::thrift::transport::TMemoryBuffer::OBSERVE, limits);
   apache::thrift::protocol::TBinaryProtocol protocol(buffer);
   try {
     out.read(&protocol);

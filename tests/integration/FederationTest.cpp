@@ -160,6 +160,12 @@ BOOST_AUTO_TEST_CASE(a_record_opens_across_nodes_only_after_a_search_disclosed_i
   BOOST_TEST(before.errorCode() == "not_found");
   auto found = post("leuna", helper, "/v1/query", search(mandate, R"(["15088220"])"));
   BOOST_REQUIRE_EQUAL(found.status, 200);
+  // Without naming the municipality: the mandate's id names its owner, so Leuna's node knows where to ask.
+  auto byMandate = post("leuna", helper, "/v1/query",
+                        R"({"register":"melderegister","filter":)" + kFilter + R"(,"mandate":")" + mandate +
+                            R"(","purpose":"Bearbeitung Online-Antrag","case_ref":"ANT-7"})");
+  BOOST_REQUIRE_MESSAGE(byMandate.status == 200, byMandate.body);
+  BOOST_TEST(statuses(byMandate)["15088220"] == "ok(1)@merseburg");
   auto after = get("leuna", helper, path, headers);
   BOOST_REQUIRE_MESSAGE(after.status == 200, after.body);
   BOOST_TEST(after.json()->getObject("record")->getValue<std::string>("familienname") == "Müller");

@@ -679,3 +679,10 @@ BOOST_AUTO_TEST_CASE(berlin_days_follow_cet_and_cest) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_mandate_id_names_its_owner) {
+  BOOST_TEST(ownerOfMandateId("M-15088220-2026-0001") == "15088220");
+  BOOST_TEST(ownerOfMandateId("M-2026-0001") == "");
+  BOOST_TEST(ownerOfMandateId("M-1508822x-2026-0001") == "");
+  BOOST_TEST(ownerOfMandateId("") == "");
+}
