@@ -95,14 +95,9 @@ class Handler : public wire::RegfedNodeIf {
   }
 
   void search(wire::SearchResponse& out, const wire::SearchRequest& request) override {
-    const PeerConfig& peer = requirePeer();
-    requireVersion(request.caller.contract_version);
     Principal principal;
     RequestMeta meta;
-    if (auto refused = authenticate(peer, request.caller, principal, meta, "search")) {
-      out.__set_refused(*refused);
-      return;
-    }
+    if (!admit(request.caller, "search", out, principal, meta)) return;
     QueryRequest parsed;
     try {
       parseQuery(queryBody(request), parsed);
@@ -119,14 +114,9 @@ class Handler : public wire::RegfedNodeIf {
   }
 
   void get_record(wire::RecordResponse& out, const wire::RecordRequest& request) override {
-    const PeerConfig& peer = requirePeer();
-    requireVersion(request.caller.contract_version);
     Principal principal;
     RequestMeta meta;
-    if (auto refused = authenticate(peer, request.caller, principal, meta, "get")) {
-      out.__set_refused(*refused);
-      return;
-    }
+    if (!admit(request.caller, "get", out, principal, meta)) return;
     // Read exactly as an HTTP request for the record would be: the same checks, nothing taken on trust.
     std::string query;
     if (request.__isset.fields) query = "fields=" + encoded(joined(request.fields, ","));
@@ -151,6 +141,20 @@ class Handler : public wire::RegfedNodeIf {
   }
 
  private:
+  // A data call goes on only from a configured peer, in a contract version this node speaks, for a person whose
+  // token this node verified and whom the peer may speak for; otherwise it throws or sets `out.refused`.
+  template <class Response>
+  bool admit(const wire::Caller& caller, const std::string& action, Response& out, Principal& principal,
+             RequestMeta& meta) {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(caller.contract_version);
+    if (auto refused = authenticate(peer, caller, principal, meta, action)) {
+      out.__set_refused(*refused);
+      return false;
+    }
+    return true;
+  }
+
   [[noreturn]] void refusePeer(const std::string& code, const std::string& message) {
     metrics_.peerRefused(code);
     log::warn("federation: refused a call from " + socket_->getPeerAddress() + " (node \"" + socket_->peerNode() +
