@@ -211,8 +211,8 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
       connection->socket->handshake();
       auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(connection->socket,
                                                                                   sockets_->limits());
-      connection->client = std::make_unique<wire::RegfedNodeClient>(
-          std::make_shared<apache::thrift::protocol::TBinaryProtocol>(framed));
+      connection->client = std::make_unique<wire::RegfedNodeClient>(std::make_shared<apache::thrift::protocol::TBinaryProtocol>(
+          framed, kMaxPeerResponseBytes, kMaxPeerContainerItems, false, true));
     } else {
       ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
     }

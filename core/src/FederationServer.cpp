@@ -261,7 +261,7 @@ void FederationServer::start() {
         return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, host_, audit_, std::move(socket));
       }),
       listener, std::make_shared<FramedTransports>(),
-      std::make_shared<protocol::TBinaryProtocolFactory>());
+      std::make_shared<protocol::TBinaryProtocolFactory>(kMaxPeerRequestBytes, kMaxPeerContainerItems, false, true));
   server_->setConcurrentClientLimit(f.maxConnections);
   thread_ = std::thread([this, bound] {
     try {

@@ -107,5 +107,9 @@ class PeerSocketFactory : public apache::thrift::transport::TSSLSocketFactory {
 /// Melderegister fields is about 0.5 MiB.
 constexpr int kMaxPeerRequestBytes = 1 << 20;
 constexpr int kMaxPeerResponseBytes = 4 << 20;
+/// Most items a list in a peer's message may claim (1000 rows, 1000 `in` values and 256 fields fit). Thrift's
+/// binary protocol sizes strings and lists by what the message claims before reading them: its string limit
+/// (the frame size) and this container limit keep a claim of gigabytes in a small frame from being allocated.
+constexpr int kMaxPeerContainerItems = 10000;
 
 }  // namespace regfed::core

@@ -14,6 +14,7 @@
 
 #include "DataRequest.h"
 #include "Lists.h"
+#include "PeerTls.h"
 #include "WireMapping.h"
 
 using namespace regfed::core;
@@ -27,7 +28,9 @@ bool decode(const std::uint8_t* data, std::size_t size, Struct& out) {
   auto buffer = std::make_shared<apache::thrift::transport::TMemoryBuffer>(
       const_cast<std::uint8_t*>(data), static_cast<std::uint32_t>(size),
       apache::thrift::transport::TMemoryBuffer::OBSERVE, limits);
-  apache::thrift::protocol::TBinaryProtocol protocol(buffer);
+  // Limited as the node limits what its peers send (FederationServer, Federation).
+  apache::thrift::protocol::TBinaryProtocol protocol(buffer, static_cast<std::int32_t>(size),
+                                                     regfed::core::kMaxPeerContainerItems, false, true);
   try {
     out.read(&protocol);
     return true;
