@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <pthread.h>
+
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -248,6 +250,12 @@ class NodeApplication : public Poco::Util::ServerApplication {
 
   int main(const std::vector<std::string>&) override {
     Config config = loadOrExit(configPath_);
+    // SIGTERM/SIGINT/SIGQUIT wait, blocked in every thread, until waitForTerminationRequest takes them: one sent
+    // as soon as the node said it is ready still stops it cleanly.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    for (int sig : {SIGTERM, SIGINT, SIGQUIT}) sigaddset(&stopSignals, sig);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     Node node(config);
     try {
       node.start();
