@@ -7,12 +7,13 @@
 // versions a peer speaks before it sends anything else. New methods and new optional fields raise
 // CONTRACT_VERSION; removing or renumbering a field raises MIN_CONTRACT_VERSION too.
 //
-// Room for what comes next (mandate forwarding, tree-head exchange, procedures) is kept by field numbering and
-// versioning, not by empty methods.
+// Version 2 adds mandate forwarding (a helper municipality's admin acts at their home node, which forwards to the
+// owning node) and the mandate list a helper's node keeps its copy from. Room for what comes next (procedures)
+// is kept by field numbering and versioning, not by empty methods.
 
 namespace cpp regfed.wire
 
-const i32 CONTRACT_VERSION = 1
+const i32 CONTRACT_VERSION = 2
 const i32 MIN_CONTRACT_VERSION = 1
 
 /// A value of a register field or filter; no member set means null.
@@ -131,6 +132,59 @@ struct Pong {
   3: required i32 min_contract_version
 }
 
+/// A mandate as its owning node stores it (dates YYYY-MM-DD, Europe/Berlin; times UTC RFC 3339; empty when
+/// not yet done).
+struct MandateInfo {
+  1: required string id
+  2: required string kind             // support, emergency
+  3: required string owner_ags
+  4: required string helper_ags
+  5: required list<string> helpers
+  6: required list<string> registers
+  7: required list<string> procedures
+  8: required list<string> operations
+  9: required list<string> fields
+  10: required string purpose
+  11: required string agreement
+  12: required string valid_from
+  13: required string valid_until
+  14: required string created_by
+  15: required string created_at
+  16: required string owner_approved_by
+  17: required string owner_approved_at
+  18: required string helper_approved_by
+  19: required string helper_approved_at
+  20: required string revoked_by
+  21: required string revoked_at
+  22: optional string revoked_on
+}
+
+/// A helper-side admin's approval, or a responder's activation of an emergency mandate, forwarded by their home
+/// node with their own token: the owning node verifies it and decides.
+struct MandateChange {
+  1: required Caller caller
+  2: required string mandate
+  3: required string action           // approve, activate
+  4: optional string reason           // activate: why
+}
+
+/// A revocation by an admin of the helper municipality, verified and logged by their home node, which has
+/// stopped forwarding under the mandate already. Node-authenticated, so the home node can deliver it later
+/// when the owning node was unreachable: it only ever takes access away.
+struct MandateRevocation {
+  1: required i32 contract_version
+  2: required string mandate
+  3: required string revoked_by
+  4: required string revoked_by_ags
+  5: required string request_id       // the home node's request id of the revocation
+}
+
+struct MandateAnswer {
+  1: optional Problem refused
+  2: optional MandateInfo mandate     // the mandate after the change (also with some refusals)
+  3: optional string payload          // the JSON the owning node's API answers with
+}
+
 /// The caller's contract version is one this node does not speak.
 exception VersionMismatch {
   1: required i32 min_contract_version
@@ -149,4 +203,11 @@ service RegfedNode {
   Catalog catalog(1: i32 contract_version) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   SearchResponse search(1: SearchRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   RecordResponse get_record(1: RecordRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+
+  // Version 2: mandates across nodes.
+  /// The owning node's mandates whose helper municipality the calling node hosts.
+  list<MandateInfo> mandates(1: i32 contract_version) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+  MandateAnswer change_mandate(1: MandateChange change) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+  MandateAnswer revoke_mandate(1: MandateRevocation revocation)
+      throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
 }

@@ -41,11 +41,6 @@ bool stillQuiet(apache::thrift::transport::TSocket& socket) {
   return ::poll(&p, 1, 0) == 0;
 }
 
-std::string clipped(std::string text, std::size_t max) {
-  if (text.size() > max) text.resize(max);
-  return text;
-}
-
 int remainingMs(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::max<std::int64_t>(1, left));
@@ -69,6 +64,7 @@ struct Federation::Peer {
   std::string status = "unknown";
   std::string lastError;
   std::optional<wire::Catalog> catalog;
+  int contractVersion = 0;  // as the last probe found it; 0 when never reached
   bool probing = false;  // a probe is queued or running: none is added
 };
 
@@ -194,6 +190,7 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   const auto budget = deadline - Clock::now();
   std::optional<CallFailure> failure;
   bool sent = false;
+  bool delivered = false;  // past connecting: the peer may have read the request
   SocketWatchdog::Ticket ticket = 0;
   try {
     if (budget <= std::chrono::milliseconds(0))
@@ -219,6 +216,7 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
     const int left = remainingMs(deadline);
     connection->socket->setRecvTimeout(left);
     connection->socket->setSendTimeout(left);
+    delivered = true;
     call(*connection->client);
   } catch (const wire::VersionMismatch& e) {
     failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
@@ -236,6 +234,7 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
     failure = CallFailure{"error", "peer_error", "Node " + node + ": " + std::string(e.what())};
   }
   if (ticket) watchdog_.release(ticket);
+  if (failure) failure->delivered = delivered;
   std::lock_guard<std::mutex> lock(peer.mutex);
   if (!probe) --peer.inFlight;
   if (!failure || !sent) {
@@ -319,6 +318,7 @@ void Federation::probe(Peer& peer) {
     peer.status = "incompatible";
   } else {
     peer.status = "ok";
+    peer.contractVersion = pong.contract_version;
     peer.lastError.clear();
     // A peer may report only the municipalities it hosts (its certificate says nothing about others).
     std::vector<wire::RegisterInfo> kept;
@@ -489,6 +489,124 @@ RecordAnswer Federation::getRecord(const Principal& principal, const RequestMeta
   out.fields = response.fields;
   for (const auto& v : response.row) out.row.push_back(fromWire(v));
   out.row.resize(out.fields.size());
+  return out;
+}
+
+std::string Federation::nodeOfMandate(const std::string& id) const { return nodeOf(ownerOfMandateId(id)); }
+
+std::vector<std::string> Federation::mandatePeers() const {
+  std::vector<std::string> out;
+  for (const auto& p : peers_) {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    if (p->status == "ok" && p->contractVersion >= 2) out.push_back(p->config.node);
+  }
+  return out;
+}
+
+ForwardedChange Federation::forwardMandate(
+    const std::string& id, const char* method, Clock::time_point deadline,
+    const std::function<void(wire::RegfedNodeClient&, wire::MandateAnswer&)>& call) {
+  ForwardedChange out;
+  out.node = nodeOfMandate(id);
+  Peer* p = peer(out.node);
+  if (!p) {
+    out.refused = RequestError{Failure::NotFound, "mandate_not_found", "No node of the federation holds " + id + ".", {}};
+    return out;
+  }
+  {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    if (p->contractVersion == 1) {
+      out.refused = RequestError{Failure::Unavailable, "peer_version",
+                                 "Node " + out.node + " speaks contract version 1, which has no mandate forwarding; "
+                                 "nothing was changed.", {}};
+      return out;
+    }
+  }
+  wire::MandateAnswer answer;
+  auto failure = invoke(*p, method, deadline, [&](wire::RegfedNodeClient& c) { call(c, answer); });
+  if (failure) {
+    out.delivery = failure->delivered ? ForwardedChange::Delivery::Unknown : ForwardedChange::Delivery::NotSent;
+    out.refused = RequestError{failure->status == "timeout" ? Failure::Timeout : Failure::Unavailable, failure->code,
+                               failure->message, {}};
+    return out;
+  }
+  out.delivery = ForwardedChange::Delivery::Answered;
+  try {
+    if (answer.__isset.mandate) {
+      out.mandate = fromWire(answer.mandate);
+      if (out.mandate->id != id) throw RequestError{Failure::Unavailable, "peer_error",
+                                                    "Node " + out.node + " answered for another mandate.", {}};
+    }
+  } catch (const RequestError& e) {
+    out.mandate.reset();
+    if (!answer.__isset.refused) {
+      // An answer this node cannot read: whether the owner applied the change is not known.
+      out.delivery = ForwardedChange::Delivery::Unknown;
+      out.refused = e;
+      return out;
+    }
+  }
+  if (answer.__isset.refused) {
+    RequestError e = fromWire(answer.refused);
+    e.code = clipped(e.code, kMaxCodeBytes);
+    e.message = clipped(e.message, kMaxMessageBytes);
+    if (e.details.size() > kMaxMessageBytes) e.details.clear();
+    out.refused = e;
+  } else {
+    out.payload = clipped(answer.payload, 64 * 1024);
+  }
+  return out;
+}
+
+ForwardedChange Federation::changeMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
+                                          const std::string& action, const std::string& reason,
+                                          Clock::time_point deadline) {
+  wire::MandateChange change;
+  change.caller = callerOf(principal, meta, deadline);
+  change.mandate = id;
+  change.action = action;
+  if (!reason.empty()) change.__set_reason(reason);
+  return forwardMandate(id, "change_mandate", deadline, [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
+    change.caller.deadline_ms = remainingMs(deadline);
+    c.change_mandate(a, change);
+  });
+}
+
+ForwardedChange Federation::revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,
+                                          const std::string& requestId, Clock::time_point deadline) {
+  wire::MandateRevocation revocation;
+  revocation.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  revocation.mandate = id;
+  revocation.revoked_by = by;
+  revocation.revoked_by_ags = byAgs;
+  revocation.request_id = requestId;
+  return forwardMandate(id, "revoke_mandate", deadline, [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
+    c.revoke_mandate(a, revocation);
+  });
+}
+
+std::optional<std::vector<Mandate>> Federation::mandatesAt(const std::string& node, Clock::time_point deadline) {
+  Peer* p = peer(node);
+  if (!p) return std::nullopt;
+  std::vector<wire::MandateInfo> got;
+  if (invoke(*p, "mandates", deadline, [&](wire::RegfedNodeClient& c) {
+        c.mandates(got, wire::g_regfed_constants.CONTRACT_VERSION);
+      }))
+    return std::nullopt;
+  std::vector<Mandate> out;
+  for (const auto& w : got) {
+    try {
+      Mandate m = fromWire(w);
+      // A node lists only mandates it owns, for municipalities this node hosts.
+      if (nodeOf(m.ownerAgs) != node || config_.municipalityName(m.helperAgs).empty()) {
+        log::warn("node " + node + " listed mandate " + m.id + ", which is not its own for this node; ignored");
+        continue;
+      }
+      out.push_back(std::move(m));
+    } catch (const RequestError& e) {
+      log::warn(e.message + " (ignored)");
+    }
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@
 #include "Metrics.h"
 #include "PeerTls.h"
 #include "PeriodicTask.h"
+#include "RemoteMandates.h"
 
 namespace regfed::core {
 
@@ -35,7 +36,7 @@ struct PeerView {
 };
 
 /// Calls to peer nodes.
-class Federation : public RemoteNodes {
+class Federation : public RemoteNodes, public RemoteMandates {
  public:
   Federation(const Config& config, Metrics& metrics);
   ~Federation() override;
@@ -54,6 +55,16 @@ class Federation : public RemoteNodes {
   RecordAnswer getRecord(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
                          DeadlineClock::time_point deadline, std::string& node) override;
 
+  std::string nodeOfMandate(const std::string& id) const override;
+  ForwardedChange changeMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
+                                const std::string& action, const std::string& reason,
+                                DeadlineClock::time_point deadline) override;
+  ForwardedChange revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,
+                                const std::string& requestId, DeadlineClock::time_point deadline) override;
+  std::optional<std::vector<Mandate>> mandatesAt(const std::string& node,
+                                                 DeadlineClock::time_point deadline) override;
+  std::vector<std::string> mandatePeers() const override;
+
   /// Every peer as last seen.
   std::vector<PeerView> peers() const;
 
@@ -65,6 +76,7 @@ class Federation : public RemoteNodes {
     std::string status;
     std::string code;
     std::string message;
+    bool delivered = false;  ///< The request may have reached the peer (it failed after the connection stood).
   };
   using Call = std::function<void(regfed::wire::RegfedNodeClient&)>;
 
@@ -74,6 +86,10 @@ class Federation : public RemoteNodes {
   std::optional<CallFailure> invoke(Peer& peer, const char* method, DeadlineClock::time_point deadline,
                                     const Call& call, bool probe = false);
   void probe(Peer& peer);
+  /// Sends a mandate call to the node holding mandate `id`, when it speaks mandate forwarding.
+  ForwardedChange forwardMandate(const std::string& id, const char* method, DeadlineClock::time_point deadline,
+                                 const std::function<void(regfed::wire::RegfedNodeClient&,
+                                                          regfed::wire::MandateAnswer&)>& call);
   void scheduleProbe(Peer& peer);
   void scheduleProbeLocked(Peer& peer);  // peer.mutex held
   void submit(std::function<void()> task);

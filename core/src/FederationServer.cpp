@@ -15,6 +15,7 @@
 #include "RequestAudit.h"
 
 #include "HttpApi.h"
+#include "Json.h"
 #include "Lists.h"
 #include "Log.h"
 #include "PeerTls.h"
@@ -51,12 +52,15 @@ std::string encoded(const std::string& text) {
 /// Answers one peer connection; knows the peer by its certificate.
 class Handler : public wire::RegfedNodeIf {
  public:
-  Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries, AdapterHost& host,
+  Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
+          MandateService& mandateService, MandateStore& mandates, AdapterHost& host,
           regfed::audit::AuditSink& audit, std::shared_ptr<PeerSocket> socket)
       : config_(config),
         metrics_(metrics),
         tokens_(tokens),
         queries_(queries),
+        mandateService_(mandateService),
+        mandates_(mandates),
         host_(host),
         audit_(audit),
         socket_(std::move(socket)) {}
@@ -140,7 +144,70 @@ class Handler : public wire::RegfedNodeIf {
     out.__set_row(std::move(row));
   }
 
+  void mandates(std::vector<wire::MandateInfo>& out, const int32_t version) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(version);
+    for (const Mandate& m : mandates_.all())
+      if (m.ownerNode.empty() && hosts(peer, m.helperAgs)) out.push_back(toWire(m));
+  }
+
+  void change_mandate(wire::MandateAnswer& out, const wire::MandateChange& change) override {
+    Principal principal;
+    RequestMeta meta;
+    const std::string action = change.action == "activate" ? "mandate_activate" : "mandate_approve";
+    if (!admit(change.caller, action, out, principal, meta)) return;
+    const auto notAfter = DeadlineClock::now() + std::chrono::milliseconds(std::max<std::int64_t>(
+                                                     0, change.caller.deadline_ms - kReturnMarginMs));
+    Answer answer;
+    if (change.action == "approve") {
+      answer = mandateService_.approve(principal, meta, change.mandate, notAfter);
+    } else if (change.action == "activate") {
+      JsonWriter body;
+      body.beginObject().key("reason").value(change.__isset.reason ? change.reason : "").endObject();
+      answer = mandateService_.activate(principal, meta, change.mandate, body.str());
+    } else {
+      answer = mandateService_.refuse(principal, meta, "mandate_change",
+                                      RequestError{Failure::Invalid, "unknown_action",
+                                                   "Mandate changes forwarded by a node are approve and activate.", {}},
+                                      change.mandate);
+    }
+    mandateAnswer(out, answer, change.mandate);
+  }
+
+  void revoke_mandate(wire::MandateAnswer& out, const wire::MandateRevocation& revocation) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(revocation.contract_version);
+    if (!isUuid(revocation.request_id)) refusePeer("invalid_request_id", "the request id must be a UUID.");
+    // The home node verified its admin's token and logged the revocation; it may speak only for the
+    // municipalities it hosts, and a revocation only ever takes access away.
+    if (!hosts(peer, revocation.revoked_by_ags))
+      refusePeer("not_hosted_by_peer", "node " + peer.node + " does not host municipality " +
+                                           revocation.revoked_by_ags + ", so it cannot revoke on its behalf.");
+    Principal principal;
+    principal.id = revocation.revoked_by;
+    principal.ags = revocation.revoked_by_ags;
+    principal.roles = {"admin"};
+    RequestMeta meta;
+    meta.id = revocation.request_id;
+    meta.viaPeer = peer.node;
+    mandateAnswer(out, mandateService_.revokeForHelper(principal, meta, revocation.mandate), revocation.mandate);
+  }
+
  private:
+  static bool hosts(const PeerConfig& peer, const std::string& ags) {
+    for (const auto& m : peer.municipalities)
+      if (m.ags == ags) return true;
+    return false;
+  }
+
+  void mandateAnswer(wire::MandateAnswer& out, const Answer& answer, const std::string& id) {
+    if (answer.error)
+      out.__set_refused(toWire(*answer.error));
+    else
+      out.__set_payload(answer.payload);
+    if (auto m = mandates_.find(id); m && m->ownerNode.empty()) out.__set_mandate(toWire(*m));
+  }
+
   // A data call goes on only from a configured peer, in a contract version this node speaks, for a person whose
   // token this node verified and whom the peer may speak for; otherwise it throws or sets `out.refused`.
   template <class Response>
@@ -215,6 +282,8 @@ class Handler : public wire::RegfedNodeIf {
   Metrics& metrics_;
   TokenVerifier& tokens_;
   QueryService& queries_;
+  MandateService& mandateService_;
+  MandateStore& mandates_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
   std::shared_ptr<PeerSocket> socket_;
@@ -235,8 +304,16 @@ class HandlerFactory : public apache::thrift::TProcessorFactory {
 }  // namespace
 
 FederationServer::FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens,
-                                   QueryService& queries, AdapterHost& host, regfed::audit::AuditSink& audit)
-    : config_(config), metrics_(metrics), tokens_(tokens), queries_(queries), host_(host), audit_(audit) {}
+                                   QueryService& queries, MandateService& mandateService, MandateStore& mandates,
+                                   AdapterHost& host, regfed::audit::AuditSink& audit)
+    : config_(config),
+      metrics_(metrics),
+      tokens_(tokens),
+      queries_(queries),
+      mandateService_(mandateService),
+      mandates_(mandates),
+      host_(host),
+      audit_(audit) {}
 
 FederationServer::~FederationServer() { stop(); }
 
@@ -258,7 +335,8 @@ void FederationServer::start() {
   });
   server_ = std::make_shared<server::TThreadedServer>(
       std::make_shared<HandlerFactory>([this](std::shared_ptr<PeerSocket> socket) {
-        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, host_, audit_, std::move(socket));
+        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, mandateService_, mandates_, host_,
+                                         audit_, std::move(socket));
       }),
       listener, std::make_shared<FramedTransports>(),
       std::make_shared<protocol::TBinaryProtocolFactory>(kMaxPeerRequestBytes, kMaxPeerContainerItems, false, true));

@@ -11,6 +11,8 @@
 
 #include "AdapterHost.h"
 #include "Config.h"
+#include "MandateService.h"
+#include "MandateStore.h"
 #include "Metrics.h"
 #include "PeerTls.h"
 #include "QueryService.h"
@@ -26,7 +28,8 @@ namespace regfed::core {
 class FederationServer {
  public:
   FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
-                   AdapterHost& host, regfed::audit::AuditSink& audit);
+                   MandateService& mandateService, MandateStore& mandates, AdapterHost& host,
+                   regfed::audit::AuditSink& audit);
   ~FederationServer();
 
   /// Binds the federation port and serves on a thread of its own; throws std::runtime_error on failure.
@@ -39,6 +42,8 @@ class FederationServer {
   Metrics& metrics_;
   TokenVerifier& tokens_;
   QueryService& queries_;
+  MandateService& mandateService_;
+  MandateStore& mandates_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
   std::shared_ptr<PeerSocketFactory> sockets_;  // outlives every socket it made (they use its watchdog)

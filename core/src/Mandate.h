@@ -43,6 +43,11 @@ struct Mandate {
   std::string helperApprovedBy, helperApprovedAt;
   std::string revokedBy, revokedAt;
   std::optional<Day> revokedOn;  ///< Berlin day of the revocation.
+  /// Where the mandate lives when this node keeps only a copy (the helper municipality's node); "" when here.
+  std::string ownerNode;
+  /// A change this node made to its copy and forwarded, not yet confirmed by the owning node: "approve" (the
+  /// helper side's approval, whose days are reserved here) or "revoke"; "" when none.
+  std::string pending;
 
   /// "pending", "approved" or "revoked".
   std::string status() const;

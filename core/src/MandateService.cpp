@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/UUIDGenerator.h>
 
 #include <regex>
 #include <set>
@@ -20,6 +21,9 @@ using regfed::audit::AuditEvent;
 namespace sdk = regfed::sdk;
 
 namespace {
+
+/// How long a forwarded change may take, and how long after that a reservation waits for the owner's list.
+constexpr std::chrono::milliseconds kForwardTimeout{5000}, kSettleMargin{5000};
 
 Answer databaseUnavailable() {
   return Answer::refused(RequestError{Failure::Unavailable,
@@ -95,12 +99,16 @@ std::string mandateJson(const Mandate& m) {
   w.endObject();
   w.key("created").raw(byAt(m.createdBy, m.createdAt));
   w.key("revoked").raw(byAt(m.revokedBy, m.revokedAt));
+  // A copy of a mandate that lives at another node: where, and what this node has not heard back on yet.
+  if (!m.ownerNode.empty()) w.key("owner_node").value(m.ownerNode);
+  if (!m.pending.empty()) w.key("pending_at_owner").value(m.pending);
   w.endObject();
   return w.str();
 }
 
-MandateService::MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit)
-    : config_(config), mandates_(mandates), audit_(audit) {}
+MandateService::MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit,
+                               RemoteMandates* remote)
+    : config_(config), mandates_(mandates), audit_(audit), remote_(remote) {}
 
 std::int64_t MandateService::limitFor(const std::string& agreement) const {
   for (const auto& a : config_.agreements)
@@ -150,6 +158,7 @@ Answer MandateService::refused(const Principal& p, const RequestMeta& meta, cons
 }
 
 Answer MandateService::create(const Principal& p, const RequestMeta& meta, const std::string& body) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_create", *e);
   Mandate m;
   try {
     Object::Ptr o = parseObjectBody(body);
@@ -299,6 +308,12 @@ std::optional<Mandate> MandateService::lookup(const std::string& id) {
   } catch (const DatabaseUnavailable& e) {
     log::warn(e.what());
   }
+  if (auto found = mandates_.find(id)) return found;
+  // Created at its owner's node since the last sync: ask that node.
+  if (remote_ && ownerOfMandateId(id).size() && config_.municipalityName(ownerOfMandateId(id)).empty()) {
+    const std::string node = remote_->nodeOfMandate(id);
+    if (!node.empty()) syncNode(node);
+  }
   return mandates_.find(id);
 }
 
@@ -326,46 +341,63 @@ Answer MandateService::change(const Principal& p, const RequestMeta& meta, const
   }
 }
 
-Answer MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id) {
+void MandateService::checkApproval(const Principal& p, Side side, const Mandate& current,
+                                   const std::map<int, std::int64_t>& used) const {
+  const std::string& id = current.id;
+  // Four eyes: nobody approves a mandate that gives them access.
+  if (current.names(p.id, p.ags))
+    throw StateConflict(Failure::Forbidden, "approver_is_named",
+                        "You are named in mandate " + id +
+                            "; another admin of your municipality must approve it (four eyes).");
+  if (current.status() == "revoked")
+    throw StateConflict(Failure::Conflict, "mandate_revoked", "Mandate " + id + " was revoked.");
+  if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
+    throw StateConflict(Failure::Conflict, "already_approved",
+                        "Your municipality has already approved mandate " + id + ".");
+  if (current.validUntil < berlinToday())
+    throw StateConflict(Failure::Conflict, "mandate_expired",
+                        "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
+  // The quota is the helper municipality's and counted at its node: an owner node that does not host the
+  // helper municipality leaves it to the helper's node, whose approval reserves the days before it is forwarded.
+  if (config_.municipalityName(current.helperAgs).empty()) return;
+  const std::int64_t limit = limitFor(current.agreement);
+  for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
+    const std::int64_t already = used.count(year) ? used.at(year) : 0;
+    const std::int64_t requested = current.supportDaysIn(year);  // 0 for an emergency mandate
+    if (already + requested <= limit) continue;
+    JsonWriter d;
+    d.beginObject().key("helper_ags").value(current.helperAgs);
+    d.key("agreement").value(current.agreement).key("year").value(year);
+    d.key("limit_days").value(limit).key("used_days").value(already);
+    d.key("requested_days").value(requested);
+    d.key("remaining_days").value(std::max<std::int64_t>(0, limit - already)).endObject();
+    throw StateConflict(Failure::Conflict, "quota_exceeded",
+                        "Approving would use " + std::to_string(already + requested) + " support days of " +
+                            current.helperAgs + " in " + std::to_string(year) + "; the limit under " +
+                            current.agreement + " is " + std::to_string(limit) + " (" + std::to_string(already) +
+                            " already used).",
+                        d.str());
+  }
+}
+
+Answer MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id,
+                               std::optional<DeadlineClock::time_point> notAfter) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_approve", *e, id);
+  if (auto known = lookup(id); known && !known->ownerNode.empty() && remote_) return approveRemote(p, meta, *known);
   return change(p, meta, id, "mandate_approve", [&](const Mandate& known) {
     const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
-    const std::int64_t limit = limitFor(known.agreement);
     return mandates_.approve(
         id, side, p.id,
         [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
-          // Four eyes: nobody approves a mandate that gives them access.
-          if (current.names(p.id, p.ags))
-            throw StateConflict(Failure::Forbidden, "approver_is_named",
-                                "You are named in mandate " + id +
-                                    "; another admin of your municipality must approve it (four eyes).");
-          if (current.status() == "revoked")
-            throw StateConflict(Failure::Conflict, "mandate_revoked", "Mandate " + id + " was revoked.");
-          if (!(side == Side::Owner ? current.ownerApprovedBy : current.helperApprovedBy).empty())
-            throw StateConflict(Failure::Conflict, "already_approved",
-                                "Your municipality has already approved mandate " + id + ".");
-          if (current.validUntil < berlinToday())
-            throw StateConflict(Failure::Conflict, "mandate_expired",
-                                "Mandate " + id + " ended on " + formatDay(current.validUntil) + ".");
-          for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year) {
-            const std::int64_t already = used.count(year) ? used.at(year) : 0;
-            const std::int64_t requested = current.supportDaysIn(year);  // 0 for an emergency mandate
-            if (already + requested <= limit) continue;
-            JsonWriter d;
-            d.beginObject().key("helper_ags").value(current.helperAgs);
-            d.key("agreement").value(current.agreement).key("year").value(year);
-            d.key("limit_days").value(limit).key("used_days").value(already);
-            d.key("requested_days").value(requested);
-            d.key("remaining_days").value(std::max<std::int64_t>(0, limit - already)).endObject();
-            throw StateConflict(Failure::Conflict, "quota_exceeded",
-                                "Approving would use " + std::to_string(already + requested) +
-                                    " support days of " + current.helperAgs + " in " + std::to_string(year) +
-                                    "; the limit under " + current.agreement + " is " +
-                                    std::to_string(limit) + " (" + std::to_string(already) +
-                                    " already used).",
-                                d.str());
-          }
+          checkApproval(p, side, current, used);
         },
         [&](const Mandate& updated) {
+          // A forwarded approval that would land after its caller gave up is not applied: the helper's node
+          // then releases its reservation, and both sides agree that nothing happened.
+          if (notAfter && DeadlineClock::now() > *notAfter)
+            throw StateConflict(Failure::Timeout, "deadline_passed",
+                                "The approval of mandate " + id + " arrived too late to be applied; nothing was "
+                                "changed.");
           const bool complete = updated.status() == "approved";
           recordOrThrow(event(
               p, meta, "mandate_approve", updated,
@@ -374,7 +406,85 @@ Answer MandateService::approve(const Principal& p, const RequestMeta& meta, cons
   });
 }
 
+Answer MandateService::approveRemote(const Principal& p, const RequestMeta& meta, const Mandate& known) {
+  const std::string& id = known.id;
+  const auto deadline = DeadlineClock::now() + kForwardTimeout;
+  // Reserve first: the helper municipality's days count from this commit, so two approvals forwarded to two
+  // owner nodes at the same moment cannot both pass the limit.
+  try {
+    if (!p.has("admin") || p.ags != known.helperAgs)
+      throw StateConflict(Failure::Forbidden, "not_a_party",
+                          "Only an admin of " + known.ownerAgs + " or " + known.helperAgs +
+                              " can change mandate " + id + ".");
+    mandates_.approve(
+        id, Side::Helper, p.id,
+        [&](const Mandate& current, const std::map<int, std::int64_t>& used) {
+          if (current.pending == "revoke")
+            throw StateConflict(Failure::Conflict, "mandate_revoked", "Mandate " + id + " was revoked.");
+          checkApproval(p, Side::Helper, current, used);
+        },
+        [](const Mandate&) {}, (kForwardTimeout + kSettleMargin).count());
+  } catch (const StateConflict& c) {
+    return refused(p, meta, "mandate_approve", known.ownerAgs, id, c);
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return databaseUnavailable();
+  }
+  ForwardedChange f = remote_->changeMandate(p, meta, id, "approve", "", deadline);
+  AuditEvent e = event(p, meta, "mandate_approve", known, "");
+  e.peer = f.node;
+  std::optional<Answer> answer;
+  try {
+    if (f.delivery == ForwardedChange::Delivery::Answered && !f.refused && f.mandate) {
+      Mandate now = mandates_.settle(*f.mandate, f.node, true);
+      e.reason = now.status() == "approved" ? "approved" : "approved_by_helper";
+      answer = Answer::ok(mandateJson(now));
+    } else if (f.delivery == ForwardedChange::Delivery::Answered && f.refused) {
+      // The owner refused: the reservation goes; its view of the mandate (another admin may have approved
+      // already) becomes this node's.
+      if (f.mandate)
+        mandates_.settle(*f.mandate, f.node, true);
+      else
+        mandates_.release(id);
+      e.decision = onNodeSide(f.refused->kind) ? "error" : "deny";
+      e.reason = f.refused->code;
+      answer = Answer::refused(*f.refused);
+    } else if (f.delivery == ForwardedChange::Delivery::NotSent) {
+      mandates_.release(id);
+      e.decision = "error";
+      e.reason = f.refused ? f.refused->code : "peer_error";
+      answer = Answer::refused(RequestError{Failure::Unavailable, e.reason,
+                                            (f.refused ? f.refused->message + " " : std::string()) +
+                                                "Nothing was approved; try again later.",
+                                            {}});
+    } else {
+      // Sent, no usable answer: the days stay reserved until the owner's list shows what happened.
+      e.decision = "error";
+      e.reason = "approval_unconfirmed";
+      answer = Answer::refused(RequestError{
+          Failure::Timeout, "approval_unconfirmed",
+          "Node " + f.node + " did not confirm the approval of " + id +
+              ". Its support days stay reserved here until this node learns the owner's answer (within a "
+              "minute); GET /v1/mandates then shows whether it was approved.",
+          {}});
+    }
+  } catch (const DatabaseUnavailable& ex) {
+    // The reservation stays pending and is settled from the owner's list.
+    log::error(ex.what());
+    e.decision = "error";
+    e.reason = "database_unavailable";
+    answer = databaseUnavailable();
+  }
+  std::vector<AuditEvent> one = {e};
+  if (!audit_.record(one)) return auditUnavailable("the outcome at node " + f.node + " stands");
+  log::info("mandate_approve " + id + " by " + p.id + " (" + p.ags + ") forwarded to node " + f.node + ": " +
+            e.reason);
+  return *answer;
+}
+
 Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_revoke", *e, id);
+  if (auto known = lookup(id); known && !known->ownerNode.empty() && remote_) return revokeRemote(p, meta, *known);
   return change(p, meta, id, "mandate_revoke", [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
@@ -386,9 +496,150 @@ Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const
   });
 }
 
+Answer MandateService::revokeForHelper(const Principal& p, const RequestMeta& meta, const std::string& id) {
+  static const std::regex userId(R"([A-Za-z0-9._@-]{1,100})");
+  return change(p, meta, id, "mandate_revoke", [&](const Mandate& known) {
+    if (!known.ownerNode.empty() || p.ags != known.helperAgs || !std::regex_match(p.id, userId))
+      throw StateConflict(Failure::Forbidden, "not_a_party",
+                          "A node may deliver revocations of mandates held here by admins of their helper "
+                          "municipality only.");
+    return mandates_.revoke(
+        id, p.id, berlinToday(),
+        [&](const Mandate& current) {
+          if (current.status() == "revoked")
+            throw StateConflict(Failure::Conflict, "already_revoked", "Mandate " + id + " was already revoked.");
+        },
+        [&](const Mandate& updated) {
+          recordOrThrow(event(p, meta, "mandate_revoke", updated, "revoked_at_helper_node"));
+        });
+  });
+}
+
+Answer MandateService::revokeRemote(const Principal& p, const RequestMeta& meta, const Mandate& known) {
+  const std::string& id = known.id;
+  Mandate stored;
+  try {
+    if (!p.has("admin") || p.ags != known.helperAgs)
+      throw StateConflict(Failure::Forbidden, "not_a_party",
+                          "Only an admin of " + known.ownerAgs + " or " + known.helperAgs +
+                              " can change mandate " + id + ".");
+    // Revoked here first: from this commit on, nothing is forwarded under it, whether or not the owner hears.
+    stored = mandates_.revoke(
+        id, p.id, berlinToday(),
+        [&](const Mandate& current) {
+          if (current.status() == "revoked")
+            throw StateConflict(Failure::Conflict, "already_revoked", "Mandate " + id + " was already revoked.");
+        },
+        [&](const Mandate& updated) {
+          AuditEvent e = event(p, meta, "mandate_revoke", updated, "revoked");
+          e.peer = remote_->nodeOfMandate(id);
+          recordOrThrow(e);
+        },
+        true);
+  } catch (const StateConflict& c) {
+    return refused(p, meta, "mandate_revoke", known.ownerAgs, id, c);
+  } catch (const AuditDown&) {
+    return auditUnavailable("nothing was changed");
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return databaseUnavailable();
+  }
+  ForwardedChange f = remote_->revokeMandate(id, p.id, p.ags, meta.id, DeadlineClock::now() + kForwardTimeout);
+  try {
+    if (f.delivery == ForwardedChange::Delivery::Answered && f.mandate && !f.mandate->revokedBy.empty())
+      stored = mandates_.settle(*f.mandate, f.node, true);
+  } catch (const std::exception& e) {
+    log::warn(std::string("revocation of ") + id + ": " + e.what());
+  }
+  if (!stored.pending.empty())
+    log::warn("revocation of mandate " + id + " not yet confirmed by node " + f.node + " (" +
+              (f.refused ? f.refused->message : std::string("no answer")) + "); delivering it again later");
+  log::info("mandate_revoke " + id + " by " + p.id + " (" + p.ags + ")");
+  return Answer::ok(mandateJson(stored));
+}
+
+Answer MandateService::activateRemote(const Principal& p, const RequestMeta& meta, const Mandate& known,
+                                      const std::string& body) {
+  const std::string& id = known.id;
+  std::string reason;
+  try {
+    reason = requiredText(parseObjectBody(body), "reason", 500);
+  } catch (const StateConflict& c) {
+    return refused(p, meta, "mandate_activate", known.ownerAgs, id, c);
+  }
+  // The owning node opens the window, alerts its DPO and decides every request under it.
+  ForwardedChange f = remote_->changeMandate(p, meta, id, "activate", reason, DeadlineClock::now() + kForwardTimeout);
+  AuditEvent e = event(p, meta, "mandate_activate", known, "activated");
+  e.peer = f.node;
+  e.purpose = reason;
+  std::optional<Answer> answer;
+  if (f.delivery == ForwardedChange::Delivery::Answered && !f.refused) {
+    try {
+      Poco::JSON::Parser().parse(f.payload).extract<Object::Ptr>();
+      answer = Answer::ok(f.payload);
+    } catch (const std::exception&) {
+      f.refused = RequestError{Failure::Unavailable, "peer_error",
+                               "Node " + f.node + " answered something this node cannot use.", {}};
+    }
+  }
+  if (!answer) {
+    const RequestError error = f.refused ? *f.refused
+                                         : RequestError{Failure::Unavailable, "peer_error", "No answer.", {}};
+    e.decision = onNodeSide(error.kind) ? "error" : "deny";
+    e.reason = error.code;
+    answer = Answer::refused(error);
+  }
+  std::vector<AuditEvent> one = {e};
+  if (!audit_.record(one)) return auditUnavailable("the outcome at node " + f.node + " stands");
+  return *answer;
+}
+
+void MandateService::sync() {
+  if (!remote_) return;
+  for (const auto& node : remote_->mandatePeers()) syncNode(node);
+}
+
+bool MandateService::syncNode(const std::string& node) {
+  auto listed = remote_->mandatesAt(node, DeadlineClock::now() + kForwardTimeout);
+  if (!listed) return false;
+  try {
+    for (const Mandate& m : *listed) {
+      const auto before = mandates_.find(m.id);
+      const Mandate now = mandates_.settle(m, node, false);
+      if (before && before->pending == "approve" && now.pending.empty())
+        log::info("mandate " + m.id + ": the helper-side approval forwarded to node " + node + " was " +
+                  (now.helperApprovedBy.empty() ? "not applied there; its reserved days are free again"
+                                                : "applied there"));
+    }
+    // Revocations made here that the owner has not confirmed: delivered again until it does.
+    for (const Mandate& m : mandates_.all()) {
+      if (m.ownerNode != node || m.pending != "revoke") continue;
+      const std::string requestId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+      ForwardedChange f =
+          remote_->revokeMandate(m.id, m.revokedBy, m.helperAgs, requestId, DeadlineClock::now() + kForwardTimeout);
+      if (f.delivery == ForwardedChange::Delivery::Answered && f.mandate && !f.mandate->revokedBy.empty()) {
+        mandates_.settle(*f.mandate, node, true);
+        log::info("revocation of mandate " + m.id + " confirmed by node " + node);
+      }
+    }
+  } catch (const std::exception& e) {
+    log::warn("mandates of node " + node + " not taken over: " + e.what());
+    return false;
+  }
+  return true;
+}
+
 Answer MandateService::activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                                   const std::string& body) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_activate", *e, id);
   auto known = lookup(id);
+  if (known && !known->ownerNode.empty() && remote_) {
+    if (!known->names(p.id, p.ags) || !p.has("responder") || known->kind != MandateKind::Emergency)
+      return refused(p, meta, "mandate_activate", known->ownerAgs, id,
+                     StateConflict(Failure::Forbidden, "mandate_not_yours",
+                                   "Emergency mandate " + id + " does not name you as a responder."));
+    return activateRemote(p, meta, *known, body);
+  }
   const std::string owner = known ? known->ownerAgs : p.ags;
   std::string reason;
   try {
@@ -465,6 +716,7 @@ Answer MandateService::refuse(const Principal& p, const RequestMeta& meta, const
 
 Answer MandateService::list(const Principal& p, const RequestMeta& meta,
                               const std::map<std::string, std::string>& query) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_read", *e);
   const std::string ags = query.count("ags") ? query.at("ags") : "";
   const std::string status = query.count("status") ? query.at("status") : "";
   if (!status.empty() && status != "pending" && status != "approved" && status != "revoked")
@@ -488,6 +740,7 @@ Answer MandateService::list(const Principal& p, const RequestMeta& meta,
 
 Answer MandateService::quota(const Principal& p, const RequestMeta& meta,
                                const std::map<std::string, std::string>& query) {
+  if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "quota_read", *e);
   int year = yearOf(berlinToday());
   if (query.count("year")) {
     try {

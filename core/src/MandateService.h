@@ -2,6 +2,11 @@
 // The mandate workflow: support and emergency mandates, two-party approval (four eyes), revocation,
 // the activation of emergency mandates, and the yearly quota. Every change is an audit event committed in the
 // same transaction as the change; refusals are audited too.
+//
+// Across nodes a mandate lives at its owner's node. The helper municipality's node keeps a copy: its admins
+// approve and revoke there and it forwards; the quota is counted there (a helper-side approval reserves its
+// days in the same locked transaction that checks the limit, before it is forwarded); a revocation there stops
+// forwarding at once and is delivered to the owner until it confirms.
 
 #include <Poco/JSON/Object.h>
 #include <regfed/audit/AuditSink.h>
@@ -14,6 +19,7 @@
 #include "OversightStore.h"
 #include "Principal.h"
 #include "QueryService.h"
+#include "RemoteMandates.h"
 #include "RequestAudit.h"
 
 namespace regfed::core {
@@ -21,17 +27,25 @@ namespace regfed::core {
 /// Handlers for /v1/mandates and /v1/quota.
 class MandateService {
  public:
-  MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit);
+  MandateService(const Config& config, MandateStore& mandates, regfed::audit::AuditSink& audit,
+                 RemoteMandates* remote = nullptr);
 
   /// POST /v1/mandates.
   Answer create(const Principal& p, const RequestMeta& meta, const std::string& body);
-  /// POST /v1/mandates/{id}/approve.
-  Answer approve(const Principal& p, const RequestMeta& meta, const std::string& id);
+  /// POST /v1/mandates/{id}/approve; `notAfter`: a forwarded approval is not applied after its caller's
+  /// deadline (the helper's node settles its reservation by that).
+  Answer approve(const Principal& p, const RequestMeta& meta, const std::string& id,
+                 std::optional<DeadlineClock::time_point> notAfter = std::nullopt);
   /// POST /v1/mandates/{id}/revoke.
   Answer revoke(const Principal& p, const RequestMeta& meta, const std::string& id);
   /// POST /v1/mandates/{id}/activate: a named responder opens today's emergency window.
   Answer activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                     const std::string& body);
+  /// A revocation by an admin of the helper municipality, verified and delivered by its home node `meta.viaPeer`.
+  Answer revokeForHelper(const Principal& p, const RequestMeta& meta, const std::string& id);
+  /// Brings this node's copies of other nodes' mandates up to date and delivers revocations the owners have
+  /// not confirmed yet (run periodically; does nothing outside a federation).
+  void sync();
   /// GET /v1/mandates?ags=&status=.
   Answer list(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
   /// GET /v1/quota?year=.
@@ -44,6 +58,16 @@ class MandateService {
  private:
   std::int64_t limitFor(const std::string& agreement) const;
   std::optional<Mandate> lookup(const std::string& id);
+  /// Refuses (StateConflict) an approval by `p` for `side` of `current` that four eyes, its state or the helper
+  /// municipality's quota forbid; `used`: days the helper municipality's other mandates committed per year.
+  void checkApproval(const Principal& p, Side side, const Mandate& current,
+                     const std::map<int, std::int64_t>& used) const;
+  Answer approveRemote(const Principal& p, const RequestMeta& meta, const Mandate& known);
+  Answer revokeRemote(const Principal& p, const RequestMeta& meta, const Mandate& known);
+  Answer activateRemote(const Principal& p, const RequestMeta& meta, const Mandate& known,
+                        const std::string& body);
+  /// Takes `node`'s list into this node's copies; false when the node could not be asked.
+  bool syncNode(const std::string& node);
   /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
   template <class Change>
   Answer change(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
@@ -57,6 +81,7 @@ class MandateService {
   const Config& config_;
   MandateStore& mandates_;
   regfed::audit::AuditSink& audit_;
+  RemoteMandates* remote_;
 };
 
 /// The JSON of a mandate as the API shows it.

@@ -12,7 +12,7 @@ const std::string kColumns =
     "valid_from::text, valid_until::text, created_by, " +
     utcText("created_at") + ", coalesce(owner_approved_by, ''), " + utcText("owner_approved_at") +
     ", coalesce(helper_approved_by, ''), " + utcText("helper_approved_at") + ", coalesce(revoked_by, ''), " +
-    utcText("revoked_at") + ", revoked_on::text";
+    utcText("revoked_at") + ", revoked_on::text, coalesce(owner_node, ''), coalesce(pending, '')";
 
 std::vector<std::string> textArray(const pqxx::field& f) {
   std::vector<std::string> out;
@@ -60,6 +60,8 @@ Mandate fromRow(const pqxx::row& r) {
   m.revokedBy = r[19].as<std::string>();
   m.revokedAt = r[20].as<std::string>();
   if (!r[21].is_null()) m.revokedOn = parseDay(r[21].as<std::string>());
+  m.ownerNode = r[22].as<std::string>();
+  m.pending = r[23].as<std::string>();
   return m;
 }
 
@@ -149,7 +151,7 @@ Mandate MandateStore::create(Mandate m, const std::function<void(const Mandate&)
 Mandate MandateStore::approve(
     const std::string& id, Side side, const std::string& user,
     const std::function<void(const Mandate&, const std::map<int, std::int64_t>&)>& check,
-    const std::function<void(const Mandate&)>& beforeCommit) {
+    const std::function<void(const Mandate&)>& beforeCommit, std::int64_t pendingMs) {
   Mandate stored = db_.transaction([&](pqxx::work& tx) {
     Mandate current = lockRow(tx, id);
     // Serialise approvals that count against the same quota, across every node sharing this database.
@@ -161,19 +163,24 @@ Mandate MandateStore::approve(
     for (const auto& r :
          tx.exec_params("SELECT " + kColumns +
                             " FROM regfed.mandates WHERE helper_ags = $1 AND agreement = $2 AND id <> $3 "
-                            "AND kind = 'support' AND owner_approved_by IS NOT NULL "
-                            "AND helper_approved_by IS NOT NULL",
+                            "AND kind = 'support' AND helper_approved_by IS NOT NULL",
                         current.helperAgs, current.agreement, id)) {
       Mandate other = fromRow(r);
       for (int year = yearOf(current.validFrom); year <= yearOf(current.validUntil); ++year)
         used[year] += other.supportDaysIn(year);
     }
     check(current, used);
-    tx.exec_params(
-        side == Side::Owner
-            ? "UPDATE regfed.mandates SET owner_approved_by = $2, owner_approved_at = now() WHERE id = $1"
-            : "UPDATE regfed.mandates SET helper_approved_by = $2, helper_approved_at = now() WHERE id = $1",
-        id, user);
+    if (pendingMs > 0)
+      tx.exec_params(
+          "UPDATE regfed.mandates SET helper_approved_by = $2, helper_approved_at = now(), pending = 'approve', "
+          "pending_until = now() + make_interval(secs => $3::double precision / 1000) WHERE id = $1",
+          id, user, pendingMs);
+    else
+      tx.exec_params(
+          side == Side::Owner
+              ? "UPDATE regfed.mandates SET owner_approved_by = $2, owner_approved_at = now() WHERE id = $1"
+              : "UPDATE regfed.mandates SET helper_approved_by = $2, helper_approved_at = now() WHERE id = $1",
+          id, user);
     Mandate updated = reread(tx, id);
     beforeCommit(updated);
     return updated;
@@ -184,13 +191,14 @@ Mandate MandateStore::approve(
 
 Mandate MandateStore::revoke(const std::string& id, const std::string& user, Day today,
                              const std::function<void(const Mandate&)>& check,
-                             const std::function<void(const Mandate&)>& beforeCommit) {
+                             const std::function<void(const Mandate&)>& beforeCommit, bool forwarded) {
   Mandate stored = db_.transaction([&](pqxx::work& tx) {
     Mandate current = lockRow(tx, id);
     check(current);
     tx.exec_params(
-        "UPDATE regfed.mandates SET revoked_by = $2, revoked_at = now(), revoked_on = $3::date WHERE id = $1",
-        id, user, formatDay(today));
+        "UPDATE regfed.mandates SET revoked_by = $2, revoked_at = now(), revoked_on = $3::date, "
+        "pending = CASE WHEN $4 THEN 'revoke' END, pending_until = NULL WHERE id = $1",
+        id, user, formatDay(today), forwarded);
     Mandate updated = reread(tx, id);
     beforeCommit(updated);
     return updated;
@@ -199,13 +207,82 @@ Mandate MandateStore::revoke(const std::string& id, const std::string& user, Day
   return stored;
 }
 
+Mandate MandateStore::settle(const Mandate& owners, const std::string& node, bool answer) {
+  Mandate stored = db_.transaction([&](pqxx::work& tx) {
+    auto rows = tx.exec_params("SELECT " + kColumns + ", coalesce(pending_until < now(), true) FROM "
+                               "regfed.mandates WHERE id = $1 FOR UPDATE",
+                               owners.id);
+    Mandate next = owners;
+    next.pending.clear();
+    if (!rows.empty()) {
+      const Mandate here = fromRow(rows[0]);
+      if (here.ownerNode.empty())
+        throw StateConflict(Failure::Conflict, "mandate_lives_here",
+                            "Mandate " + owners.id + " lives at this node; node " + node + " cannot change it.");
+      const bool ownerRevoked = !owners.revokedBy.empty();
+      if (!here.revokedBy.empty() && !ownerRevoked) {
+        // Revoked here: the owner's listing never brings it back; still to be delivered unless settled.
+        next.revokedBy = here.revokedBy;
+        next.revokedAt = here.revokedAt;
+        next.revokedOn = here.revokedOn;
+        next.pending = here.pending == "revoke" ? "revoke" : "";
+      }
+      const bool reservationOver = rows[0][24].as<bool>();
+      if (!answer && here.pending == "approve" && owners.helperApprovedBy.empty() && !reservationOver) {
+        next.helperApprovedBy = here.helperApprovedBy;
+        next.helperApprovedAt = here.helperApprovedAt;
+        next.pending = "approve";
+      }
+    }
+    const std::string revokedOn = next.revokedOn ? formatDay(*next.revokedOn) : "";
+    tx.exec_params(
+        "INSERT INTO regfed.mandates (id, owner_ags, helper_ags, helpers, registers, procedures, operations, "
+        "fields, purpose, agreement, valid_from, valid_until, created_by, kind, created_at, owner_approved_by, "
+        "owner_approved_at, helper_approved_by, helper_approved_at, revoked_by, revoked_at, revoked_on, "
+        "owner_node, pending, pending_until) "
+        "VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9, $10, $11::date, "
+        "$12::date, $13, $14, coalesce(NULLIF($15, '')::timestamptz, now()), NULLIF($16, ''), "
+        "NULLIF($17, '')::timestamptz, NULLIF($18, ''), NULLIF($19, '')::timestamptz, NULLIF($20, ''), "
+        "NULLIF($21, '')::timestamptz, NULLIF($22, '')::date, $23, NULLIF($24, ''), NULL) "
+        "ON CONFLICT (id) DO UPDATE SET owner_ags = EXCLUDED.owner_ags, helper_ags = EXCLUDED.helper_ags, "
+        "helpers = EXCLUDED.helpers, registers = EXCLUDED.registers, procedures = EXCLUDED.procedures, "
+        "operations = EXCLUDED.operations, fields = EXCLUDED.fields, purpose = EXCLUDED.purpose, "
+        "agreement = EXCLUDED.agreement, valid_from = EXCLUDED.valid_from, valid_until = EXCLUDED.valid_until, "
+        "created_by = EXCLUDED.created_by, kind = EXCLUDED.kind, created_at = EXCLUDED.created_at, "
+        "owner_approved_by = EXCLUDED.owner_approved_by, owner_approved_at = EXCLUDED.owner_approved_at, "
+        "helper_approved_by = EXCLUDED.helper_approved_by, helper_approved_at = EXCLUDED.helper_approved_at, "
+        "revoked_by = EXCLUDED.revoked_by, revoked_at = EXCLUDED.revoked_at, revoked_on = EXCLUDED.revoked_on, "
+        "owner_node = EXCLUDED.owner_node, pending = EXCLUDED.pending, "
+        "pending_until = CASE WHEN EXCLUDED.pending = 'approve' THEN regfed.mandates.pending_until END",
+        next.id, next.ownerAgs, next.helperAgs, arrayLiteral(next.helpers), arrayLiteral(next.registers),
+        arrayLiteral(next.procedures), arrayLiteral(next.operations), arrayLiteral(next.fields), next.purpose,
+        next.agreement, formatDay(next.validFrom), formatDay(next.validUntil), next.createdBy,
+        std::string(mandateKindName(next.kind)), next.createdAt, next.ownerApprovedBy, next.ownerApprovedAt,
+        next.helperApprovedBy, next.helperApprovedAt, next.revokedBy, next.revokedAt, revokedOn, node,
+        next.pending);
+    return reread(tx, owners.id);
+  });
+  remember(stored);
+  return stored;
+}
+
+void MandateStore::release(const std::string& id) {
+  Mandate stored = db_.transaction([&](pqxx::work& tx) {
+    tx.exec_params(
+        "UPDATE regfed.mandates SET helper_approved_by = NULL, helper_approved_at = NULL, pending = NULL, "
+        "pending_until = NULL WHERE id = $1 AND pending = 'approve'",
+        id);
+    return reread(tx, id);
+  });
+  remember(stored);
+}
+
 std::int64_t MandateStore::usedDays(const std::string& helperAgs, const std::string& agreement,
                                     int year) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   std::int64_t used = 0;
   for (const auto& [id, m] : mandates_)
-    if (m.helperAgs == helperAgs && m.agreement == agreement && !m.ownerApprovedBy.empty() &&
-        !m.helperApprovedBy.empty())
+    if (m.helperAgs == helperAgs && m.agreement == agreement && !m.helperApprovedBy.empty())
       used += m.supportDaysIn(year);  // 0 for emergency mandates
   return used;
 }

@@ -48,18 +48,31 @@ class MandateStore {
   /// caller records its audit event there, so a mandate never changes without one).
   Mandate create(Mandate m, const std::function<void(const Mandate&)>& beforeCommit);
 
-  /// Approves for one side. Serialised per providing municipality and agreement across nodes; `check` sees
-  /// the current row and the days already used per year (other mandates) and throws StateConflict to refuse.
+  /// Approves for one side. Serialised per providing municipality and agreement (a row lock on the quota's
+  /// advisory key); `check` sees the current row and the support days already committed per year by the
+  /// helper municipality's other mandates (those its side approved, copies of other nodes' mandates included)
+  /// and throws StateConflict to refuse. With `pendingMs` the approval is this node's copy's reservation of a
+  /// helper-side approval being forwarded: it counts at once and is settled by settle()/release().
   Mandate approve(const std::string& id, Side side, const std::string& user,
                   const std::function<void(const Mandate&, const std::map<int, std::int64_t>&)>& check,
-                  const std::function<void(const Mandate&)>& beforeCommit);
+                  const std::function<void(const Mandate&)>& beforeCommit, std::int64_t pendingMs = 0);
 
-  /// Revokes; `check` may refuse.
+  /// Revokes; `check` may refuse. `forwarded`: the revocation of a copy, still to be confirmed by its owner.
   Mandate revoke(const std::string& id, const std::string& user, Day today,
                  const std::function<void(const Mandate&)>& check,
-                 const std::function<void(const Mandate&)>& beforeCommit);
+                 const std::function<void(const Mandate&)>& beforeCommit, bool forwarded = false);
 
-  /// Support days used per year by approved mandates of `helperAgs` under `agreement` (from memory).
+  /// Takes the owning node `node`'s view of one of its mandates into this node's copy. `answer`: the owner's
+  /// answer to this node's forwarded change, which settles it. Otherwise (a periodic listing) a change still
+  /// pending here is kept: a revocation until the owner shows it; an approval until the owner shows it or its
+  /// reservation has run out (then it is released). A revocation known here is never undone by a listing.
+  Mandate settle(const Mandate& owners, const std::string& node, bool answer);
+  /// Gives up this node's pending helper-side approval of copy `id` (the owner refused it or surely never got
+  /// it): its days are free again.
+  void release(const std::string& id);
+
+  /// Support days committed per year by mandates of `helperAgs` under `agreement` that its side approved (from
+  /// memory; a helper-side approval commits the helper municipality's staff days, whatever the owner does).
   std::int64_t usedDays(const std::string& helperAgs, const std::string& agreement, int year) const;
 
   /// Opens today's emergency window of `actor` under emergency mandate `id`, lasting `windowMinutes`, unless

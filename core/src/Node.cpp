@@ -98,14 +98,6 @@ void Node::start(std::chrono::seconds databaseWait) {
   oversight_ = std::make_unique<OversightStore>(*database_);
   retryDatabase("loading mandates", databaseWait, [&] { mandates_->refresh(); });
   log::info(std::to_string(mandates_->all().size()) + " support mandates loaded");
-  // Mandates changed through another node sharing the database reach this one within seconds.
-  refresher_.start(std::chrono::seconds(5), [this] {
-    try {
-      mandates_->refresh();
-    } catch (const std::exception& e) {
-      log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
-    }
-  });
   if (config_.federation.enabled()) {
     // OpenSSL is shared with POCO and libpq: Thrift must not clean it up when its last socket factory goes.
     apache::thrift::transport::TSSLSocketFactory::setManualOpenSSLInitialization(true);
@@ -114,10 +106,22 @@ void Node::start(std::chrono::seconds databaseWait) {
   }
   queries_ = std::make_unique<QueryService>(config_, *host_, *audit_, *mandates_, *oversight_, *database_,
                                             federation_.get());
-  mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_);
+  mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_, federation_.get());
   oversightService_ = std::make_unique<OversightService>(config_, *oversight_, *audit_);
+  // Mandates changed through another node sharing the database reach this one within seconds; so do the
+  // owning nodes' changes to mandates of this node's municipalities, and revocations they have not confirmed
+  // are delivered again.
+  refresher_.start(std::chrono::seconds(5), [this] {
+    try {
+      mandates_->refresh();
+    } catch (const std::exception& e) {
+      log::warn(std::string("mandate refresh failed (keeping the last known state): ") + e.what());
+    }
+    mandateService_->sync();
+  });
   if (federation_) {
-    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *host_, *audit_);
+    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *mandateService_,
+                                                           *mandates_, *host_, *audit_);
     federationServer_->start();
   }
   for (const auto& [host, reason] : config_.databaseHostsWithoutTls)

@@ -310,7 +310,7 @@ SearchAnswer QueryService::search(const Principal& principal, const RequestMeta&
   const auto started = Clock::now();
   const auto deadline = started + std::chrono::milliseconds(request.timeoutMs);
   auto refused = [&](const RequestError& e) { return SearchAnswer{refusal(principal, meta, request, e), {}}; };
-  if (auto e = notHomeNode(principal, meta)) return refused(*e);
+  if (auto e = notHomeNode(config_, principal, meta)) return refused(*e);
   // A request from a peer is answered from this node's registers only: nodes never forward on each other's
   // behalf.
   RemoteNodes* remote = meta.viaPeer ? nullptr : remote_;
@@ -321,6 +321,7 @@ SearchAnswer QueryService::search(const Principal& principal, const RequestMeta&
     log::error(std::string("query ") + meta.id + ": " + e.what());
     return refused(databaseError());
   }
+  if (auto e = revokedHere(facts.mandate, remote)) return refused(*e);
   // A helper names the mandate and means its owner's register; everyone else means their own.
   if (request.municipalities.empty() && request.mandate && !facts.mandate && remote) {
     // The mandate lives at its owner's node; its id names the owner.
@@ -521,7 +522,7 @@ AuditEvent recordEvent(const Config& config, const Principal& principal, const R
 
 RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
                                  std::optional<std::int64_t> budgetMs) {
-  if (auto refused = notHomeNode(principal, meta)) {
+  if (auto refused = notHomeNode(config_, principal, meta)) {
     AuditEvent event = recordEvent(config_, principal, meta, request);
     event.decision = "deny";
     event.reason = refused->code;
@@ -535,20 +536,13 @@ RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& 
   return fetchLocal(principal, meta, request, budgetMs);
 }
 
-std::optional<RequestError> QueryService::notHomeNode(const Principal& principal, const RequestMeta& meta) const {
-  // In a federation people ask through their home node, which forwards their token; a node does not serve
-  // persons of municipalities it does not host directly. Otherwise a node that received a person's token on a
-  // forwarded request could replay it to a third node's HTTP API, where no peer certificate limits whom it may
-  // speak for.
-  if (meta.viaPeer || !config_.federation.enabled() || !config_.municipalityName(principal.ags).empty())
-    return std::nullopt;
-  const PeerConfig* home = config_.peerHosting(principal.ags);
-  return RequestError{Failure::Forbidden,
-                      "not_home_node",
-                      "Node " + config_.nodeId + " does not host municipality " + principal.ags +
-                          "; send your requests to your municipality's node" +
-                          (home ? " (" + home->node + ")" : std::string()) + ", which asks the others for you.",
-                      {}};
+
+std::optional<RequestError> QueryService::revokedHere(const std::optional<Mandate>& mandate,
+                                                      const RemoteNodes* remote) {
+  // This node's copy of a mandate that lives at another node, revoked by this node's admin (perhaps not yet
+  // confirmed by the owning node) or known revoked: nothing is forwarded under it any more.
+  if (!remote || !mandate || mandate->ownerNode.empty() || mandate->status() != "revoked") return std::nullopt;
+  return RequestError{Failure::Forbidden, "mandate_revoked", "Mandate " + mandate->id + " has been revoked.", {}};
 }
 
 RecordAnswer QueryService::fetchRemote(const Principal& principal, const RequestMeta& meta,
@@ -562,6 +556,8 @@ RecordAnswer QueryService::fetchRemote(const Principal& principal, const Request
   // What this node can check stays here: a request it refuses never leaves it.
   try {
     checkRecordRequest(request);
+    if (request.mandate)
+      if (auto e = revokedHere(mandates_.find(*request.mandate), remote_)) throw *e;
   } catch (const RequestError& e) {
     event.decision = onNodeSide(e.kind) ? "error" : "deny";
     event.reason = e.code;

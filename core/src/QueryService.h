@@ -67,8 +67,8 @@ class QueryService {
                        const RequestError& error);
   RecordAnswer fetchLocal(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
                           std::optional<std::int64_t> budgetMs);
-  /// In a federation: the refusal for a person whose municipality this node does not host, asking directly.
-  std::optional<RequestError> notHomeNode(const Principal& principal, const RequestMeta& meta) const;
+  /// The refusal for a request under a copy of another node's mandate that is revoked here.
+  static std::optional<RequestError> revokedHere(const std::optional<Mandate>& mandate, const RemoteNodes* remote);
   RecordAnswer fetchRemote(const Principal& principal, const RequestMeta& meta, const RecordRequest& request);
   /// Whether an allowed search disclosed the record to the caller under the mandate before.
   bool disclosedBefore(const Principal& principal, const RecordRequest& request);

@@ -22,4 +22,16 @@ Answer auditedRefusal(const Config& config, regfed::audit::AuditSink& audit, con
   return Answer::refused(error);
 }
 
+std::optional<RequestError> notHomeNode(const Config& config, const Principal& principal, const RequestMeta& meta) {
+  if (meta.viaPeer || !config.federation.enabled() || !config.municipalityName(principal.ags).empty())
+    return std::nullopt;
+  const PeerConfig* home = config.peerHosting(principal.ags);
+  return RequestError{Failure::Forbidden,
+                      "not_home_node",
+                      "Node " + config.nodeId + " does not host municipality " + principal.ags +
+                          "; send your requests to your municipality's node" +
+                          (home ? " (" + home->node + ")" : std::string()) + ", which asks the others for you.",
+                      {}};
+}
+
 }  // namespace regfed::core

@@ -41,6 +41,13 @@ inline regfed::audit::AuditEvent newAuditEvent(const Config& config, const Princ
   return e;
 }
 
+/// In a federation people use their home node, which forwards their token; a node does not serve persons of
+/// municipalities it does not host directly (Forbidden `not_home_node`). Otherwise a node that received a
+/// person's token on a forwarded request could replay it to a third node's HTTP API, where no peer certificate
+/// limits whom it may speak for — and a helper municipality's admin could approve at the owning node past their
+/// own node's quota ledger.
+std::optional<RequestError> notHomeNode(const Config& config, const Principal& principal, const RequestMeta& meta);
+
 /// Thrown inside a store transaction when the audit event cannot be committed: the change rolls back.
 struct AuditDown : std::runtime_error {
   AuditDown() : std::runtime_error("audit unavailable") {}

@@ -5,10 +5,17 @@
 
 #include <sstream>
 
+#include "Config.h"
+
 namespace regfed::core {
 
 namespace sdk = regfed::sdk;
 using Poco::Dynamic::Var;
+
+std::string clipped(std::string text, std::size_t max) {
+  if (text.size() > max) text.resize(max);
+  return text;
+}
 
 namespace {
 
@@ -187,6 +194,79 @@ TargetResult fromWire(const wire::MunicipalityResult& result, const std::string&
   }
   out.truncated = result.truncated;
   return out;
+}
+
+wire::MandateInfo toWire(const Mandate& m) {
+  wire::MandateInfo w;
+  w.id = m.id;
+  w.kind = mandateKindName(m.kind);
+  w.owner_ags = m.ownerAgs;
+  w.helper_ags = m.helperAgs;
+  w.helpers = m.helpers;
+  w.registers = m.registers;
+  w.procedures = m.procedures;
+  w.operations = m.operations;
+  w.fields = m.fields;
+  w.purpose = m.purpose;
+  w.agreement = m.agreement;
+  w.valid_from = formatDay(m.validFrom);
+  w.valid_until = formatDay(m.validUntil);
+  w.created_by = m.createdBy;
+  w.created_at = m.createdAt;
+  w.owner_approved_by = m.ownerApprovedBy;
+  w.owner_approved_at = m.ownerApprovedAt;
+  w.helper_approved_by = m.helperApprovedBy;
+  w.helper_approved_at = m.helperApprovedAt;
+  w.revoked_by = m.revokedBy;
+  w.revoked_at = m.revokedAt;
+  if (m.revokedOn) w.__set_revoked_on(formatDay(*m.revokedOn));
+  return w;
+}
+
+Mandate fromWire(const wire::MandateInfo& w) {
+  auto bad = [&](const std::string& what) {
+    return RequestError{Failure::Unavailable, "peer_error",
+                        "A peer sent mandate '" + clipped(w.id, 64) + "' with " + what + ".", {}};
+  };
+  Mandate m;
+  m.id = w.id;
+  if (m.id.size() > 64 || ownerOfMandateId(m.id).empty()) throw bad("an id that is no mandate id");
+  if (w.kind != "support" && w.kind != "emergency") throw bad("an unknown kind");
+  m.kind = w.kind == "emergency" ? MandateKind::Emergency : MandateKind::Support;
+  m.ownerAgs = w.owner_ags;
+  m.helperAgs = w.helper_ags;
+  if (!isAgs(m.ownerAgs) || !isAgs(m.helperAgs) || m.ownerAgs != ownerOfMandateId(m.id)) throw bad("bad AGS");
+  for (const auto* list : {&w.helpers, &w.registers, &w.procedures, &w.operations, &w.fields}) {
+    if (list->size() > 1000) throw bad("a list of more than 1000 entries");
+    for (const auto& item : *list)
+      if (item.size() > 200) throw bad("an entry longer than 200 bytes");
+  }
+  if (w.helpers.empty()) throw bad("no helpers");
+  m.helpers = w.helpers;
+  m.registers = w.registers;
+  m.procedures = w.procedures;
+  m.operations = w.operations;
+  m.fields = w.fields;
+  m.purpose = clipped(w.purpose, 2000);
+  m.agreement = clipped(w.agreement, 200);
+  auto from = parseDay(w.valid_from), until = parseDay(w.valid_until);
+  if (!from || !until || *until < *from) throw bad("bad dates");
+  m.validFrom = *from;
+  m.validUntil = *until;
+  m.createdBy = clipped(w.created_by, 200);
+  m.createdAt = clipped(w.created_at, 40);
+  m.ownerApprovedBy = clipped(w.owner_approved_by, 200);
+  m.ownerApprovedAt = clipped(w.owner_approved_at, 40);
+  m.helperApprovedBy = clipped(w.helper_approved_by, 200);
+  m.helperApprovedAt = clipped(w.helper_approved_at, 40);
+  m.revokedBy = clipped(w.revoked_by, 200);
+  m.revokedAt = clipped(w.revoked_at, 40);
+  if (w.__isset.revoked_on) {
+    m.revokedOn = parseDay(w.revoked_on);
+    if (!m.revokedOn) throw bad("a bad revocation day");
+  }
+  if (!m.revokedOn && !m.revokedBy.empty()) throw bad("a revocation without its day");
+  return m;
 }
 
 }  // namespace regfed::core

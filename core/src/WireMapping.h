@@ -11,10 +11,14 @@
 
 #include "DataAnswer.h"
 #include "DataRequest.h"
+#include "Mandate.h"
 
 namespace regfed::core {
 
 namespace wire = ::regfed::wire;
+
+/// `text` cut to at most `max` bytes (what a peer sends is bounded before it is used).
+std::string clipped(std::string text, std::size_t max);
 
 /// A register value on the wire and back (null = no member set).
 wire::Value toWire(const regfed::sdk::Value& value);
@@ -37,5 +41,10 @@ std::string queryBody(const wire::SearchRequest& request);
 /// One municipality's result on the wire and back; `node` is the node that answered.
 wire::MunicipalityResult toWire(const TargetResult& result);
 TargetResult fromWire(const wire::MunicipalityResult& result, const std::string& node);
+
+/// A mandate on the wire and back; fromWire throws RequestError (peer_error) for a mandate that is not
+/// well-formed (unknown kind, bad dates or AGS, oversized lists).
+wire::MandateInfo toWire(const Mandate& mandate);
+Mandate fromWire(const wire::MandateInfo& mandate);
 
 }  // namespace regfed::core

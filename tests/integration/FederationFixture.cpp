@@ -186,21 +186,28 @@ std::string FederationFixture::audit(const std::string& n, const std::string& re
   return out;
 }
 
-std::string FederationFixture::approvedMandate(const std::string& owner, const std::string& ownerAgs) {
+std::string FederationFixture::ownerApprovedMandate(const std::string& owner, const std::string& ownerAgs, int from,
+                                                   int until) {
   auto day = [](int offset) { return regfed::core::formatDay(regfed::core::berlinToday() + offset); };
   const std::string body = R"({"owner_ags":")" + ownerAgs +
                            R"(","helper_ags":"15088205","helpers":["lena.wagner"],"registers":["melderegister"],)"
                            R"("operations":["get","search"],"fields":["familienname","vornamen","geburtsdatum","anschrift","ort"],)"
                            R"("purpose":"Vertretung Meldebehörde während Personalengpass","agreement":"ZV-2026-01",)"
-                           R"("valid_from":")" + day(0) + R"(","valid_until":")" + day(0) + "\"}";
+                           R"("valid_from":")" + day(from) + R"(","valid_until":")" + day(until) + "\"}";
   const std::string ownerAdmin = token("admin." + ownerAgs, ownerAgs, {"admin"});
   auto created = post(owner, ownerAdmin, "/v1/mandates", body);
   BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
   const std::string id = created.json()->getValue<std::string>("id");
   auto first = post(owner, ownerAdmin, "/v1/mandates/" + id + "/approve");
   BOOST_REQUIRE_MESSAGE(first.status == 200, first.body);
-  // Leuna's admin approves at the owning node: that node verifies the Leuna token itself.
-  auto second = post(owner, token("admin.leuna", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve");
+  return id;
+}
+
+std::string FederationFixture::approvedMandate(const std::string& owner, const std::string& ownerAgs) {
+  const std::string id = ownerApprovedMandate(owner, ownerAgs, 0, 0);
+  // Leuna's admin approves at Leuna's node, which counts the quota and forwards to the owning node; that node
+  // verifies the Leuna token itself.
+  auto second = post("leuna", token("admin.leuna", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve");
   BOOST_REQUIRE_MESSAGE(second.status == 200, second.body);
   return id;
 }

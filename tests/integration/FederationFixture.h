@@ -46,7 +46,10 @@ class FederationFixture {
                    std::map<std::string, std::string> headers = {});
   /// One column (SQL expression) of the audit events of a request at a node, joined by '|' in seq order.
   std::string audit(const std::string& node, const std::string& requestId, const std::string& column);
-  /// A mandate at `owner`'s node from municipality `ownerAgs` to Leuna for the melderegister, approved by both.
+  /// A mandate at `owner`'s node from municipality `ownerAgs` to Leuna's lena.wagner for the melderegister on
+  /// days today+from .. today+until, approved by the owner only.
+  std::string ownerApprovedMandate(const std::string& owner, const std::string& ownerAgs, int from, int until);
+  /// The same for today, approved by both (Leuna's admin at Leuna's node).
   std::string approvedMandate(const std::string& owner, const std::string& ownerAgs);
   /// A config's federation section for `id` with another certificate, e.g. one that expired.
   std::string federationSection(const std::string& id, const std::string& cert, const std::string& key) const;

@@ -18,6 +18,7 @@
 
 #include "FederationFixture.h"
 #include "NodeFixture.h"
+#include "CalendarDate.h"
 #include "PeerTls.h"
 
 using namespace regfed::test;
@@ -369,6 +370,15 @@ class OldNode : public wire::RegfedNodeIf {
   void catalog(wire::Catalog&, const int32_t) override { throw wire::VersionMismatch(); }
   void search(wire::SearchResponse&, const wire::SearchRequest&) override { throw wire::VersionMismatch(); }
   void get_record(wire::RecordResponse&, const wire::RecordRequest&) override { throw wire::VersionMismatch(); }
+  // What a node built from an older contract answers for methods it does not know.
+  void mandates(std::vector<wire::MandateInfo>&, const int32_t) override { unknown(); }
+  void change_mandate(wire::MandateAnswer&, const wire::MandateChange&) override { unknown(); }
+  void revoke_mandate(wire::MandateAnswer&, const wire::MandateRevocation&) override { unknown(); }
+
+ private:
+  [[noreturn]] static void unknown() {
+    throw apache::thrift::TApplicationException(apache::thrift::TApplicationException::UNKNOWN_METHOD);
+  }
 };
 
 }  // namespace
@@ -402,6 +412,135 @@ BOOST_AUTO_TEST_CASE(a_peer_of_an_older_contract_version_answers_error_and_the_r
   BOOST_TEST(zeitz.rfind("error:peer_version", 0) == 0, zeitz);
   server.stop();
   serving.join();
+}
+
+namespace {
+
+std::string mandateField(const HttpResponse& r, const std::string& key) {
+  auto o = r.json();
+  return o && o->has(key) ? o->get(key).toString() : "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
+  const std::string id = ownerApprovedMandate("merseburg", "15088220", 0, 0);
+  const std::string leuAdmin = token("admin.leuna", "15088205", {"admin"});
+  const std::string helper = token("lena.wagner", "15088205", {"helper"});
+  auto& mer = *node("merseburg").db;
+  auto& leu = *node("leuna").db;
+  // The owning node takes a helper-side approval only from the helper's home node, which keeps the quota.
+  auto direct = post("merseburg", leuAdmin, "/v1/mandates/" + id + "/approve");
+  BOOST_TEST(direct.status == 403);
+  BOOST_TEST(direct.errorCode() == "not_home_node");
+  BOOST_TEST(mer.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id + "'") == "-");
+  // Nobody named in the mandate approves it, at either node (four eyes).
+  auto named = post("leuna", token("lena.wagner", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve");
+  BOOST_TEST(named.errorCode() == "approver_is_named");
+
+  auto approved = post("leuna", leuAdmin, "/v1/mandates/" + id + "/approve");
+  BOOST_REQUIRE_MESSAGE(approved.status == 200, approved.body);
+  BOOST_TEST(mandateField(approved, "status") == "approved");
+  BOOST_TEST(mandateField(approved, "owner_node") == "merseburg");
+  BOOST_TEST(mer.scalar("SELECT helper_approved_by FROM regfed.mandates WHERE id = '" + id + "'") == "admin.leuna");
+  BOOST_TEST(leu.scalar("SELECT helper_approved_by || ':' || owner_node || ':' || coalesce(pending, '-') FROM "
+                        "regfed.mandates WHERE id = '" + id + "'") == "admin.leuna:merseburg:-");
+  // Both nodes logged the approval under one request id; the owner names the node that forwarded it.
+  const std::string requestId = leu.scalar(
+      "SELECT request_id FROM regfed_audit.events WHERE action = 'mandate_approve' AND decision = 'allow'");
+  BOOST_TEST(audit("merseburg", requestId, "decision || ':' || reason || ':' || peer || ':' || actor") ==
+             "allow:approved:leuna:admin.leuna");
+  BOOST_TEST(audit("leuna", requestId, "decision || ':' || reason || ':' || peer") == "allow:approved:merseburg");
+  // The quota is Leuna's, counted at Leuna's node.
+  auto quota = get("leuna", leuAdmin, "/v1/quota");
+  BOOST_TEST(quota.body.find(R"("ags":"15088205","municipality":"Stadt Leuna","agreement":"ZV-2026-01","used_days":1)") !=
+                 std::string::npos,
+             quota.body);
+  BOOST_TEST(post("leuna", leuAdmin, "/v1/mandates/" + id + "/approve").errorCode() == "already_approved");
+  auto listed = get("leuna", helper, "/v1/mandates");
+  BOOST_TEST(listed.body.find(id) != std::string::npos, listed.body);
+  BOOST_TEST(statuses(post("leuna", helper, "/v1/query", search(id, R"(["15088220"])")))["15088220"] ==
+             "ok(1)@merseburg");
+
+  // Revoked at the helper's node: the owner confirms, and the next request is refused before it leaves Leuna.
+  auto revoked = post("leuna", leuAdmin, "/v1/mandates/" + id + "/revoke");
+  BOOST_REQUIRE_MESSAGE(revoked.status == 200, revoked.body);
+  BOOST_TEST(mandateField(revoked, "status") == "revoked");
+  BOOST_TEST(mandateField(revoked, "pending_at_owner") == "");
+  BOOST_TEST(mer.scalar("SELECT revoked_by FROM regfed.mandates WHERE id = '" + id + "'") == "admin.leuna");
+  BOOST_TEST(mer.scalar("SELECT reason || ':' || peer FROM regfed_audit.events WHERE action = 'mandate_revoke'") ==
+             "revoked_at_helper_node:leuna");
+  auto after = post("leuna", helper, "/v1/query", search(id, R"(["15088220"])"));
+  BOOST_TEST(after.status == 403);
+  BOOST_TEST(after.errorCode() == "mandate_revoked");
+  const std::string refusedId = after.json()->getObject("error")->getValue<std::string>("request_id");
+  BOOST_TEST(mer.scalar("SELECT count(*) FROM regfed_audit.events WHERE request_id = '" + refusedId + "'") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(a_revocation_at_the_helpers_node_holds_while_the_owner_is_down_and_is_delivered_later) {
+  const std::string id = approvedMandate("merseburg", "15088220");
+  const std::string leuAdmin = token("admin.leuna", "15088205", {"admin"});
+  const std::string helper = token("lena.wagner", "15088205", {"helper"});
+  stop("merseburg");
+  auto revoked = post("leuna", leuAdmin, "/v1/mandates/" + id + "/revoke");
+  BOOST_REQUIRE_MESSAGE(revoked.status == 200, revoked.body);
+  BOOST_TEST(mandateField(revoked, "status") == "revoked");
+  BOOST_TEST(mandateField(revoked, "pending_at_owner") == "revoke");
+  auto refused = post("leuna", helper, "/v1/query", search(id, R"(["15088220"])"));
+  BOOST_TEST(refused.errorCode() == "mandate_revoked");
+  // An approval forwarded to an owner that is down changes nothing anywhere.
+  start("merseburg");
+  const std::string other = ownerApprovedMandate("merseburg", "15088220", 0, 0);
+  std::string copied;
+  for (int i = 0; i < 40 && copied != "1"; ++i) {  // Leuna's node takes over Merseburg's list every 5 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    copied = node("leuna").db->scalar("SELECT count(*) FROM regfed.mandates WHERE id = '" + other + "'");
+  }
+  BOOST_REQUIRE(copied == "1");
+  stop("merseburg");
+  auto failed = post("leuna", leuAdmin, "/v1/mandates/" + other + "/approve");
+  BOOST_TEST(failed.status == 503, failed.body);
+  BOOST_TEST(node("leuna").db->scalar("SELECT coalesce(helper_approved_by, '-') || coalesce(pending, '-') FROM "
+                                     "regfed.mandates WHERE id = '" + other + "'") == "--");
+  // Back up, the owner gets the revocation from Leuna's node without anyone asking again.
+  start("merseburg");
+  std::string seen;
+  for (int i = 0; i < 60 && seen != "admin.leuna"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    seen = node("merseburg").db->scalar("SELECT coalesce(revoked_by, '') FROM regfed.mandates WHERE id = '" + id + "'");
+  }
+  BOOST_TEST(seen == "admin.leuna");
+  std::string pending = "revoke";
+  for (int i = 0; i < 30 && pending != "-"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    pending = node("leuna").db->scalar("SELECT coalesce(pending, '-') FROM regfed.mandates WHERE id = '" + id + "'");
+  }
+  BOOST_TEST(pending == "-");
+}
+
+BOOST_AUTO_TEST_CASE(two_owner_nodes_approving_at_the_same_moment_cannot_pass_the_helpers_quota) {
+  // Six support days each; Leuna has ten a year under ZV-2026-01: only one of the two can be approved.
+  const std::string atMerseburg = ownerApprovedMandate("merseburg", "15088220", 1, 6);
+  const std::string atZeitz = ownerApprovedMandate("sued", kZeitz, 1, 6);
+  const std::string leuAdmin = token("admin.leuna", "15088205", {"admin"});
+  // Not past Leuna's node: the owner refuses a Leuna admin who asks it directly.
+  BOOST_TEST(post("sued", leuAdmin, "/v1/mandates/" + atZeitz + "/approve").errorCode() == "not_home_node");
+  HttpResponse a, b;
+  std::thread first([&] { a = post("leuna", leuAdmin, "/v1/mandates/" + atMerseburg + "/approve"); });
+  std::thread second([&] { b = post("leuna", token("admin2.leuna", "15088205", {"admin"}),
+                                    "/v1/mandates/" + atZeitz + "/approve"); });
+  first.join();
+  second.join();
+  BOOST_TEST(((a.status == 200 && b.errorCode() == "quota_exceeded") ||
+              (b.status == 200 && a.errorCode() == "quota_exceeded")),
+             a.body + " / " + b.body);
+  const int approvedAtOwners =
+      std::stoi(node("merseburg").db->scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL")) +
+      std::stoi(node("sued").db->scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL"));
+  BOOST_TEST(approvedAtOwners == 1);
+  auto quota = get("leuna", leuAdmin, "/v1/quota?year=" + std::to_string(regfed::core::yearOf(regfed::core::berlinToday() + 1)));
+  BOOST_TEST(quota.body.find(R"("agreement":"ZV-2026-01","used_days":6,"limit_days":10)") != std::string::npos,
+             quota.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
