@@ -8,7 +8,7 @@
 // CONTRACT_VERSION; removing or renumbering a field raises MIN_CONTRACT_VERSION too.
 //
 // Version 2 adds mandate forwarding (a helper municipality's admin acts at their home node, which forwards to the
-// owning node) and the mandate list a helper's node keeps its copy from. Room for what comes next (procedures)
+// owning node), the mandate list a helper's node keeps its copy from, and witnessing of audit logs. Room for what comes next (procedures)
 // is kept by field numbering and versioning, not by empty methods.
 
 namespace cpp regfed.wire
@@ -185,6 +185,42 @@ struct MandateAnswer {
   3: optional string payload          // the JSON the owning node's API answers with
 }
 
+/// A node's signed tree head shown to a peer acting as its witness (C2SP tlog-witness), with the RFC 6962
+/// consistency proof from the head that peer cosigned last. The checkpoint cosigned is the C2SP checkpoint body
+/// "regfed.audit/<node>\n<size>\n<base64 root>\n".
+struct CosignRequest {
+  1: required i32 contract_version
+  2: required i64 old_size                // the size this witness cosigned last (0: never)
+  3: required list<binary> consistency_proof
+  4: required i64 size
+  5: required binary root
+  6: required string head_time
+  7: required string head_key_id
+  8: required binary head_signature       // the log's own ECDSA P-256 signature of the tree head
+  9: required string head_public_key      // PEM; pinned by the witness at its first cosignature
+}
+
+/// A cosignature/v1 (C2SP tlog-cosignature): Ed25519 over "cosignature/v1\ntime <timestamp>\n" + checkpoint.
+struct CosignatureInfo {
+  1: required string witness              // key name, "regfed.witness/<node>"
+  2: required binary public_key           // 32-byte Ed25519 key
+  3: required i64 timestamp
+  4: required binary signature            // 64 bytes
+}
+
+struct CosignAnswer {
+  1: optional Problem refused             // old_size_mismatch (then witnessed_size), inconsistent_head, ...
+  2: optional CosignatureInfo cosignature
+  3: optional i64 witnessed_size          // the size this witness cosigned last
+}
+
+/// The newest head of the calling node's log this node cosigned (size 0: none).
+struct WitnessedHeadInfo {
+  1: required i64 size
+  2: required binary root
+  3: optional CosignatureInfo cosignature
+}
+
 /// The caller's contract version is one this node does not speak.
 exception VersionMismatch {
   1: required i32 min_contract_version
@@ -209,5 +245,10 @@ service RegfedNode {
   list<MandateInfo> mandates(1: i32 contract_version) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   MandateAnswer change_mandate(1: MandateChange change) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   MandateAnswer revoke_mandate(1: MandateRevocation revocation)
+      throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+
+  // Version 2: witnessing. The log is always the calling node's own (known by its certificate).
+  CosignAnswer cosign(1: CosignRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+  WitnessedHeadInfo witnessed_head(1: i32 contract_version)
       throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
 }

@@ -72,7 +72,9 @@ std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::str
   const std::string role = pqxx::connection(ownerDsn).quote_name(nodeRole);
   return applyMigrations(ownerDsn, "regfed_audit", migrations(),
                          {"GRANT USAGE ON SCHEMA regfed_audit TO " + role,
-                          "GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads TO " + role,
+                          "GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads, "
+                          "regfed_audit.cosignatures TO " + role,
+                          "GRANT SELECT, INSERT, UPDATE ON regfed_audit.witnessed TO " + role,
                           "GRANT SELECT ON regfed_audit.schema_migrations TO " + role});
 }
 
@@ -245,6 +247,77 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
     out.push_back(std::move(s));
   }
   return out;
+}
+
+namespace {
+
+std::string hexOf(const std::string& bytes) { return bytesToHex(bytes); }
+std::string hexOf(const Hash& h) { return toHex(h); }
+
+Cosignature cosignatureFrom(const std::string& witness, const pqxx::field& key, std::int64_t timestamp,
+                            const pqxx::field& signature) {
+  Cosignature c;
+  c.witness = witness;
+  c.publicKey = pqxx::binarystring(key).str();
+  c.timestamp = timestamp;
+  c.signature = pqxx::binarystring(signature).str();
+  return c;
+}
+
+}  // namespace
+
+void AuditStore::addCosignature(const std::string& node, std::int64_t size, const Hash& root, const Cosignature& c) {
+  pqxx::work tx(*connection_);
+  tx.exec_params(
+      "INSERT INTO regfed_audit.cosignatures (node, size, root, witness, witness_key, timestamp, signature) "
+      "VALUES ($1, $2, decode($3, 'hex'), $4, decode($5, 'hex'), $6, decode($7, 'hex')) ON CONFLICT DO NOTHING",
+      node, size, hexOf(root), c.witness, hexOf(c.publicKey), c.timestamp, hexOf(c.signature));
+  tx.commit();
+}
+
+std::vector<StoredCosignature> AuditStore::cosignatures(const std::string& node) {
+  pqxx::nontransaction tx(*connection_);
+  std::vector<StoredCosignature> out;
+  for (const auto& r : tx.exec_params("SELECT size, root, witness, witness_key, timestamp, signature FROM "
+                                      "regfed_audit.cosignatures WHERE node = $1 ORDER BY size, witness",
+                                      node))
+    out.push_back(StoredCosignature{r[0].as<std::int64_t>(), readHash(r[1]),
+                                    cosignatureFrom(r[2].as<std::string>(), r[3], r[4].as<std::int64_t>(), r[5])});
+  return out;
+}
+
+std::int64_t AuditStore::lastCosigned(const std::string& node, const std::string& witness) {
+  pqxx::nontransaction tx(*connection_);
+  return tx.exec_params("SELECT coalesce(max(size), 0) FROM regfed_audit.cosignatures WHERE node = $1 AND "
+                        "witness = $2",
+                        node, witness)[0][0]
+      .as<std::int64_t>();
+}
+
+std::optional<WitnessedHead> AuditStore::witnessed(const std::string& log) {
+  pqxx::nontransaction tx(*connection_);
+  auto rows = tx.exec_params(
+      "SELECT size, root, log_key, timestamp, signature FROM regfed_audit.witnessed WHERE log = $1", log);
+  if (rows.empty()) return std::nullopt;
+  WitnessedHead w;
+  w.log = log;
+  w.size = rows[0][0].as<std::int64_t>();
+  w.root = readHash(rows[0][1]);
+  w.logKey = rows[0][2].as<std::string>();
+  w.cosignature = cosignatureFrom("", rows[0][4], rows[0][3].as<std::int64_t>(), rows[0][4]);
+  w.cosignature.publicKey.clear();
+  return w;
+}
+
+void AuditStore::setWitnessed(const WitnessedHead& w) {
+  pqxx::work tx(*connection_);
+  tx.exec_params(
+      "INSERT INTO regfed_audit.witnessed (log, size, root, log_key, timestamp, signature) "
+      "VALUES ($1, $2, decode($3, 'hex'), $4, $5, decode($6, 'hex')) ON CONFLICT (log) DO UPDATE SET "
+      "size = EXCLUDED.size, root = EXCLUDED.root, log_key = EXCLUDED.log_key, timestamp = EXCLUDED.timestamp, "
+      "signature = EXCLUDED.signature, updated_at = now()",
+      w.log, w.size, hexOf(w.root), w.logKey, w.cosignature.timestamp, hexOf(w.cosignature.signature));
+  tx.commit();
 }
 
 }  // namespace regfed::audit

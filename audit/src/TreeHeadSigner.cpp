@@ -73,6 +73,24 @@ TreeHeadSigner TreeHeadSigner::fromPrivateKeyFile(const std::string& path) {
   return TreeHeadSigner(key, true);
 }
 
+TreeHeadSigner TreeHeadSigner::fromPublicKeyPem(const std::string& pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  EVP_PKEY* key = bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+  if (!key || EVP_PKEY_id(key) != EVP_PKEY_EC) {
+    EVP_PKEY_free(key);
+    throw KeyError("not an EC public key in PEM");
+  }
+  return TreeHeadSigner(key, false);
+}
+
+std::string TreeHeadSigner::publicKeyPem() const {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key_) != 1) throw KeyError("cannot write the public key");
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
 TreeHeadSigner TreeHeadSigner::fromPublicKeyFile(const std::string& path) {
   auto file = openFile(path, "r");
   EVP_PKEY* key = PEM_read_PUBKEY(file.get(), nullptr, nullptr, nullptr);

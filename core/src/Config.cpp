@@ -450,7 +450,7 @@ void loadFederation(Checker& c, const Object::Ptr& f, Config& config) {
   FederationConfig& fed = config.federation;
   c.onlyKeys(f, "federation",
              {"listen", "ca", "certificate", "private_key", "peers", "max_connections", "max_calls_per_peer",
-              "probe_interval_ms", "idle_timeout_ms"});
+              "probe_interval_ms", "idle_timeout_ms", "witness_interval_ms"});
   const std::string listen = c.text(f, "listen", "federation", true);
   if (!listen.empty() && !splitHostPort(listen, fed.listenHost, fed.listenPort))
     c.problem("federation.listen", "must be host:port, e.g. 0.0.0.0:7443 (got \"" + listen + "\")");
@@ -461,6 +461,7 @@ void loadFederation(Checker& c, const Object::Ptr& f, Config& config) {
   fed.maxCallsPerPeer = static_cast<int>(c.integer(f, "max_calls_per_peer", "federation", 16, 1, 1024));
   fed.probeIntervalMs = c.integer(f, "probe_interval_ms", "federation", 5000, 100, 600000);
   fed.idleTimeoutMs = c.integer(f, "idle_timeout_ms", "federation", 60000, 1000, 3600000);
+  fed.witnessIntervalMs = c.integer(f, "witness_interval_ms", "federation", 60000, 200, 86400000);
   std::set<std::string> hosted;
   for (const auto& m : config.municipalities) hosted.insert(m.ags);
   std::set<std::string> nodes = {config.nodeId};
@@ -598,7 +599,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
 
   if (auto audit = c.object(root, "audit", "", true)) {
     c.onlyKeys(audit, "audit",
-               {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "batch_max_events",
+               {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "witness_key",
+                "batch_max_events",
                 "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
     AuditConfig& a = config.audit;
     a.dsn = c.text(audit, "dsn", "audit", true);
@@ -608,6 +610,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
     a.verifyKey = c.file(audit, "verify_key", "audit", false, true);
     a.headLog = c.file(audit, "head_log", "audit", false, false);
     if (a.headLog.empty() && !a.signingKey.empty()) a.headLog = a.signingKey + ".heads";
+    a.witnessKey = c.file(audit, "witness_key", "audit", false, false);
+    if (a.witnessKey.empty() && !a.signingKey.empty()) a.witnessKey = a.signingKey + ".witness";
     a.batchMaxEvents = c.integer(audit, "batch_max_events", "audit", 1024, 1, 100000);
     a.signEveryEvents = c.integer(audit, "sign_every_events", "audit", 1000, 1, 10000000);
     a.signIntervalMs = c.integer(audit, "sign_interval_ms", "audit", 10000, 100, 3600000);

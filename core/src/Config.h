@@ -91,6 +91,9 @@ struct AuditConfig {
   std::string signingKey;  ///< PEM EC P-256 private key (absolute path), outside the database.
   std::string verifyKey;   ///< PEM public key for `audit verify` without the private key (optional).
   std::string headLog;     ///< File with a copy of every signed tree head (default: signing key + ".heads").
+  /// Ed25519 key this node cosigns its peers' tree heads with (default: signing key + ".witness"; created when
+  /// missing).
+  std::string witnessKey;
   std::int64_t batchMaxEvents = 1024;
   std::int64_t signEveryEvents = 1000;
   std::int64_t signIntervalMs = 10000;
@@ -117,6 +120,7 @@ struct FederationConfig {
   int maxCallsPerPeer = 16;             ///< Calls in flight to one peer; more get `unavailable` at once.
   std::int64_t probeIntervalMs = 5000;  ///< How often peers are pinged and their catalogs fetched.
   std::int64_t idleTimeoutMs = 60000;   ///< A served connection idle this long is closed.
+  std::int64_t witnessIntervalMs = 60000;  ///< How often the newest signed tree head is shown to the peers.
 
   bool enabled() const { return !listenHost.empty(); }
 };

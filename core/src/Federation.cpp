@@ -610,4 +610,72 @@ std::optional<std::vector<Mandate>> Federation::mandatesAt(const std::string& no
   return out;
 }
 
+std::optional<CosignOutcome> Federation::cosign(const std::string& node, const CosignInput& input,
+                                                Clock::time_point deadline, std::string& why) {
+  Peer* p = peer(node);
+  if (!p) {
+    why = "not a peer";
+    return std::nullopt;
+  }
+  wire::CosignRequest request;
+  request.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  request.old_size = input.oldSize;
+  for (const auto& h : input.proof) request.consistency_proof.emplace_back(h.begin(), h.end());
+  request.size = input.head.size;
+  request.root.assign(input.head.root.begin(), input.head.root.end());
+  request.head_time = input.head.time;
+  request.head_key_id = input.head.keyId;
+  request.head_signature = input.head.signature;
+  request.head_public_key = input.headPublicKeyPem;
+  wire::CosignAnswer answer;
+  if (auto failure = invoke(*p, "cosign", deadline, [&](wire::RegfedNodeClient& c) { c.cosign(answer, request); })) {
+    why = failure->message;
+    return std::nullopt;
+  }
+  CosignOutcome out;
+  out.witnessedSize = answer.__isset.witnessed_size ? answer.witnessed_size : 0;
+  try {
+    if (answer.__isset.refused) {
+      RequestError e = fromWire(answer.refused);
+      e.code = clipped(e.code, kMaxCodeBytes);
+      e.message = clipped(e.message, kMaxMessageBytes);
+      out.refused = e;
+    } else if (answer.__isset.cosignature) {
+      out.cosignature = fromWire(answer.cosignature);
+    }
+  } catch (const RequestError& e) {
+    why = e.message;
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<WitnessedView> Federation::witnessedHead(const std::string& node, Clock::time_point deadline,
+                                                       std::string& why) {
+  Peer* p = peer(node);
+  if (!p) {
+    why = "not a peer";
+    return std::nullopt;
+  }
+  wire::WitnessedHeadInfo info;
+  if (auto failure = invoke(*p, "witnessed_head", deadline, [&](wire::RegfedNodeClient& c) {
+        c.witnessed_head(info, wire::g_regfed_constants.CONTRACT_VERSION);
+      })) {
+    why = failure->message;
+    return std::nullopt;
+  }
+  WitnessedView out;
+  try {
+    out.size = info.size;
+    if (info.size > 0) {
+      out.root = hashFromWire(info.root);
+      if (info.__isset.cosignature) out.cosignature = fromWire(info.cosignature);
+    }
+  } catch (const RequestError& e) {
+    why = e.message;
+    return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace regfed::core

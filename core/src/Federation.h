@@ -24,6 +24,7 @@
 #include "PeerTls.h"
 #include "PeriodicTask.h"
 #include "RemoteMandates.h"
+#include "Witnessing.h"
 
 namespace regfed::core {
 
@@ -36,7 +37,7 @@ struct PeerView {
 };
 
 /// Calls to peer nodes.
-class Federation : public RemoteNodes, public RemoteMandates {
+class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitnesses {
  public:
   Federation(const Config& config, Metrics& metrics);
   ~Federation() override;
@@ -64,6 +65,10 @@ class Federation : public RemoteNodes, public RemoteMandates {
   std::optional<std::vector<Mandate>> mandatesAt(const std::string& node,
                                                  DeadlineClock::time_point deadline) override;
   std::vector<std::string> mandatePeers() const override;
+  std::optional<CosignOutcome> cosign(const std::string& node, const CosignInput& input,
+                                      DeadlineClock::time_point deadline, std::string& why) override;
+  std::optional<WitnessedView> witnessedHead(const std::string& node, DeadlineClock::time_point deadline,
+                                             std::string& why) override;
 
   /// Every peer as last seen.
   std::vector<PeerView> peers() const;

@@ -53,7 +53,7 @@ std::string encoded(const std::string& text) {
 class Handler : public wire::RegfedNodeIf {
  public:
   Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
-          MandateService& mandateService, MandateStore& mandates, AdapterHost& host,
+          MandateService& mandateService, MandateStore& mandates, Witnessing& witnessing, AdapterHost& host,
           regfed::audit::AuditSink& audit, std::shared_ptr<PeerSocket> socket)
       : config_(config),
         metrics_(metrics),
@@ -61,6 +61,7 @@ class Handler : public wire::RegfedNodeIf {
         queries_(queries),
         mandateService_(mandateService),
         mandates_(mandates),
+        witnessing_(witnessing),
         host_(host),
         audit_(audit),
         socket_(std::move(socket)) {}
@@ -193,6 +194,48 @@ class Handler : public wire::RegfedNodeIf {
     mandateAnswer(out, mandateService_.revokeForHelper(principal, meta, revocation.mandate), revocation.mandate);
   }
 
+  void cosign(wire::CosignAnswer& out, const wire::CosignRequest& request) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(request.contract_version);
+    if (request.consistency_proof.size() > 64 || request.head_public_key.size() > 4096 ||
+        request.head_signature.size() > 256 || request.head_time.size() > 64 || request.head_key_id.size() > 64)
+      refusePeer("malformed_head", "the tree head or its proof is out of bounds.");
+    CosignInput in;
+    try {
+      in.oldSize = request.old_size;
+      for (const auto& h : request.consistency_proof) in.proof.push_back(hashFromWire(h));
+      in.head.node = peer.node;  // a node shows its own log only
+      in.head.size = request.size;
+      in.head.root = hashFromWire(request.root);
+    } catch (const RequestError& e) {
+      refusePeer("malformed_head", e.message);
+    }
+    in.head.time = request.head_time;
+    in.head.keyId = request.head_key_id;
+    in.head.signature = request.head_signature;
+    in.headPublicKeyPem = request.head_public_key;
+    CosignOutcome outcome = witnessing_.cosign(peer.node, in);
+    out.__set_witnessed_size(outcome.witnessedSize);
+    if (outcome.refused) out.__set_refused(toWire(*outcome.refused));
+    if (outcome.cosignature) out.__set_cosignature(toWire(*outcome.cosignature));
+  }
+
+  void witnessed_head(wire::WitnessedHeadInfo& out, const int32_t version) override {
+    const PeerConfig& peer = requirePeer();
+    requireVersion(version);
+    try {
+      WitnessedView view = witnessing_.witnessed(peer.node);
+      out.size = view.size;
+      out.root.assign(view.root.begin(), view.root.end());
+      if (view.cosignature) out.__set_cosignature(toWire(*view.cosignature));
+    } catch (const std::exception& e) {
+      wire::PeerRefused refused;
+      refused.code = "database_unavailable";
+      refused.message = std::string("the witness state cannot be read: ") + e.what();
+      throw refused;
+    }
+  }
+
  private:
   static bool hosts(const PeerConfig& peer, const std::string& ags) {
     for (const auto& m : peer.municipalities)
@@ -284,6 +327,7 @@ class Handler : public wire::RegfedNodeIf {
   QueryService& queries_;
   MandateService& mandateService_;
   MandateStore& mandates_;
+  Witnessing& witnessing_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
   std::shared_ptr<PeerSocket> socket_;
@@ -305,13 +349,14 @@ class HandlerFactory : public apache::thrift::TProcessorFactory {
 
 FederationServer::FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens,
                                    QueryService& queries, MandateService& mandateService, MandateStore& mandates,
-                                   AdapterHost& host, regfed::audit::AuditSink& audit)
+                                   Witnessing& witnessing, AdapterHost& host, regfed::audit::AuditSink& audit)
     : config_(config),
       metrics_(metrics),
       tokens_(tokens),
       queries_(queries),
       mandateService_(mandateService),
       mandates_(mandates),
+      witnessing_(witnessing),
       host_(host),
       audit_(audit) {}
 
@@ -335,8 +380,8 @@ void FederationServer::start() {
   });
   server_ = std::make_shared<server::TThreadedServer>(
       std::make_shared<HandlerFactory>([this](std::shared_ptr<PeerSocket> socket) {
-        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, mandateService_, mandates_, host_,
-                                         audit_, std::move(socket));
+        return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, mandateService_, mandates_,
+                                         witnessing_, host_, audit_, std::move(socket));
       }),
       listener, std::make_shared<FramedTransports>(),
       std::make_shared<protocol::TBinaryProtocolFactory>(kMaxPeerRequestBytes, kMaxPeerContainerItems, false, true));

@@ -17,6 +17,7 @@
 #include "PeerTls.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
+#include "Witnessing.h"
 
 namespace apache::thrift::server {
 class TThreadedServer;
@@ -28,8 +29,8 @@ namespace regfed::core {
 class FederationServer {
  public:
   FederationServer(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
-                   MandateService& mandateService, MandateStore& mandates, AdapterHost& host,
-                   regfed::audit::AuditSink& audit);
+                   MandateService& mandateService, MandateStore& mandates, Witnessing& witnessing,
+                   AdapterHost& host, regfed::audit::AuditSink& audit);
   ~FederationServer();
 
   /// Binds the federation port and serves on a thread of its own; throws std::runtime_error on failure.
@@ -44,6 +45,7 @@ class FederationServer {
   QueryService& queries_;
   MandateService& mandateService_;
   MandateStore& mandates_;
+  Witnessing& witnessing_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
   std::shared_ptr<PeerSocketFactory> sockets_;  // outlives every socket it made (they use its watchdog)

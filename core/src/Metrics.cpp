@@ -95,6 +95,11 @@ void Metrics::peerRefused(const std::string& code) {
   peerRefused_[label("code", code)]++;
 }
 
+void Metrics::witnessing(const std::string& peer, const std::string& role, const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  witnessing_[label("peer", peer) + "," + label("role", role) + "," + label("outcome", outcome)]++;
+}
+
 void Metrics::auditBatch(std::size_t events, double seconds) {
   auditBatchSize_.observe(static_cast<double>(events));
   auditCommitSeconds_.observe(seconds);
@@ -162,6 +167,9 @@ std::string Metrics::render() const {
   series(out, "regfed_peer_up", "gauge", "Whether a peer node answered its last probe.", peerUp_);
   series(out, "regfed_peer_requests_refused_total", "counter",
          "Calls from peer nodes refused before any service (by code).", peerRefused_);
+  series(out, "regfed_witness_exchanges_total", "counter",
+         "Tree heads shown to witnesses (role log) and witnessed for peers (role witness), by outcome.",
+         witnessing_);
   family(out, "regfed_audit_batch_events", "histogram", "Events per audit commit (group commit).");
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
   family(out, "regfed_audit_commit_seconds", "histogram", "Audit batch commit latency.");

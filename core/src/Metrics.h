@@ -61,6 +61,9 @@ class Metrics {
   void setPeerUp(const std::string& peer, bool up);
   /// Counts a call from a peer node refused before it reached a service (certificate, version, hosting).
   void peerRefused(const std::string& code);
+  /// Witnessing: `role` "log" (this node's head shown to `peer`) or "witness" (`peer`'s head shown to this
+  /// node); outcome "cosigned" or a refusal code such as inconsistent_head.
+  void witnessing(const std::string& peer, const std::string& role, const std::string& outcome);
   /// Sets the number of open HTTP connections.
   void setOpenConnections(int n) { openConnections_ = n; }
 
@@ -87,6 +90,7 @@ class Metrics {
   std::map<std::string, std::uint64_t> peerCalls_;
   std::map<std::string, int> peerUp_;
   std::map<std::string, std::uint64_t> peerRefused_;
+  std::map<std::string, std::uint64_t> witnessing_;
 };
 
 }  // namespace regfed::core

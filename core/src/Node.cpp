@@ -120,9 +120,13 @@ void Node::start(std::chrono::seconds databaseWait) {
     mandateService_->sync();
   });
   if (federation_) {
+    witnessing_ = std::make_unique<Witnessing>(config_, metrics_, federation_.get());
     federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *mandateService_,
-                                                           *mandates_, *host_, *audit_);
+                                                           *mandates_, *witnessing_, *host_, *audit_);
     federationServer_->start();
+    // This node's newest signed head goes to its peers for cosigning at a fixed interval.
+    witnessTask_.start(std::chrono::milliseconds(config_.federation.witnessIntervalMs),
+                       [this] { witnessing_->exchange(); });
   }
   for (const auto& [host, reason] : config_.databaseHostsWithoutTls)
     log::warn("database host " + host + " is reached without TLS as the configuration says: " + reason);
@@ -160,10 +164,12 @@ void Node::stop() {
     server_->stop();
     server_.reset();
   }
+  // The periodic tasks call peers: they end before the federation does.
+  refresher_.stop();
+  witnessTask_.stop();
   if (federationServer_) federationServer_->stop();
   if (federation_) federation_->stop();
   if (host_) host_->stop();
-  refresher_.stop();
   if (audit_) {
     audit_->stop();
     log::info("audit log closed at " + std::to_string(audit_->size()) + " events");

@@ -22,6 +22,7 @@
 #include "PeriodicTask.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
+#include "Witnessing.h"
 
 namespace regfed::core {
 
@@ -61,6 +62,8 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<MandateService> mandateService_;
   std::unique_ptr<OversightService> oversightService_;
   PeriodicTask refresher_;
+  std::unique_ptr<Witnessing> witnessing_;
+  PeriodicTask witnessTask_;
   std::unique_ptr<HttpServer> server_;
   std::string lastFailure_;
   bool wasUnavailable_ = false;

@@ -269,4 +269,27 @@ Mandate fromWire(const wire::MandateInfo& w) {
   return m;
 }
 
+wire::CosignatureInfo toWire(const regfed::audit::Cosignature& c) {
+  wire::CosignatureInfo w;
+  w.witness = c.witness;
+  w.public_key = c.publicKey;
+  w.timestamp = c.timestamp;
+  w.signature = c.signature;
+  return w;
+}
+
+regfed::audit::Cosignature fromWire(const wire::CosignatureInfo& w) {
+  if (w.public_key.size() != 32 || w.signature.size() != 64 || w.witness.size() > 200 || w.timestamp < 0)
+    throw RequestError{Failure::Unavailable, "peer_error", "A peer sent a malformed cosignature.", {}};
+  return regfed::audit::Cosignature{w.witness, w.public_key, w.timestamp, w.signature};
+}
+
+regfed::audit::Hash hashFromWire(const std::string& bytes) {
+  regfed::audit::Hash h{};
+  if (bytes.size() != h.size())
+    throw RequestError{Failure::Malformed, "malformed_hash", "A hash must be 32 bytes.", {}};
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
 }  // namespace regfed::core

@@ -12,6 +12,7 @@
 #include "DataAnswer.h"
 #include "DataRequest.h"
 #include "Mandate.h"
+#include <regfed/audit/Witness.h>
 
 namespace regfed::core {
 
@@ -45,6 +46,11 @@ TargetResult fromWire(const wire::MunicipalityResult& result, const std::string&
 /// A mandate on the wire and back; fromWire throws RequestError (peer_error) for a mandate that is not
 /// well-formed (unknown kind, bad dates or AGS, oversized lists).
 wire::MandateInfo toWire(const Mandate& mandate);
+/// A cosignature on the wire and back; fromWire throws RequestError (peer_error) for malformed sizes.
+wire::CosignatureInfo toWire(const regfed::audit::Cosignature& c);
+regfed::audit::Cosignature fromWire(const wire::CosignatureInfo& c);
+/// A 32-byte hash from the wire; throws RequestError (malformed) otherwise.
+regfed::audit::Hash hashFromWire(const std::string& bytes);
 Mandate fromWire(const wire::MandateInfo& mandate);
 
 }  // namespace regfed::core

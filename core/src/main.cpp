@@ -7,6 +7,7 @@
 #include <Poco/Util/ServerApplication.h>
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/audit/TreeHeadLog.h>
+#include <regfed/audit/Witness.h>
 #include <regfed/sdk/Version.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <sstream>
 
 #include "AdapterHost.h"
+#include "Federation.h"
 #include "Config.h"
 #include "Log.h"
 #include "Node.h"
@@ -135,6 +137,53 @@ int token(const std::map<std::string, std::string>& f) {
   return 0;
 }
 
+// The node's log against what its peers cosigned: the cosignatures stored with the log, and each peer's own
+// record of the newest head it cosigned (asked over the federation, so a log rewritten together with its stored
+// cosignatures is still caught). Returns the first problem, or "".
+std::string checkWitnesses(const Config& c, regfed::audit::AuditStore& store) {
+  namespace audit = regfed::audit;
+  const std::vector<audit::Hash> leaves = store.leafHashes(c.nodeId);  // checked against the events just now
+  const auto size = static_cast<std::int64_t>(leaves.size());
+  auto matches = [&](std::int64_t at, const audit::Hash& root, const audit::Cosignature& cosignature,
+                     const std::string& who) -> std::string {
+    if (at > size)
+      return who + " cosigned " + std::to_string(at) + " events, but the log has " + std::to_string(size) +
+             ": events were removed";
+    if (audit::rootOf(leaves, at) != root)
+      return who + " cosigned a different log at " + std::to_string(at) + " events (root " + audit::toHex(root) +
+             ", the log now " + audit::toHex(audit::rootOf(leaves, at)) + "): the log was rewritten";
+    if (!cosignature.verify(audit::checkpointBody(c.nodeId, at, root)))
+      return "the cosignature of " + who + " at " + std::to_string(at) + " events does not verify";
+    return "";
+  };
+  std::int64_t stored = 0;
+  for (const auto& s : store.cosignatures(c.nodeId)) {
+    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty()) return problem;
+    ++stored;
+  }
+  std::cerr << "  " << stored << " stored cosignatures match the log\n";
+  regfed::core::Metrics metrics;
+  regfed::core::Federation federation(c, metrics);
+  for (const auto& peer : c.federation.peers) {
+    std::string why;
+    auto view = federation.witnessedHead(peer.node, std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
+    if (!view) {
+      std::cerr << "  witness " << peer.node << ": not asked (" << why << ")\n";
+      continue;
+    }
+    if (view->size == 0) {
+      std::cerr << "  witness " << peer.node << ": has cosigned nothing of this log yet\n";
+      continue;
+    }
+    if (!view->cosignature) return "witness " + peer.node + " sent no cosignature";
+    if (auto problem = matches(view->size, view->root, *view->cosignature, "witness " + peer.node); !problem.empty())
+      return problem;
+    std::cerr << "  witness " << peer.node << ": its newest cosignature (" << view->size
+              << " events) matches the log\n";
+  }
+  return "";
+}
+
 int auditVerify(const std::map<std::string, std::string>& f) {
   Config c = loadOrExit(required(f, "config"));
   const std::string node = f.count("node") ? f.at("node") : c.nodeId;
@@ -166,6 +215,13 @@ int auditVerify(const std::map<std::string, std::string>& f) {
   if (!result.ok) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
     return 1;
+  }
+  if (c.federation.enabled() && node == c.nodeId) {
+    const std::string problem = checkWitnesses(c, store);
+    if (!problem.empty()) {
+      std::cout << "FAILED: " << problem << "\n";
+      return 1;
+    }
   }
   std::cout << "OK: " << result.size << " events, root " << regfed::audit::toHex(result.root) << ", "
             << result.headsChecked << " signed tree heads verified";

@@ -113,7 +113,7 @@ std::string FederationFixture::federationSection(const std::string& id, const st
   }
   return R"("federation": {"listen": "127.0.0.1:)" + std::to_string(self->federationPort) + R"(", "ca": ")" +
          ca->certificateFile() + R"(", "certificate": ")" + cert + R"(", "private_key": ")" + key +
-         R"(", "probe_interval_ms": 500, "peers": [)" + peers + "]}";
+         R"(", "probe_interval_ms": 500, "witness_interval_ms": 400, "peers": [)" + peers + "]}";
 }
 
 std::string FederationFixture::configFor(const FederatedNode& n) const {
@@ -134,7 +134,8 @@ std::string FederationFixture::configFor(const FederatedNode& n) const {
   "municipalities": [)" + municipalities + R"(],
   "plugin_dir": ")" + pluginDir() + R"(",
   "audit": {"dsn": ")" + n.db->dsn("regfed_node") + R"(", "owner_dsn": ")" + n.db->dsn("regfed_owner") + R"(",
-            "node_role": "regfed_node", "signing_key": ")" + dir.path() + "/" + n.id + R"(-audit.pem"},
+            "node_role": "regfed_node", "signing_key": ")" + dir.path() + "/" + n.id + R"(-audit.pem",
+            "sign_interval_ms": 300},
   "issuers": )" + issuers() + R"(,
   "registers": [)" + registers + R"(],
   "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10}],

@@ -19,6 +19,9 @@
 #include "FederationFixture.h"
 #include "NodeFixture.h"
 #include "CalendarDate.h"
+#include <regfed/audit/AuditStore.h>
+#include <regfed/audit/TreeHeadSigner.h>
+#include <regfed/audit/Witness.h>
 #include "PeerTls.h"
 
 using namespace regfed::test;
@@ -374,6 +377,8 @@ class OldNode : public wire::RegfedNodeIf {
   void mandates(std::vector<wire::MandateInfo>&, const int32_t) override { unknown(); }
   void change_mandate(wire::MandateAnswer&, const wire::MandateChange&) override { unknown(); }
   void revoke_mandate(wire::MandateAnswer&, const wire::MandateRevocation&) override { unknown(); }
+  void cosign(wire::CosignAnswer&, const wire::CosignRequest&) override { unknown(); }
+  void witnessed_head(wire::WitnessedHeadInfo&, const int32_t) override { unknown(); }
 
  private:
   [[noreturn]] static void unknown() {
@@ -541,6 +546,142 @@ BOOST_AUTO_TEST_CASE(two_owner_nodes_approving_at_the_same_moment_cannot_pass_th
   auto quota = get("leuna", leuAdmin, "/v1/quota?year=" + std::to_string(regfed::core::yearOf(regfed::core::berlinToday() + 1)));
   BOOST_TEST(quota.body.find(R"("agreement":"ZV-2026-01","used_days":6,"limit_days":10)") != std::string::npos,
              quota.body);
+}
+
+namespace {
+
+// Waits until `witness` has cosigned at least `size` events of `log`'s audit log (as `log`'s database stores it).
+std::int64_t cosignedBy(FederationFixture& f, const std::string& log, const std::string& witness) {
+  const std::string v = f.node(log).db->scalar(
+      "SELECT coalesce(max(size), 0) FROM regfed_audit.cosignatures WHERE witness = 'regfed.witness/" + witness + "'");
+  return std::stoll(v);
+}
+
+std::int64_t waitForCosignature(FederationFixture& f, const std::string& log, const std::string& witness,
+                                std::int64_t atLeast) {
+  std::int64_t got = 0;
+  for (int i = 0; i < 80 && got < atLeast; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    got = cosignedBy(f, log, witness);
+  }
+  return got;
+}
+
+std::int64_t auditSize(FederationFixture& f, const std::string& node) {
+  return std::stoll(f.node(node).db->scalar("SELECT coalesce(max(seq), 0) FROM regfed_audit.events"));
+}
+
+regfed::audit::Hash hashOf(const std::string& text) { return regfed::audit::leafHash(text); }
+
+wire::CosignRequest forgedHead(const std::string& keyFile, std::int64_t oldSize, std::int64_t size,
+                               const regfed::audit::Hash& root) {
+  auto signer = regfed::audit::TreeHeadSigner::fromPrivateKeyFile(keyFile);
+  regfed::audit::TreeHead head;
+  head.node = "merseburg";
+  head.size = size;
+  head.root = root;
+  head.time = regfed::audit::utcNow();
+  signer.sign(head);
+  wire::CosignRequest r;
+  r.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  r.old_size = oldSize;
+  r.consistency_proof = {std::string(32, 'x'), std::string(32, 'y')};
+  r.size = size;
+  r.root.assign(root.begin(), root.end());
+  r.head_time = head.time;
+  r.head_key_id = head.keyId;
+  r.head_signature = head.signature;
+  r.head_public_key = signer.publicKeyPem();
+  return r;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(peers_cosign_the_log_and_refuse_an_inconsistent_head_also_after_a_restart) {
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  const std::int64_t size = auditSize(*this, "merseburg");
+  const std::int64_t byLeuna = waitForCosignature(*this, "merseburg", "leuna", size);
+  BOOST_REQUIRE(byLeuna >= size);
+  BOOST_TEST(waitForCosignature(*this, "merseburg", "sued", size) >= size);
+  // Cosignatures verify against C2SP checkpoints of the log as it is.
+  const std::string witnessed = node("leuna").db->scalar(
+      "SELECT size || ':' || encode(root, 'hex') FROM regfed_audit.witnessed WHERE log = 'merseburg'");
+  BOOST_TEST(witnessed.rfind(std::to_string(byLeuna) + ":", 0) == 0, witnessed);
+
+  const std::string key = dir.path() + "/merseburg-audit.pem";
+  auto ask = [&](const wire::CosignRequest& r) {
+    RawPeer merseburg(ca->certificateFile(), dir.path() + "/merseburg.pem", dir.path() + "/merseburg.key",
+                      node("leuna").federationPort, "leuna");
+    wire::CosignAnswer a;
+    merseburg.client->cosign(a, r);
+    return a;
+  };
+  const std::int64_t known = std::stoll(witnessed.substr(0, witnessed.find(':')));
+  // A longer head whose proof does not lead from what Leuna cosigned: refused, and Leuna's state stays.
+  auto longer = ask(forgedHead(key, known, known + 5, hashOf("another history")));
+  BOOST_REQUIRE(longer.__isset.refused);
+  BOOST_TEST(longer.refused.code == "inconsistent_head");
+  // The same size with another root (a fork), and a smaller size (lost events): refused.
+  BOOST_TEST(ask(forgedHead(key, known, known, hashOf("fork"))).refused.code == "inconsistent_head");
+  if (known > 1) BOOST_TEST(ask(forgedHead(key, known, known - 1, hashOf("cut"))).refused.code == "inconsistent_head");
+  // A stale idea of what was cosigned gets the witness's size back, to retry with the right proof.
+  auto stale = ask(forgedHead(key, known - 1, known + 5, hashOf("x")));
+  BOOST_TEST(stale.refused.code == "old_size_mismatch");
+  BOOST_TEST(stale.witnessed_size == known);
+  // A head signed with another key than the one pinned at the first cosignature: refused.
+  const std::string otherKey = dir.path() + "/other-audit.pem";
+  regfed::audit::TreeHeadSigner::generatePrivateKeyFile(otherKey);
+  BOOST_TEST(ask(forgedHead(otherKey, known, known + 5, hashOf("y"))).refused.code == "log_key_changed");
+
+  // Across the witness's restart: the same refusal, from the state in its database.
+  stop("leuna");
+  start("leuna");
+  auto again = ask(forgedHead(key, known, known + 5, hashOf("another history")));
+  BOOST_TEST(again.refused.code == "inconsistent_head");
+  BOOST_TEST(node("leuna").db->scalar("SELECT size FROM regfed_audit.witnessed WHERE log = 'merseburg'") ==
+             std::to_string(known));
+  // The real log goes on being cosigned.
+  BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  const std::int64_t grown = auditSize(*this, "merseburg");
+  BOOST_TEST(waitForCosignature(*this, "merseburg", "leuna", grown) >= grown);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_rewritten_with_the_database_host_and_signing_key_is_caught_by_its_peers) {
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  const std::int64_t size = auditSize(*this, "merseburg");
+  BOOST_REQUIRE(waitForCosignature(*this, "merseburg", "leuna", size) >= size);
+  BOOST_REQUIRE(waitForCosignature(*this, "merseburg", "sued", size) >= size);
+  const std::string config = node("merseburg").configPath;
+  std::string out;
+  BOOST_TEST(run({regfedBinary(), "audit", "verify", "--config", config}, out) == 0, out);
+  BOOST_TEST(out.find("witness leuna: its newest cosignature") != std::string::npos, out);
+
+  // The operator rewrites who asked in event 2, recomputes its hash, removes every signed head and cosignature
+  // (database and file) and restarts the node, which signs the rewritten log with its own key.
+  stop("merseburg");
+  auto& db = *node("merseburg").db;
+  regfed::audit::AuditStore store(db.dsn("regfed_node"));
+  regfed::audit::StoredEvent e = store.events("merseburg", 1, 1).at(0);
+  e.event.actor = "someone.else";
+  db.exec("SET session_replication_role = replica; UPDATE regfed_audit.events SET actor = 'someone.else', "
+          "leaf_hash = decode('" + regfed::audit::toHex(regfed::audit::leafHash(regfed::audit::canonicalForm(e.event))) +
+          "', 'hex') WHERE seq = 2; DELETE FROM regfed_audit.tree_heads; DELETE FROM regfed_audit.cosignatures");
+  std::remove((dir.path() + "/merseburg-audit.pem.heads").c_str());
+  start("merseburg");
+  BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // signed anew, shown to the witnesses, refused
+  out.clear();
+  BOOST_TEST(run({regfedBinary(), "audit", "verify", "--config", config}, out) == 1, out);
+  BOOST_TEST(out.find("FAILED: witness") != std::string::npos, out);
+  BOOST_TEST(out.find("the log was rewritten") != std::string::npos, out);
+  // Neither witness cosigned the rewritten log.
+  BOOST_TEST(cosignedBy(*this, "merseburg", "leuna") == 0);
+  BOOST_TEST(cosignedBy(*this, "merseburg", "sued") == 0);
+  BOOST_TEST(std::stoll(node("leuna").db->scalar("SELECT size FROM regfed_audit.witnessed WHERE log = 'merseburg'")) ==
+             size);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 #include <regfed/audit/AuditEvent.h>
 #include <regfed/audit/Migrations.h>
 #include <regfed/audit/TreeHead.h>
+#include <regfed/audit/Witness.h>
 
 #include <functional>
 #include <memory>
@@ -28,6 +29,22 @@ class IntegrityError : public std::runtime_error {
 struct StoredEvent {
   AuditEvent event;  ///< Columns as read back.
   Hash leafHash{};   ///< Stored leaf hash.
+};
+
+/// A peer's cosignature of this node's log at `size` (root as cosigned).
+struct StoredCosignature {
+  std::int64_t size = 0;
+  Hash root{};
+  Cosignature cosignature;
+};
+
+/// The newest head of a peer's log this node cosigned, with its cosignature (witness state).
+struct WitnessedHead {
+  std::string log;     ///< The peer node whose log it is.
+  std::int64_t size = 0;
+  Hash root{};
+  std::string logKey;  ///< The log's tree-head public key (PEM), pinned at the first cosignature.
+  Cosignature cosignature;  ///< timestamp and signature (the witness is this node).
 };
 
 /// Connection to the audit schema.
@@ -55,6 +72,16 @@ class AuditStore {
 
   /// All signed tree heads of the node, by size.
   std::vector<TreeHead> treeHeads(const std::string& node);
+
+  /// Stores a peer's cosignature of this node's log at `size`/`root` (once per witness and size).
+  void addCosignature(const std::string& node, std::int64_t size, const Hash& root, const Cosignature& c);
+  /// Every cosignature of `node`'s log, by size.
+  std::vector<StoredCosignature> cosignatures(const std::string& node);
+  /// The largest size of `node`'s log that `witness` cosigned (0 when none).
+  std::int64_t lastCosigned(const std::string& node, const std::string& witness);
+  /// This node's witness state for peer log `log`.
+  std::optional<WitnessedHead> witnessed(const std::string& log);
+  void setWitnessed(const WitnessedHead& head);
 
   /// Up to `limit` events with seq > afterSeq, in order.
   std::vector<StoredEvent> events(const std::string& node, std::int64_t afterSeq, std::int64_t limit);

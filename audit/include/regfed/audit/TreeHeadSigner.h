@@ -25,6 +25,8 @@ class TreeHeadSigner {
   static TreeHeadSigner fromPrivateKeyFile(const std::string& path);
   /// Loads a PEM public key; such a signer can only verify. Throws KeyError.
   static TreeHeadSigner fromPublicKeyFile(const std::string& path);
+  /// Loads a PEM public key from text; such a signer can only verify. Throws KeyError.
+  static TreeHeadSigner fromPublicKeyPem(const std::string& pem);
   /// Writes a new EC P-256 private key to `path` (mode 0600); throws KeyError.
   static void generatePrivateKeyFile(const std::string& path);
 
@@ -36,6 +38,8 @@ class TreeHeadSigner {
   void sign(TreeHead& head) const;
   /// True when the signature is valid for this key.
   bool verify(const TreeHead& head) const;
+  /// The public key in PEM.
+  std::string publicKeyPem() const;
   /// Identifier of the key (see TreeHead::keyId).
   const std::string& keyId() const { return keyId_; }
 
