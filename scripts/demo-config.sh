@@ -108,7 +108,7 @@ for i in 0 1 2; do
     printf '\n  ],\n'
     echo '  "federation": {'
     echo '    "listen": "127.0.0.1:'"${fed_ports[$i]}"'", "ca": "pki/ca.pem",'
-    echo '    "certificate": "pki/'"$node"'.pem", "private_key": "pki/'"$node"'.key", "probe_interval_ms": 2000,'
+    echo '    "certificate": "pki/'"$node"'.pem", "private_key": "pki/'"$node"'.key", "probe_interval_ms": 2000, "witness_interval_ms": 5000,'
     echo '    "peers": ['
     sep=""
     for j in 0 1 2; do

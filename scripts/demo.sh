@@ -221,10 +221,13 @@ Try, in another terminal (bash), from any folder:
     "valid_from": "'\$(TZ=Europe/Berlin date +%F)'", "valid_until": "'\$(TZ=Europe/Berlin date -d +2days +%F)'"}' \\
     | sed -n 's/.*"id":"\\(M-[0-9-]*\\)".*/\\1/p'); echo "mandate \$M"
 
-  # 3. both municipalities approve (four eyes); the second approval puts it in force (Leuna's admin approves at
-  #    Merseburg's node with a Leuna token, which that node verifies against Leuna's identity provider)
+  # 3. both municipalities approve (four eyes), each at its own node. Leuna's admin approves at Leuna's node: it
+  #    counts Leuna's support days (its quota lives there), reserves them and forwards the approval to Merseburg's
+  #    node, which verifies the Leuna token itself; Merseburg's node refuses a Leuna admin asking it directly.
   curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
+  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL_LEUNA/v1/mandates/\$M/approve | head -c 220; echo
+  curl -s -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL_LEUNA/v1/quota | grep -o '{"ags":"15088205"[^}]*}'
 
   # 4. the helper searches first, at Leuna's node, naming the municipality: too few criteria are refused by
   #    Merseburg's node, naming the §38 BMG criteria sets she can use ...
@@ -249,8 +252,9 @@ Try, in another terminal (bash), from any folder:
   sleep 1; curl -s -H "Authorization: Bearer \$MER_CLERK" "\$REGFED_URL/v1/reviews?status=open" | head -c 400; echo
   curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/alerts | head -c 400; echo
 
-  # 5. Leuna's admin revokes: the very next request is refused (403 mandate_revoked)
-  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/revoke | head -c 120; echo
+  # 5. Leuna's admin revokes at Leuna's node: from then on Leuna's node forwards nothing under it (403
+  #    mandate_revoked, even if Merseburg's node were down); Merseburg's node gets the revocation too
+  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL_LEUNA/v1/mandates/\$M/revoke | head -c 120; echo
   curl -s -H "Authorization: Bearer \$HELPER" -H "Regfed-Mandate: \$M" "\${ASK[@]}" \$REGFED_URL_LEUNA/v1/registers/15088220/melderegister/records/MER-000123; echo
 
   # ---- Emergency mandate: the response group may help Merseburg in a security incident -------------------
@@ -262,22 +266,27 @@ Try, in another terminal (bash), from any folder:
     "agreement": "ZV-2026-01", "valid_from": "'\$(TZ=Europe/Berlin date +%F)'", "valid_until": "'\$(TZ=Europe/Berlin date -d +30days +%F)'"}' \\
     | sed -n 's/.*"id":"\\(M-[0-9-]*\\)".*/\\1/p'); echo "emergency mandate \$E"
   curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$E/approve >/dev/null
-  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$E/approve | head -c 120; echo
+  curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL_LEUNA/v1/mandates/\$E/approve | head -c 120; echo
   # it grants nothing until the responder activates it (denied, emergency_not_active) ...
   curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": $found, "mandate": "'\$E'", "purpose": "Sicherheitsvorfall", "case_ref": "IKZ-2026-7"}'; echo
-  # ... with a reason, at the node holding the mandate: one window (4 h) a day, reported to Merseburg's DPO
-  curl -s -X POST -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL/v1/mandates/\$E/activate -d '{"reason": "Sicherheitsvorfall IKZ-2026-7"}'; echo
+  # ... with a reason, at her own node, which forwards to the node holding the mandate: one window (4 h) a day,
+  # reported to Merseburg's DPO
+  curl -s -X POST -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL_LEUNA/v1/mandates/\$E/activate -d '{"reason": "Sicherheitsvorfall IKZ-2026-7"}'; echo
   curl -s -H "Authorization: Bearer \$RESPONDER" \$REGFED_URL_LEUNA/v1/query -d '{"register": "melderegister", "municipalities": ["15088220"],
     "filter": $found, "mandate": "'\$E'", "purpose": "Sicherheitsvorfall", "case_ref": "IKZ-2026-7"}'; echo
   curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/alerts | grep -o '"kind":"emergency_[a-z]*"' | sort | uniq -c
 
-  # the audit trails: each node recomputes its Merkle tree and checks every signed tree head
+  # the audit trails: each node recomputes its Merkle tree, checks every signed tree head, and compares its log with
+  # what its neighbours cosigned (every 5 s each node shows its newest head to the others, who cosign it only as an
+  # append-only extension of what they cosigned before: C2SP checkpoints with cosignature/v1)
   regfed audit verify --config \$REGFED_CONFIG
   regfed audit verify --config \$REGFED_CONFIG_LEUNA
+  psql -X -h 127.0.0.1 -p \$PGPORT -U postgres -d regfed_merseburg -c \
+    "SELECT witness, max(size) AS cosigned_events, to_timestamp(max(timestamp)) AS at FROM regfed_audit.cosignatures GROUP BY 1"
 
   # metrics (Prometheus; served to loopback only unless node.metrics_clients says otherwise): the peers' state
-  curl -s \$REGFED_URL_LEUNA/metrics | grep -E '^regfed_(peer_up|peer_calls_total|audit_up)' | head -20
+  curl -s \$REGFED_URL_LEUNA/metrics | grep -E '^regfed_(peer_up|peer_calls_total|witness_exchanges_total|audit_up)' | head -24
 
   # a node down: stop ikz-sued (kill \$(pgrep -f 'ikz-sued.json')) and ask for all municipalities again: its six
   # answer "unavailable" within the deadline, Merseburg and Leuna as before; start make demo anew to bring it back

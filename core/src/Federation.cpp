@@ -526,8 +526,7 @@ ForwardedChange Federation::forwardMandate(
   auto failure = invoke(*p, method, deadline, [&](wire::RegfedNodeClient& c) { call(c, answer); });
   if (failure) {
     out.delivery = failure->delivered ? ForwardedChange::Delivery::Unknown : ForwardedChange::Delivery::NotSent;
-    out.refused = RequestError{failure->status == "timeout" ? Failure::Timeout : Failure::Unavailable, failure->code,
-                               failure->message, {}};
+    out.refused = RequestError{Failure::Unavailable, failure->code, failure->message, {}};
     return out;
   }
   out.delivery = ForwardedChange::Delivery::Answered;

@@ -395,7 +395,7 @@ Answer MandateService::approve(const Principal& p, const RequestMeta& meta, cons
           // A forwarded approval that would land after its caller gave up is not applied: the helper's node
           // then releases its reservation, and both sides agree that nothing happened.
           if (notAfter && DeadlineClock::now() > *notAfter)
-            throw StateConflict(Failure::Timeout, "deadline_passed",
+            throw StateConflict(Failure::Unavailable, "deadline_passed",
                                 "The approval of mandate " + id + " arrived too late to be applied; nothing was "
                                 "changed.");
           const bool complete = updated.status() == "approved";
@@ -462,7 +462,7 @@ Answer MandateService::approveRemote(const Principal& p, const RequestMeta& meta
       e.decision = "error";
       e.reason = "approval_unconfirmed";
       answer = Answer::refused(RequestError{
-          Failure::Timeout, "approval_unconfirmed",
+          Failure::Unavailable, "approval_unconfirmed",
           "Node " + f.node + " did not confirm the approval of " + id +
               ". Its support days stay reserved here until this node learns the owner's answer (within a "
               "minute); GET /v1/mandates then shows whether it was approved.",

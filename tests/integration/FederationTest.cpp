@@ -684,4 +684,78 @@ BOOST_AUTO_TEST_CASE(a_log_rewritten_with_the_database_host_and_signing_key_is_c
              size);
 }
 
+BOOST_AUTO_TEST_CASE(an_unconfirmed_approval_holds_its_days_until_the_owner_shows_the_outcome) {
+  const std::string id = ownerApprovedMandate("merseburg", "15088220", 1, 3);
+  const std::string leuAdmin = token("admin.leuna", "15088205", {"admin"});
+  std::string copied;
+  for (int i = 0; i < 40 && copied != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    copied = node("leuna").db->scalar("SELECT count(*) FROM regfed.mandates WHERE id = '" + id + "'");
+  }
+  BOOST_REQUIRE(copied == "1");
+  // Several connections to Merseburg's node in Leuna's pool, so the approval goes out on one that stands.
+  const std::string helper = token("lena.wagner", "15088205", {"helper"});
+  std::vector<std::thread> warm;
+  for (int i = 0; i < 6; ++i)
+    warm.emplace_back([&] { post("leuna", helper, "/v1/query", search("", R"(["15088220"])")); });
+  for (auto& t : warm) t.join();
+  // The owner hangs: the forward is sent and gets no answer within its deadline.
+  BOOST_REQUIRE(::kill(node("merseburg").process->pid(), SIGSTOP) == 0);
+  auto unconfirmed = post("leuna", leuAdmin, "/v1/mandates/" + id + "/approve");
+  BOOST_TEST(unconfirmed.status == 503, unconfirmed.body);
+  BOOST_TEST(unconfirmed.errorCode() == "approval_unconfirmed");
+  // Its days count meanwhile, so a parallel approval elsewhere cannot use them twice.
+  BOOST_TEST(node("leuna").db->scalar("SELECT pending FROM regfed.mandates WHERE id = '" + id + "'") == "approve");
+  ::kill(node("merseburg").process->pid(), SIGCONT);
+  // Whatever the owner made of it, both nodes end up agreeing, and nothing stays pending.
+  std::string leuna, merseburg;
+  for (int i = 0; i < 60; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    leuna = node("leuna").db->scalar("SELECT coalesce(helper_approved_by, '-') || ':' || coalesce(pending, '-') FROM "
+                                     "regfed.mandates WHERE id = '" + id + "'");
+    merseburg = node("merseburg").db->scalar(
+        "SELECT coalesce(helper_approved_by, '-') || ':-' FROM regfed.mandates WHERE id = '" + id + "'");
+    if (leuna == merseburg) break;
+  }
+  BOOST_TEST(leuna == merseburg);
+  BOOST_TEST(leuna.substr(leuna.size() - 2) == ":-");
+}
+
+BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities_it_hosts) {
+  const std::string id = approvedMandate("merseburg", "15088220");
+  auto asPeer = [&](const std::string& peer) {
+    return std::make_unique<RawPeer>(ca->certificateFile(), dir.path() + "/" + peer + ".pem",
+                                     dir.path() + "/" + peer + ".key", node("merseburg").federationPort, "merseburg");
+  };
+  std::vector<wire::MandateInfo> listed;
+  asPeer("sued")->client->mandates(listed, wire::g_regfed_constants.CONTRACT_VERSION);
+  BOOST_TEST(listed.empty());  // the mandate's helper municipality is Leuna's
+  asPeer("leuna")->client->mandates(listed, wire::g_regfed_constants.CONTRACT_VERSION);
+  BOOST_REQUIRE(listed.size() == 1);
+  BOOST_TEST(listed[0].id == id);
+  wire::MandateRevocation r;
+  r.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  r.mandate = id;
+  r.revoked_by = "z.admin";
+  r.revoked_by_ags = kZeitz;
+  r.request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  wire::MandateAnswer a;
+  // Leuna's node cannot speak for Zeitz; Zeitz's node (sued) is no party to this mandate.
+  BOOST_CHECK_THROW(asPeer("leuna")->client->revoke_mandate(a, r), wire::PeerRefused);
+  asPeer("sued")->client->revoke_mandate(a, r);
+  BOOST_REQUIRE(a.__isset.refused);
+  BOOST_TEST(a.refused.code == "not_a_party");
+  BOOST_TEST(node("merseburg").db->scalar("SELECT coalesce(revoked_by, '-') FROM regfed.mandates") == "-");
+  // A forged token in a forwarded approval is refused by the owner itself.
+  wire::MandateChange change;
+  change.caller.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  change.caller.token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+  change.caller.request_id = r.request_id;
+  change.caller.deadline_ms = 3000;
+  change.mandate = id;
+  change.action = "approve";
+  asPeer("leuna")->client->change_mandate(a, change);
+  BOOST_TEST(a.refused.kind == "unauthenticated");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
