@@ -7,17 +7,15 @@
 #              Schkopau, Weißenfels, Zeitz
 # A Melderegister per municipality (sql adapter), a Gewerberegister for Merseburg, Leuna and Weißenfels (jsonl).
 # Paths in the configs are relative to OUTDIR (keys/, pki/, data/).
-#   demo-config.sh OUTDIR PGPORT PLUGIN_DIR HTTP_PORTS FEDERATION_PORTS     (ports: three, comma-separated)
+# With REGFED_DEMO_NODES=8 every municipality runs its own node instead (the fan-out benchmark's federation).
+#   demo-config.sh OUTDIR PGPORT PLUGIN_DIR HTTP_PORTS FEDERATION_PORTS     (ports: one per node, comma-separated)
 set -euo pipefail
 out=${1:?} port=${2:?} plugins=${3:?}
 IFS=, read -r -a http_ports <<<"${4:?}"
 IFS=, read -r -a fed_ports <<<"${5:?}"
 
-nodes=(merseburg leuna ikz-sued)
-declare -A hosts=(
-  [merseburg]="15088220"
-  [leuna]="15088205"
-  [ikz-sued]="15084130 15088150 15084355 15088330 15084550 15084590")
+. "$(dirname "$0")/demo-layout.sh"
+
 declare -A names=(
   [15084130]="Gemeinde Elsteraue" [15088205]="Stadt Leuna" [15088150]="Gemeinde Kabelsketal"
   [15088220]="Stadt Merseburg" [15084355]="Stadt Naumburg (Saale)" [15088330]="Gemeinde Schkopau"
@@ -55,7 +53,7 @@ municipality_list() {  # "AGS ..." -> JSON list of {"ags", "name"}
   done
 }
 
-for i in 0 1 2; do
+for i in "${!nodes[@]}"; do
   node=${nodes[$i]}
   s=$(suffix "$node")
   db="dbname=regfed_$s"
@@ -111,7 +109,7 @@ for i in 0 1 2; do
     echo '    "certificate": "pki/'"$node"'.pem", "private_key": "pki/'"$node"'.key", "probe_interval_ms": 2000, "witness_interval_ms": 5000,'
     echo '    "peers": ['
     sep=""
-    for j in 0 1 2; do
+    for j in "${!nodes[@]}"; do
       [ "$j" = "$i" ] && continue
       peer=${nodes[$j]}
       printf '%s      {"node": "%s", "address": "127.0.0.1:%s", "municipalities": [%s]}' \

@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 demo="$root/var/demo"
 regfed="$root/build/bin/regfed"
-nodes=(merseburg leuna ikz-sued)
+. "$root/scripts/demo-layout.sh"
 mkdir -p "$demo/keys" "$demo/data"
 rm -f "$demo"/ready-* "$demo/demo.env" "$demo/ready"
 
@@ -42,7 +42,7 @@ echo "regfed demo: starting PostgreSQL"
 . "$demo/pg/env"
 psql=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres)
 # A fresh start: an earlier run's mandates used up support days, and its audit logs belong to that run.
-for db in regfed regfed_demo_data regfed_merseburg regfed_leuna regfed_ikz_sued; do
+for db in regfed regfed_demo_data $(for n in "${nodes[@]}"; do echo "regfed_${n//-/_}"; done); do
   "${psql[@]}" -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
 done
 rm -f "$demo"/keys/audit-*.pem.heads "$demo/keys/audit-signing.pem.heads"
@@ -70,8 +70,6 @@ surname=$("${data[@]}" -At -c "SELECT familienname FROM melde.melderegister_1508
 
 # Each node gets its own database (a copy of the generated data, keeping only its municipalities' registers) and
 # its own roles; no node's roles may connect to another node's database.
-declare -A hosted=([merseburg]="15088220" [leuna]="15088205"
-                   [ikz-sued]="15084130 15088150 15084355 15088330 15084550 15084590")
 for node in "${nodes[@]}"; do
   s=${node//-/_}
   "${psql[@]}" -d postgres >/dev/null <<SQL
@@ -85,7 +83,7 @@ CREATE DATABASE regfed_$s OWNER regfed_owner_$s TEMPLATE regfed_demo_data;
 REVOKE CONNECT, TEMPORARY ON DATABASE regfed_$s FROM PUBLIC;
 GRANT CONNECT ON DATABASE regfed_$s TO regfed_owner_$s, regfed_node_$s, regfed_reader_$s;
 SQL
-  keep=" ${hosted[$node]} "
+  keep=" ${hosts[$node]} "
   drop=""
   for ags in 15084130 15088205 15088150 15088220 15084355 15088330 15084550 15084590; do
     [[ $keep == *" $ags "* ]] || drop+="DROP TABLE melde.melderegister_$ags;"
@@ -115,8 +113,11 @@ free_port() {
   echo "$p"
 }
 taken=""
-http_ports=$(free_port 8480),$(free_port 8481),$(free_port 8482)
-fed_ports=$(free_port 8490),$(free_port 8491),$(free_port 8492)
+http_ports="" fed_ports=""
+for i in "${!nodes[@]}"; do
+  http_ports+=${http_ports:+,}$(free_port $((8480 + i)))
+  fed_ports+=${fed_ports:+,}$(free_port $((8490 + i)))
+done
 "$root/scripts/demo-config.sh" "$demo" "$PGPORT" "$root/build/plugins-out" "$http_ports" "$fed_ports"
 for node in "${nodes[@]}"; do
   "$regfed" config check "$demo/$node.json" >/dev/null
@@ -140,20 +141,28 @@ for node in "${nodes[@]}"; do
   done
   urls[$node]=$(head -1 "$demo/ready-$node")
 done
-cat >"$demo/demo.env" <<ENV
-REGFED_URL=${urls[merseburg]}
-REGFED_CONFIG=$demo/merseburg.json
-REGFED_URL_MERSEBURG=${urls[merseburg]}
-REGFED_URL_LEUNA=${urls[leuna]}
-REGFED_URL_IKZ_SUED=${urls[ikz-sued]}
-REGFED_CONFIG_LEUNA=$demo/leuna.json
-REGFED_CONFIG_IKZ_SUED=$demo/ikz-sued.json
-PGPORT=$PGPORT
-REGFED=$regfed
-PATH=$root/build/bin:\$PATH
-ENV
+{
+  echo "REGFED_URL=${urls[merseburg]}"
+  echo "REGFED_CONFIG=$demo/merseburg.json"
+  for node in "${nodes[@]}"; do
+    name=$(echo "${node//-/_}" | tr '[:lower:]' '[:upper:]')
+    echo "REGFED_URL_$name=${urls[$node]}"
+    [ "$node" = merseburg ] || echo "REGFED_CONFIG_$name=$demo/$node.json"
+  done
+  echo "PGPORT=$PGPORT"
+  echo "REGFED=$regfed"
+  echo "PATH=$root/build/bin:\$PATH"
+} >"$demo/demo.env.tmp"
+mv "$demo/demo.env.tmp" "$demo/demo.env"
 # Kept for scripts that wait for the demo (the Merseburg node's URL).
 echo "${urls[merseburg]}" >"$demo/ready"
+
+if [ "${#nodes[@]}" != 3 ]; then
+  echo "regfed demo: ready — ${#nodes[@]} nodes, one per municipality (for the fan-out benchmark):"
+  for node in "${nodes[@]}"; do echo "  $node  ${urls[$node]}   (log: $demo/$node.log)"; done
+  wait -n "${pids[@]}" || true
+  exit 1
+fi
 
 cat <<TXT
 

@@ -16,3 +16,11 @@ done
 for node in merseburg leuna ikz-sued; do
   "$build/bin/regfed" config check "$dir/$node.json"
 done
+# The fan-out benchmark's federation: one node per municipality.
+eight=(merseburg leuna elsteraue kabelsketal naumburg schkopau weissenfels zeitz)
+"$root/scripts/demo-pki.sh" "$dir/pki" "${eight[@]}"
+REGFED_DEMO_NODES=8 "$root/scripts/demo-config.sh" "$dir" 5432 "$build/plugins-out" 0,0,0,0,0,0,0,0 \
+  7441,7442,7443,7444,7445,7446,7447,7448
+for node in "${eight[@]}"; do
+  "$build/bin/regfed" config check "$dir/$node.json"
+done

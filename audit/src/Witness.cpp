@@ -140,6 +140,16 @@ std::string checkpointBody(const std::string& node, std::int64_t size, const Has
 
 std::string witnessName(const std::string& node) { return "regfed.witness/" + node; }
 
+std::string verifierKey(const std::string& name, const std::string& publicKey) {
+  static const char* digits = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : keyId(name, publicKey)) {
+    id += digits[b >> 4];
+    id += digits[b & 15];
+  }
+  return name + "+" + id + "+" + base64(std::string(1, '\x04') + publicKey);
+}
+
 std::string Cosignature::noteLine() const {
   std::string ts(8, '\0');
   for (int i = 0; i < 8; ++i) ts[static_cast<std::size_t>(i)] = static_cast<char>((timestamp >> (56 - 8 * i)) & 0xff);

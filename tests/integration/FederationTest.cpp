@@ -608,6 +608,12 @@ BOOST_AUTO_TEST_CASE(peers_cosign_the_log_and_refuse_an_inconsistent_head_also_a
   const std::string witnessed = node("leuna").db->scalar(
       "SELECT size || ':' || encode(root, 'hex') FROM regfed_audit.witnessed WHERE log = 'merseburg'");
   BOOST_TEST(witnessed.rfind(std::to_string(byLeuna) + ":", 0) == 0, witnessed);
+  // The newest cosigned checkpoint, as standard transparency tooling reads it.
+  std::string note;
+  BOOST_TEST(run({regfedBinary(), "audit", "checkpoint", "--config", node("merseburg").configPath}, note) == 0, note);
+  BOOST_TEST(note.find("regfed.audit/merseburg\n") != std::string::npos, note);
+  BOOST_TEST(note.find("\xE2\x80\x94 regfed.witness/leuna ") != std::string::npos, note);
+  BOOST_TEST(note.find("regfed.witness/merseburg+") != std::string::npos, note);  // this node's vkey
 
   const std::string key = dir.path() + "/merseburg-audit.pem";
   auto ask = [&](const wire::CosignRequest& r) {

@@ -68,6 +68,9 @@ class WitnessKey {
 /// The witness key name of a node.
 std::string witnessName(const std::string& node);
 
+/// A C2SP verifier key for a cosignature/v1 key: "<name>+<hex key id>+<base64(0x04 || public key)>".
+std::string verifierKey(const std::string& name, const std::string& publicKey);
+
 /// Standard base64 (with padding) of bytes.
 std::string base64(const std::string& bytes);
 
