@@ -167,7 +167,7 @@ std::vector<PeerView> Federation::peers() const {
 
 std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char* method,
                                                           Clock::time_point deadline, const Call& call,
-                                                          bool probe) {
+                                                          bool probe, bool retryStale) {
   const std::string& node = peer.config.node;
   std::unique_ptr<Connection> connection;
   {
@@ -192,46 +192,61 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
   bool sent = false;
   bool delivered = false;  // past connecting: the peer may have read the request
   SocketWatchdog::Ticket ticket = 0;
-  try {
-    if (budget <= std::chrono::milliseconds(0))
-      throw TTransportException(TTransportException::TIMED_OUT, "deadline passed before the call");
-    const int ms = remainingMs(deadline);
-    sent = true;
-    if (!connection) {
-      connection = std::make_unique<Connection>();
-      connection->socket = sockets_->connectTo(peer.config.host, peer.config.port, node);
-      connection->socket->setConnTimeout(ms);
-      connection->socket->setRecvTimeout(ms);
-      connection->socket->setSendTimeout(ms);
-      connection->socket->open();
-      ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
-      connection->socket->handshake();
-      auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(connection->socket,
-                                                                                  sockets_->limits());
-      connection->client = std::make_unique<wire::RegfedNodeClient>(std::make_shared<apache::thrift::protocol::TBinaryProtocol>(
-          framed, kMaxPeerResponseBytes, kMaxPeerContainerItems, false, true));
-    } else {
-      ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
+  const bool reused = connection != nullptr;
+  for (int round = 0;; ++round) {
+    try {
+      if (budget <= std::chrono::milliseconds(0))
+        throw TTransportException(TTransportException::TIMED_OUT, "deadline passed before the call");
+      const int ms = remainingMs(deadline);
+      sent = true;
+      if (!connection) {
+        connection = std::make_unique<Connection>();
+        connection->socket = sockets_->connectTo(peer.config.host, peer.config.port, node);
+        connection->socket->setConnTimeout(ms);
+        connection->socket->setRecvTimeout(ms);
+        connection->socket->setSendTimeout(ms);
+        connection->socket->open();
+        ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
+        connection->socket->handshake();
+        auto framed = std::make_shared<apache::thrift::transport::TFramedTransport>(connection->socket,
+                                                                                    sockets_->limits());
+        connection->client = std::make_unique<wire::RegfedNodeClient>(std::make_shared<apache::thrift::protocol::TBinaryProtocol>(
+            framed, kMaxPeerResponseBytes, kMaxPeerContainerItems, false, true));
+      } else {
+        ticket = watchdog_.watch(static_cast<int>(connection->socket->getSocketFD()), deadline);
+      }
+      const int left = remainingMs(deadline);
+      connection->socket->setRecvTimeout(left);
+      connection->socket->setSendTimeout(left);
+      delivered = true;
+      call(*connection->client);
+    } catch (const wire::VersionMismatch& e) {
+      failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
+    } catch (const wire::PeerRefused& e) {
+      failure = CallFailure{"error", clipped(e.code, kMaxCodeBytes),
+                            "Node " + node + " refused this node: " + clipped(e.message, kMaxMessageBytes)};
+    } catch (const TApplicationException& e) {
+      failure = CallFailure{"error", "peer_error", "Node " + node + " could not answer: " + std::string(e.what())};
+    } catch (const TException& e) {
+      const bool late = Clock::now() >= deadline - std::chrono::milliseconds(5);
+      failure = late ? CallFailure{"timeout", "peer_timeout", "Node " + node + " did not answer in time."}
+                     : CallFailure{"unavailable", "peer_unreachable",
+                                   "Node " + node + " is not reachable: " + std::string(e.what())};
+    } catch (const std::exception& e) {
+      failure = CallFailure{"error", "peer_error", "Node " + node + ": " + std::string(e.what())};
     }
-    const int left = remainingMs(deadline);
-    connection->socket->setRecvTimeout(left);
-    connection->socket->setSendTimeout(left);
-    delivered = true;
-    call(*connection->client);
-  } catch (const wire::VersionMismatch& e) {
-    failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
-  } catch (const wire::PeerRefused& e) {
-    failure = CallFailure{"error", clipped(e.code, kMaxCodeBytes),
-                          "Node " + node + " refused this node: " + clipped(e.message, kMaxMessageBytes)};
-  } catch (const TApplicationException& e) {
-    failure = CallFailure{"error", "peer_error", "Node " + node + " could not answer: " + std::string(e.what())};
-  } catch (const TException& e) {
-    const bool late = Clock::now() >= deadline - std::chrono::milliseconds(5);
-    failure = late ? CallFailure{"timeout", "peer_timeout", "Node " + node + " did not answer in time."}
-                   : CallFailure{"unavailable", "peer_unreachable",
-                                 "Node " + node + " is not reachable: " + std::string(e.what())};
-  } catch (const std::exception& e) {
-    failure = CallFailure{"error", "peer_error", "Node " + node + ": " + std::string(e.what())};
+    // A pooled connection the peer closed while it sat idle fails at once: an idempotent call goes out once more
+    // on a new connection (as HTTP clients do with a stale keep-alive connection), if its deadline allows.
+    if (round == 0 && reused && retryStale && failure && failure->status == "unavailable" &&
+        deadline - Clock::now() >= kMeaningfulBudget) {
+      if (ticket) watchdog_.release(ticket);
+      ticket = 0;
+      connection.reset();
+      failure.reset();
+      delivered = false;
+      continue;
+    }
+    break;
   }
   if (ticket) watchdog_.release(ticket);
   if (failure) failure->delivered = delivered;
@@ -505,7 +520,7 @@ std::vector<std::string> Federation::mandatePeers() const {
 
 ForwardedChange Federation::forwardMandate(
     const std::string& id, const char* method, Clock::time_point deadline,
-    const std::function<void(wire::RegfedNodeClient&, wire::MandateAnswer&)>& call) {
+    const std::function<void(wire::RegfedNodeClient&, wire::MandateAnswer&)>& call, bool retryStale) {
   ForwardedChange out;
   out.node = nodeOfMandate(id);
   Peer* p = peer(out.node);
@@ -523,7 +538,8 @@ ForwardedChange Federation::forwardMandate(
     }
   }
   wire::MandateAnswer answer;
-  auto failure = invoke(*p, method, deadline, [&](wire::RegfedNodeClient& c) { call(c, answer); });
+  auto failure =
+      invoke(*p, method, deadline, [&](wire::RegfedNodeClient& c) { call(c, answer); }, false, retryStale);
   if (failure) {
     out.delivery = failure->delivered ? ForwardedChange::Delivery::Unknown : ForwardedChange::Delivery::NotSent;
     out.refused = RequestError{Failure::Unavailable, failure->code, failure->message, {}};
@@ -565,10 +581,13 @@ ForwardedChange Federation::changeMandate(const Principal& principal, const Requ
   change.mandate = id;
   change.action = action;
   if (!reason.empty()) change.__set_reason(reason);
-  return forwardMandate(id, "change_mandate", deadline, [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
-    change.caller.deadline_ms = remainingMs(deadline);
-    c.change_mandate(a, change);
-  });
+  return forwardMandate(
+      id, "change_mandate", deadline,
+      [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
+        change.caller.deadline_ms = remainingMs(deadline);
+        c.change_mandate(a, change);
+      },
+      false);
 }
 
 ForwardedChange Federation::revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,

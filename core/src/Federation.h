@@ -87,14 +87,16 @@ class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitne
 
   Peer* peer(const std::string& node) const;
   /// Runs `call` on a connection to `peer` within `deadline`; nullopt on success. `probe` bypasses the circuit
-  /// breaker and the call cap.
+  /// breaker and the call cap. `retryStale`: the call may be sent again on a new connection when a pooled one
+  /// turns out closed (false for calls that must not be applied twice).
   std::optional<CallFailure> invoke(Peer& peer, const char* method, DeadlineClock::time_point deadline,
-                                    const Call& call, bool probe = false);
+                                    const Call& call, bool probe = false, bool retryStale = true);
   void probe(Peer& peer);
   /// Sends a mandate call to the node holding mandate `id`, when it speaks mandate forwarding.
   ForwardedChange forwardMandate(const std::string& id, const char* method, DeadlineClock::time_point deadline,
                                  const std::function<void(regfed::wire::RegfedNodeClient&,
-                                                          regfed::wire::MandateAnswer&)>& call);
+                                                          regfed::wire::MandateAnswer&)>& call,
+                                 bool retryStale = true);
   void scheduleProbe(Peer& peer);
   void scheduleProbeLocked(Peer& peer);  // peer.mutex held
   void submit(std::function<void()> task);
