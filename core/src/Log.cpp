@@ -2,6 +2,7 @@
 
 #include <regfed/audit/AuditEvent.h>
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -34,7 +35,15 @@ void write(const char* level, const std::string& message) {
 
 }  // namespace
 
-void info(const std::string& message) { write("INFO ", message); }
+namespace {
+std::atomic<bool> infoEnabled{true};
+}  // namespace
+
+void setInfo(bool enabled) { infoEnabled = enabled; }
+
+void info(const std::string& message) {
+  if (infoEnabled) write("INFO ", message);
+}
 void warn(const std::string& message) { write("WARN ", message); }
 void error(const std::string& message) { write("ERROR", message); }
 

@@ -9,6 +9,9 @@ namespace regfed::core::log {
 /// forge a log line with a newline.
 std::string printable(const std::string& message);
 
+/// Whether info() writes (commands that use node parts, such as `audit verify`, keep their own output clean).
+void setInfo(bool enabled);
+
 /// Normal operation worth knowing.
 void info(const std::string& message);
 /// A degraded state that the node handles.

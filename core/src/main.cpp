@@ -168,6 +168,7 @@ std::string checkWitnesses(const Config& c, regfed::audit::AuditStore& store) {
   }
   std::cerr << "  " << stored << " stored cosignatures match the log\n";
   regfed::core::Metrics metrics;
+  regfed::core::log::setInfo(false);  // the peers' connection chatter is not this command's output
   std::unique_ptr<regfed::core::Federation> reach;
   try {
     reach = std::make_unique<regfed::core::Federation>(c, metrics);
