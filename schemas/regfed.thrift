@@ -159,24 +159,29 @@ struct MandateInfo {
   22: optional string revoked_on
 }
 
-/// A helper-side admin's approval, or a responder's activation of an emergency mandate, forwarded by their home
-/// node with their own token: the owning node verifies it and decides.
+/// A responder's activation of an emergency mandate, forwarded by their home node with their own token (which
+/// travels with every request under the mandate anyway): the owning node verifies it and decides.
 struct MandateChange {
   1: required Caller caller
   2: required string mandate
-  3: required string action           // approve, activate
-  4: optional string reason           // activate: why
+  3: required string action           // activate
+  4: optional string reason           // why
 }
 
-/// A revocation by an admin of the helper municipality, verified and logged by their home node, which has
-/// stopped forwarding under the mandate already. Node-authenticated, so the home node can deliver it later
-/// when the owning node was unreachable: it only ever takes access away.
-struct MandateRevocation {
+/// The helper municipality's decision on a mandate — its admin's approval or revocation — made at the helper's
+/// node, which verified the admin's token, checked four eyes and its quota, and logged it. Node-authenticated:
+/// an admin's token never leaves their own node (a node that got it could replay it there, where the admin may
+/// create and approve mandates of the admin's own municipality). The owner accepts it only for the helper side of
+/// its own mandates, from the node hosting the helper municipality. A revocation can be delivered later, when
+/// the owner was unreachable.
+struct MandateDecision {
   1: required i32 contract_version
   2: required string mandate
-  3: required string revoked_by
-  4: required string revoked_by_ags
-  5: required string request_id       // the home node's request id of the revocation
+  3: required string action           // approve, revoke
+  4: required string by               // the admin's user id
+  5: required string by_ags           // the helper municipality
+  6: required string request_id       // the helper's node's request id (both nodes log it)
+  7: required i64 deadline_ms         // an approval is not applied after this
 }
 
 struct MandateAnswer {
@@ -244,7 +249,7 @@ service RegfedNode {
   /// The owning node's mandates whose helper municipality the calling node hosts.
   list<MandateInfo> mandates(1: i32 contract_version) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   MandateAnswer change_mandate(1: MandateChange change) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
-  MandateAnswer revoke_mandate(1: MandateRevocation revocation)
+  MandateAnswer decide_mandate(1: MandateDecision decision)
       throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
 
   // Version 2: witnessing. The log is always the calling node's own (known by its certificate).

@@ -573,14 +573,14 @@ ForwardedChange Federation::forwardMandate(
   return out;
 }
 
-ForwardedChange Federation::changeMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
-                                          const std::string& action, const std::string& reason,
-                                          Clock::time_point deadline) {
+ForwardedChange Federation::activateMandate(const Principal& principal, const RequestMeta& meta,
+                                            const std::string& id, const std::string& reason,
+                                            Clock::time_point deadline) {
   wire::MandateChange change;
   change.caller = callerOf(principal, meta, deadline);
   change.mandate = id;
-  change.action = action;
-  if (!reason.empty()) change.__set_reason(reason);
+  change.action = "activate";
+  change.__set_reason(reason);
   return forwardMandate(
       id, "change_mandate", deadline,
       [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
@@ -590,17 +590,23 @@ ForwardedChange Federation::changeMandate(const Principal& principal, const Requ
       false);
 }
 
-ForwardedChange Federation::revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,
-                                          const std::string& requestId, Clock::time_point deadline) {
-  wire::MandateRevocation revocation;
-  revocation.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
-  revocation.mandate = id;
-  revocation.revoked_by = by;
-  revocation.revoked_by_ags = byAgs;
-  revocation.request_id = requestId;
-  return forwardMandate(id, "revoke_mandate", deadline, [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
-    c.revoke_mandate(a, revocation);
-  });
+ForwardedChange Federation::decideMandate(const std::string& id, const std::string& action, const std::string& by,
+                                          const std::string& byAgs, const std::string& requestId,
+                                          Clock::time_point deadline) {
+  wire::MandateDecision decision;
+  decision.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  decision.mandate = id;
+  decision.action = action;
+  decision.by = by;
+  decision.by_ags = byAgs;
+  decision.request_id = requestId;
+  return forwardMandate(
+      id, "decide_mandate", deadline,
+      [&](wire::RegfedNodeClient& c, wire::MandateAnswer& a) {
+        decision.deadline_ms = remainingMs(deadline);
+        c.decide_mandate(a, decision);
+      },
+      false);
 }
 
 std::optional<std::vector<Mandate>> Federation::mandatesAt(const std::string& node, Clock::time_point deadline) {

@@ -57,11 +57,11 @@ class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitne
                          DeadlineClock::time_point deadline, std::string& node) override;
 
   std::string nodeOfMandate(const std::string& id) const override;
-  ForwardedChange changeMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
-                                const std::string& action, const std::string& reason,
+  ForwardedChange activateMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
+                                  const std::string& reason, DeadlineClock::time_point deadline) override;
+  ForwardedChange decideMandate(const std::string& id, const std::string& action, const std::string& by,
+                                const std::string& byAgs, const std::string& requestId,
                                 DeadlineClock::time_point deadline) override;
-  ForwardedChange revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,
-                                const std::string& requestId, DeadlineClock::time_point deadline) override;
   std::optional<std::vector<Mandate>> mandatesAt(const std::string& node,
                                                  DeadlineClock::time_point deadline) override;
   std::vector<std::string> mandatePeers() const override;

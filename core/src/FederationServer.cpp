@@ -9,6 +9,7 @@
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSSLServerSocket.h>
 
+#include <algorithm>
 #include <future>
 #include <regex>
 
@@ -155,43 +156,51 @@ class Handler : public wire::RegfedNodeIf {
   void change_mandate(wire::MandateAnswer& out, const wire::MandateChange& change) override {
     Principal principal;
     RequestMeta meta;
-    const std::string action = change.action == "activate" ? "mandate_activate" : "mandate_approve";
-    if (!admit(change.caller, action, out, principal, meta)) return;
-    const auto notAfter = DeadlineClock::now() + std::chrono::milliseconds(std::max<std::int64_t>(
-                                                     0, change.caller.deadline_ms - kReturnMarginMs));
+    if (!admit(change.caller, "mandate_activate", out, principal, meta)) return;
+    const PeerConfig& peer = requirePeer();
     Answer answer;
-    if (change.action == "approve") {
-      answer = mandateService_.approve(principal, meta, change.mandate, notAfter);
-    } else if (change.action == "activate") {
+    if (change.action == "activate") {
       JsonWriter body;
       body.beginObject().key("reason").value(change.__isset.reason ? change.reason : "").endObject();
       answer = mandateService_.activate(principal, meta, change.mandate, body.str());
     } else {
       answer = mandateService_.refuse(principal, meta, "mandate_change",
                                       RequestError{Failure::Invalid, "unknown_action",
-                                                   "Mandate changes forwarded by a node are approve and activate.", {}},
+                                                   "A node forwards activations only; approvals and revocations of "
+                                                   "the helper side are decisions of its node (decide_mandate).",
+                                                   {}},
                                       change.mandate);
     }
-    mandateAnswer(out, answer, change.mandate);
+    mandateAnswer(peer, out, answer, change.mandate);
   }
 
-  void revoke_mandate(wire::MandateAnswer& out, const wire::MandateRevocation& revocation) override {
+  void decide_mandate(wire::MandateAnswer& out, const wire::MandateDecision& decision) override {
     const PeerConfig& peer = requirePeer();
-    requireVersion(revocation.contract_version);
-    if (!isUuid(revocation.request_id)) refusePeer("invalid_request_id", "the request id must be a UUID.");
-    // The home node verified its admin's token and logged the revocation; it may speak only for the
-    // municipalities it hosts, and a revocation only ever takes access away.
-    if (!hosts(peer, revocation.revoked_by_ags))
-      refusePeer("not_hosted_by_peer", "node " + peer.node + " does not host municipality " +
-                                           revocation.revoked_by_ags + ", so it cannot revoke on its behalf.");
+    requireVersion(decision.contract_version);
+    if (!isUuid(decision.request_id)) refusePeer("invalid_request_id", "the request id must be a UUID.");
+    // The helper's node verified its admin's token, checked four eyes and its quota, and logged the decision; it
+    // may speak only for the municipalities it hosts, and only for their side of a mandate (checked below).
+    if (!hosts(peer, decision.by_ags))
+      refusePeer("not_hosted_by_peer", "node " + peer.node + " does not host municipality " + decision.by_ags +
+                                           ", so it cannot decide on its behalf.");
+    if (decision.by.empty() || decision.by.size() > 200 ||
+        std::any_of(decision.by.begin(), decision.by.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+      refusePeer("invalid_user", "the deciding admin's user id is empty, too long or has control characters.");
     Principal principal;
-    principal.id = revocation.revoked_by;
-    principal.ags = revocation.revoked_by_ags;
+    principal.id = decision.by;
+    principal.ags = decision.by_ags;
     principal.roles = {"admin"};
     RequestMeta meta;
-    meta.id = revocation.request_id;
+    meta.id = decision.request_id;
     meta.viaPeer = peer.node;
-    mandateAnswer(out, mandateService_.revokeForHelper(principal, meta, revocation.mandate), revocation.mandate);
+    const auto notAfter = DeadlineClock::now() + std::chrono::milliseconds(std::max<std::int64_t>(
+                                                     0, decision.deadline_ms - kReturnMarginMs));
+    Answer answer;
+    if (decision.action == "approve" || decision.action == "revoke")
+      answer = mandateService_.decideForHelper(principal, meta, decision.mandate, decision.action, notAfter);
+    else
+      refusePeer("unknown_action", "a helper side decides approve or revoke.");
+    mandateAnswer(peer, out, answer, decision.mandate);
   }
 
   void cosign(wire::CosignAnswer& out, const wire::CosignRequest& request) override {
@@ -243,12 +252,14 @@ class Handler : public wire::RegfedNodeIf {
     return false;
   }
 
-  void mandateAnswer(wire::MandateAnswer& out, const Answer& answer, const std::string& id) {
+  // The answer, and the mandate as it stands now — only to the node hosting its helper municipality.
+  void mandateAnswer(const PeerConfig& peer, wire::MandateAnswer& out, const Answer& answer, const std::string& id) {
     if (answer.error)
       out.__set_refused(toWire(*answer.error));
     else
       out.__set_payload(answer.payload);
-    if (auto m = mandates_.find(id); m && m->ownerNode.empty()) out.__set_mandate(toWire(*m));
+    if (auto m = mandates_.find(id); m && m->ownerNode.empty() && hosts(peer, m->helperAgs))
+      out.__set_mandate(toWire(*m));
   }
 
   // A data call goes on only from a configured peer, in a contract version this node speaks, for a person whose

@@ -299,7 +299,7 @@ Answer MandateService::create(const Principal& p, const RequestMeta& meta, const
   }
 }
 
-std::optional<Mandate> MandateService::lookup(const std::string& id) {
+std::optional<Mandate> MandateService::lookup(const std::string& id, bool askOwner) {
   auto known = mandates_.find(id);
   if (known) return known;
   // Created through another node since the last refresh? Ask the database once before answering 404.
@@ -310,7 +310,8 @@ std::optional<Mandate> MandateService::lookup(const std::string& id) {
   }
   if (auto found = mandates_.find(id)) return found;
   // Created at its owner's node since the last sync: ask that node.
-  if (remote_ && ownerOfMandateId(id).size() && config_.municipalityName(ownerOfMandateId(id)).empty()) {
+  if (askOwner && remote_ && ownerOfMandateId(id).size() &&
+      config_.municipalityName(ownerOfMandateId(id)).empty()) {
     const std::string node = remote_->nodeOfMandate(id);
     if (!node.empty()) syncNode(node);
   }
@@ -324,6 +325,10 @@ Answer MandateService::change(const Principal& p, const RequestMeta& meta, const
   const std::string owner = known ? known->ownerAgs : p.ags;
   try {
     if (!known) throw StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + ".");
+    if (!known->ownerNode.empty())
+      throw StateConflict(Failure::Unavailable, "mandate_held_elsewhere",
+                          "Mandate " + id + " lives at node " + known->ownerNode +
+                              ", which this node cannot reach for mandates now.");
     if (!p.has("admin") || (p.ags != known->ownerAgs && p.ags != known->helperAgs))
       throw StateConflict(Failure::Forbidden, "not_a_party",
                           "Only an admin of " + known->ownerAgs + " or " + known->helperAgs +
@@ -383,7 +388,8 @@ void MandateService::checkApproval(const Principal& p, Side side, const Mandate&
 Answer MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id,
                                std::optional<DeadlineClock::time_point> notAfter) {
   if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_approve", *e, id);
-  if (auto known = lookup(id); known && !known->ownerNode.empty() && remote_) return approveRemote(p, meta, *known);
+  if (auto known = lookup(id, !meta.viaPeer); known && !known->ownerNode.empty() && remote_ && !meta.viaPeer)
+    return approveRemote(p, meta, *known);
   return change(p, meta, id, "mandate_approve", [&](const Mandate& known) {
     const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
     return mandates_.approve(
@@ -430,7 +436,7 @@ Answer MandateService::approveRemote(const Principal& p, const RequestMeta& meta
     log::error(e.what());
     return databaseUnavailable();
   }
-  ForwardedChange f = remote_->changeMandate(p, meta, id, "approve", "", deadline);
+  ForwardedChange f = remote_->decideMandate(id, "approve", p.id, p.ags, meta.id, deadline);
   AuditEvent e = event(p, meta, "mandate_approve", known, "");
   e.peer = f.node;
   std::optional<Answer> answer;
@@ -468,9 +474,9 @@ Answer MandateService::approveRemote(const Principal& p, const RequestMeta& meta
               "minute); GET /v1/mandates then shows whether it was approved.",
           {}});
     }
-  } catch (const DatabaseUnavailable& ex) {
+  } catch (const std::exception& ex) {
     // The reservation stays pending and is settled from the owner's list.
-    log::error(ex.what());
+    log::error(std::string("mandate ") + id + ": the owner's answer could not be taken over: " + ex.what());
     e.decision = "error";
     e.reason = "database_unavailable";
     answer = databaseUnavailable();
@@ -484,7 +490,8 @@ Answer MandateService::approveRemote(const Principal& p, const RequestMeta& meta
 
 Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
   if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_revoke", *e, id);
-  if (auto known = lookup(id); known && !known->ownerNode.empty() && remote_) return revokeRemote(p, meta, *known);
+  if (auto known = lookup(id, !meta.viaPeer); known && !known->ownerNode.empty() && remote_ && !meta.viaPeer)
+    return revokeRemote(p, meta, *known);
   return change(p, meta, id, "mandate_revoke", [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
@@ -496,13 +503,17 @@ Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const
   });
 }
 
-Answer MandateService::revokeForHelper(const Principal& p, const RequestMeta& meta, const std::string& id) {
-  static const std::regex userId(R"([A-Za-z0-9._@-]{1,100})");
-  return change(p, meta, id, "mandate_revoke", [&](const Mandate& known) {
-    if (!known.ownerNode.empty() || p.ags != known.helperAgs || !std::regex_match(p.id, userId))
-      throw StateConflict(Failure::Forbidden, "not_a_party",
-                          "A node may deliver revocations of mandates held here by admins of their helper "
-                          "municipality only.");
+Answer MandateService::decideForHelper(const Principal& p, const RequestMeta& meta, const std::string& id,
+                                       const std::string& action, DeadlineClock::time_point notAfter) {
+  const std::string auditAction = action == "approve" ? "mandate_approve" : "mandate_revoke";
+  const auto known = lookup(id, false);
+  // Only the helper side of a mandate held here; anything else looks like a mandate that does not exist, so a
+  // peer learns nothing about mandates that are not its municipalities' business.
+  if (!known || !known->ownerNode.empty() || known->helperAgs != p.ags)
+    return refused(p, meta, auditAction, known ? known->ownerAgs : p.ags, id,
+                   StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + "."));
+  if (action == "approve") return approve(p, meta, id, notAfter);
+  return change(p, meta, id, auditAction, [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {
@@ -510,7 +521,7 @@ Answer MandateService::revokeForHelper(const Principal& p, const RequestMeta& me
             throw StateConflict(Failure::Conflict, "already_revoked", "Mandate " + id + " was already revoked.");
         },
         [&](const Mandate& updated) {
-          recordOrThrow(event(p, meta, "mandate_revoke", updated, "revoked_at_helper_node"));
+          recordOrThrow(event(p, meta, auditAction, updated, "revoked_at_helper_node"));
         });
   });
 }
@@ -544,10 +555,14 @@ Answer MandateService::revokeRemote(const Principal& p, const RequestMeta& meta,
     log::error(e.what());
     return databaseUnavailable();
   }
-  ForwardedChange f = remote_->revokeMandate(id, p.id, p.ags, meta.id, DeadlineClock::now() + kForwardTimeout);
+  ForwardedChange f =
+      remote_->decideMandate(id, "revoke", p.id, p.ags, meta.id, DeadlineClock::now() + kForwardTimeout);
   try {
     if (f.delivery == ForwardedChange::Delivery::Answered && f.mandate && !f.mandate->revokedBy.empty())
       stored = mandates_.settle(*f.mandate, f.node, true);
+    else if (f.delivery == ForwardedChange::Delivery::Answered && f.refused && !onNodeSide(f.refused->kind))
+      giveUpRevocation(stored, f);
+    if (auto now = mandates_.find(id)) stored = *now;
   } catch (const std::exception& e) {
     log::warn(std::string("revocation of ") + id + ": " + e.what());
   }
@@ -568,7 +583,7 @@ Answer MandateService::activateRemote(const Principal& p, const RequestMeta& met
     return refused(p, meta, "mandate_activate", known.ownerAgs, id, c);
   }
   // The owning node opens the window, alerts its DPO and decides every request under it.
-  ForwardedChange f = remote_->changeMandate(p, meta, id, "activate", reason, DeadlineClock::now() + kForwardTimeout);
+  ForwardedChange f = remote_->activateMandate(p, meta, id, reason, DeadlineClock::now() + kForwardTimeout);
   AuditEvent e = event(p, meta, "mandate_activate", known, "activated");
   e.peer = f.node;
   e.purpose = reason;
@@ -602,38 +617,82 @@ void MandateService::sync() {
 bool MandateService::syncNode(const std::string& node) {
   auto listed = remote_->mandatesAt(node, DeadlineClock::now() + kForwardTimeout);
   if (!listed) return false;
-  try {
-    for (const Mandate& m : *listed) {
+  bool complete = true;
+  for (const Mandate& m : *listed) {
+    try {
       const auto before = mandates_.find(m.id);
       const Mandate now = mandates_.settle(m, node, false);
-      if (before && before->pending == "approve" && now.pending.empty())
-        log::info("mandate " + m.id + ": the helper-side approval forwarded to node " + node + " was " +
-                  (now.helperApprovedBy.empty() ? "not applied there; its reserved days are free again"
-                                                : "applied there"));
+      if (!before || before->status() != now.status() || before->pending != now.pending ||
+          before->helperApprovedBy != now.helperApprovedBy)
+        auditSync(before.value_or(Mandate{}), now, node);
+    } catch (const std::exception& e) {
+      complete = false;
+      log::warn("mandate " + m.id + " of node " + node + " not taken over: " + e.what());
     }
-    // Revocations made here that the owner has not confirmed: delivered again until it does.
-    for (const Mandate& m : mandates_.all()) {
-      if (m.ownerNode != node || m.pending != "revoke") continue;
-      const std::string requestId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-      ForwardedChange f =
-          remote_->revokeMandate(m.id, m.revokedBy, m.helperAgs, requestId, DeadlineClock::now() + kForwardTimeout);
-      if (f.delivery == ForwardedChange::Delivery::Answered && f.mandate && !f.mandate->revokedBy.empty()) {
-        mandates_.settle(*f.mandate, node, true);
-        log::info("revocation of mandate " + m.id + " confirmed by node " + node);
-      }
-    }
-  } catch (const std::exception& e) {
-    log::warn("mandates of node " + node + " not taken over: " + e.what());
-    return false;
   }
-  return true;
+  // Revocations made here that the owner has not confirmed: delivered again until it does (or refuses for good).
+  for (const Mandate& m : mandates_.all()) {
+    if (m.ownerNode != node || m.pending != "revoke") continue;
+    try {
+      const std::string requestId = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+      ForwardedChange f = remote_->decideMandate(m.id, "revoke", m.revokedBy, m.helperAgs, requestId,
+                                                 DeadlineClock::now() + kForwardTimeout);
+      if (f.delivery != ForwardedChange::Delivery::Answered) continue;
+      if (f.mandate && !f.mandate->revokedBy.empty()) {
+        auditSync(m, mandates_.settle(*f.mandate, node, true), node);
+        log::info("revocation of mandate " + m.id + " confirmed by node " + node);
+      } else if (f.refused && !onNodeSide(f.refused->kind)) {
+        giveUpRevocation(m, f);
+      }
+    } catch (const std::exception& e) {
+      complete = false;
+      log::warn("revocation of mandate " + m.id + " not delivered to node " + node + ": " + e.what());
+    }
+  }
+  return complete;
+}
+
+void MandateService::giveUpRevocation(const Mandate& copy, const ForwardedChange& f) {
+  mandates_.settlePendingRevocation(copy.id);
+  log::error("node " + f.node + " refused the revocation of mandate " + copy.id + " (" + f.refused->code + ": " +
+             f.refused->message + "); it stays revoked here and nothing is forwarded under it, but an admin of " +
+             copy.ownerAgs + " should revoke it at " + f.node + " too");
+  AuditEvent e = event(Principal{"regfed:" + config_.nodeId, copy.helperAgs, {}, "", "", 0, 0, ""},
+                       RequestMeta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(), {}, f.node},
+                       "mandate_sync", copy, "revocation_refused_by_owner");
+  e.decision = "error";
+  std::vector<AuditEvent> one = {e};
+  audit_.record(one);
+}
+
+void MandateService::auditSync(const Mandate& before, const Mandate& after, const std::string& node) {
+  std::string reason;
+  if (before.id.empty())
+    reason = "copy_taken";
+  else if (before.pending == "approve" && after.pending.empty())
+    reason = after.helperApprovedBy.empty() ? "reservation_released" : "approval_confirmed";
+  else if (before.pending == "revoke" && after.pending.empty())
+    reason = "revocation_confirmed";
+  else if (before.status() != after.status())
+    reason = "owner_" + after.status();  // owner_approved, owner_revoked
+  else
+    reason = "copy_updated";
+  // The node itself acts: no person asked. One request id per change, the peer named.
+  AuditEvent e = event(Principal{"regfed:" + config_.nodeId, after.helperAgs, {}, "", "", 0, 0, ""},
+                       RequestMeta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(), {}, node},
+                       "mandate_sync", after, reason);
+  std::vector<AuditEvent> one = {e};
+  if (!audit_.record(one)) log::warn("mandate " + after.id + ": the audit event of its update (" + reason + ") failed");
 }
 
 Answer MandateService::activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                                   const std::string& body) {
   if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_activate", *e, id);
-  auto known = lookup(id);
-  if (known && !known->ownerNode.empty() && remote_) {
+  auto known = lookup(id, !meta.viaPeer);
+  if (known && !known->ownerNode.empty() && (!remote_ || meta.viaPeer))
+    return refused(p, meta, "mandate_activate", known->ownerAgs, id,
+                   StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + " here."));
+  if (known && !known->ownerNode.empty()) {
     if (!known->names(p.id, p.ags) || !p.has("responder") || known->kind != MandateKind::Emergency)
       return refused(p, meta, "mandate_activate", known->ownerAgs, id,
                      StateConflict(Failure::Forbidden, "mandate_not_yours",

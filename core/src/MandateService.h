@@ -41,8 +41,11 @@ class MandateService {
   /// POST /v1/mandates/{id}/activate: a named responder opens today's emergency window.
   Answer activate(const Principal& p, const RequestMeta& meta, const std::string& id,
                     const std::string& body);
-  /// A revocation by an admin of the helper municipality, verified and delivered by its home node `meta.viaPeer`.
-  Answer revokeForHelper(const Principal& p, const RequestMeta& meta, const std::string& id);
+  /// The helper side's decision ("approve" or "revoke") on a mandate held here, by an admin of the helper
+  /// municipality, verified and delivered by its node `meta.viaPeer` (which hosts `p.ags`). Anything but the helper
+  /// side of a mandate held here is answered as a missing mandate.
+  Answer decideForHelper(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
+                         DeadlineClock::time_point notAfter);
   /// Brings this node's copies of other nodes' mandates up to date and delivers revocations the owners have
   /// not confirmed yet (run periodically; does nothing outside a federation).
   void sync();
@@ -57,7 +60,13 @@ class MandateService {
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;
-  std::optional<Mandate> lookup(const std::string& id);
+  /// The mandate from memory, else from the database, else (`askOwner`) from its owner's node.
+  std::optional<Mandate> lookup(const std::string& id, bool askOwner = true);
+  /// Records a change this node made to its copy of another node's mandate without a person asking (the owner's
+  /// list showed it): action mandate_sync, the peer named.
+  void auditSync(const Mandate& before, const Mandate& after, const std::string& node);
+  /// After the owner refused a revocation for good: the copy stays revoked here, nothing is delivered again.
+  void giveUpRevocation(const Mandate& copy, const ForwardedChange& f);
   /// Refuses (StateConflict) an approval by `p` for `side` of `current` that four eyes, its state or the helper
   /// municipality's quota forbid; `used`: days the helper municipality's other mandates committed per year.
   void checkApproval(const Principal& p, Side side, const Mandate& current,

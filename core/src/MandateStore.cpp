@@ -227,12 +227,21 @@ Mandate MandateStore::settle(const Mandate& owners, const std::string& node, boo
         next.revokedOn = here.revokedOn;
         next.pending = here.pending == "revoke" ? "revoke" : "";
       }
+      // The helper side's approval is this node's own decision: a listing never makes or unmakes it (an owner
+      // cannot spend the helper municipality's quota, and a listing older than an answer cannot undo it). It only
+      // settles an approval forwarded from here: confirmed when the owner shows it, released when the
+      // reservation ran out without it.
       const bool reservationOver = rows[0][24].as<bool>();
-      if (!answer && here.pending == "approve" && owners.helperApprovedBy.empty() && !reservationOver) {
+      const bool confirmed = here.pending == "approve" && !owners.helperApprovedBy.empty();
+      const bool released = here.pending == "approve" && owners.helperApprovedBy.empty() && reservationOver;
+      if (!answer && !confirmed && !released) {
         next.helperApprovedBy = here.helperApprovedBy;
         next.helperApprovedAt = here.helperApprovedAt;
-        next.pending = "approve";
+        if (here.pending == "approve") next.pending = "approve";
       }
+    } else if (!answer) {
+      next.helperApprovedBy.clear();  // nothing was approved from here
+      next.helperApprovedAt.clear();
     }
     const std::string revokedOn = next.revokedOn ? formatDay(*next.revokedOn) : "";
     tx.exec_params(
@@ -264,6 +273,14 @@ Mandate MandateStore::settle(const Mandate& owners, const std::string& node, boo
   });
   remember(stored);
   return stored;
+}
+
+void MandateStore::settlePendingRevocation(const std::string& id) {
+  Mandate stored = db_.transaction([&](pqxx::work& tx) {
+    tx.exec_params("UPDATE regfed.mandates SET pending = NULL WHERE id = $1 AND pending = 'revoke'", id);
+    return reread(tx, id);
+  });
+  remember(stored);
 }
 
 void MandateStore::release(const std::string& id) {

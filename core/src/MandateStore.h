@@ -63,13 +63,15 @@ class MandateStore {
                  const std::function<void(const Mandate&)>& beforeCommit, bool forwarded = false);
 
   /// Takes the owning node `node`'s view of one of its mandates into this node's copy. `answer`: the owner's
-  /// answer to this node's forwarded change, which settles it. Otherwise (a periodic listing) a change still
-  /// pending here is kept: a revocation until the owner shows it; an approval until the owner shows it or its
-  /// reservation has run out (then it is released). A revocation known here is never undone by a listing.
+  /// answer to this node's forwarded change, which settles it. Otherwise (a periodic listing) the helper side's
+  /// approval stays this node's own: a listing only confirms a pending approval (the owner shows it) or releases
+  /// it (its reservation ran out without it). A revocation known here is never undone by a listing.
   Mandate settle(const Mandate& owners, const std::string& node, bool answer);
   /// Gives up this node's pending helper-side approval of copy `id` (the owner refused it or surely never got
   /// it): its days are free again.
   void release(const std::string& id);
+  /// Ends the delivery of copy `id`'s revocation (the owner refused it for good); the copy stays revoked.
+  void settlePendingRevocation(const std::string& id);
 
   /// Support days committed per year by mandates of `helperAgs` under `agreement` that its side approved (from
   /// memory; a helper-side approval commits the helper municipality's staff days, whatever the owner does).

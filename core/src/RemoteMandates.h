@@ -36,14 +36,14 @@ class RemoteMandates {
   virtual ~RemoteMandates() = default;
   /// The peer node holding mandate `id` (named by the owner AGS in the id), or "" when no peer does.
   virtual std::string nodeOfMandate(const std::string& id) const = 0;
-  /// Forwards a helper-side approval ("approve") or a responder's activation ("activate", with `reason`) with
-  /// the person's own token.
-  virtual ForwardedChange changeMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
-                                        const std::string& action, const std::string& reason,
+  /// Forwards a responder's activation with the responder's own token.
+  virtual ForwardedChange activateMandate(const Principal& principal, const RequestMeta& meta, const std::string& id,
+                                          const std::string& reason, DeadlineClock::time_point deadline) = 0;
+  /// Delivers the helper side's decision ("approve" or "revoke") by admin `by` of `byAgs`, verified here; the
+  /// admin's token stays here. A decision is never sent twice by one call.
+  virtual ForwardedChange decideMandate(const std::string& id, const std::string& action, const std::string& by,
+                                        const std::string& byAgs, const std::string& requestId,
                                         DeadlineClock::time_point deadline) = 0;
-  /// Delivers a revocation by `by` (an admin of the helper municipality `byAgs`, verified here) to the owner.
-  virtual ForwardedChange revokeMandate(const std::string& id, const std::string& by, const std::string& byAgs,
-                                        const std::string& requestId, DeadlineClock::time_point deadline) = 0;
   /// The mandates `node` holds for municipalities this node hosts; nullopt when it could not be asked.
   virtual std::optional<std::vector<Mandate>> mandatesAt(const std::string& node,
                                                          DeadlineClock::time_point deadline) = 0;

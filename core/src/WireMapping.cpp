@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include <regex>
 #include <sstream>
 
 #include "Config.h"
@@ -253,6 +254,9 @@ Mandate fromWire(const wire::MandateInfo& w) {
   if (!from || !until || *until < *from) throw bad("bad dates");
   m.validFrom = *from;
   m.validUntil = *until;
+  static const std::regex utc(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z)");
+  for (const auto* at : {&w.created_at, &w.owner_approved_at, &w.helper_approved_at, &w.revoked_at})
+    if (!at->empty() && !std::regex_match(*at, utc)) throw bad("a time that is not UTC RFC 3339");
   m.createdBy = clipped(w.created_by, 200);
   m.createdAt = clipped(w.created_at, 40);
   m.ownerApprovedBy = clipped(w.owner_approved_by, 200);

@@ -8,6 +8,7 @@
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/audit/TreeHeadLog.h>
 #include <regfed/audit/Witness.h>
+#include <regfed/audit/MerkleTree.h>
 #include <regfed/sdk/Version.h>
 #include <unistd.h>
 
@@ -142,58 +143,79 @@ int token(const std::map<std::string, std::string>& f) {
   return 0;
 }
 
-// The node's log against what its peers cosigned: the cosignatures stored with the log, and each peer's own
-// record of the newest head it cosigned (asked over the federation, so a log rewritten together with its stored
-// cosignatures is still caught). Returns the first problem, or "".
-std::string checkWitnesses(const Config& c, regfed::audit::AuditStore& store) {
+// The node's log against what its peers cosigned: each peer's own record of the newest head it cosigned (asked
+// over the federation, so a log rewritten together with its stored cosignatures is still caught), and every
+// cosignature stored with the log, made with the key its witness uses. Returns the first problem, or "";
+// `witnesses` says how many peers vouched for the log.
+std::string checkWitnesses(const Config& c, regfed::audit::AuditStore& store, int& witnesses) {
   namespace audit = regfed::audit;
+  witnesses = 0;
   const std::vector<audit::Hash> leaves = store.leafHashes(c.nodeId);  // checked against the events just now
   const auto size = static_cast<std::int64_t>(leaves.size());
+  auto stored = store.cosignatures(c.nodeId);  // by size
+  // The log's root at every size someone cosigned, in one pass over the leaves.
+  std::map<std::int64_t, audit::Hash> roots;
+  for (const auto& s : stored) roots[s.size];
+  regfed::core::log::setInfo(false);  // the peers' connection chatter is not this command's output
+  std::map<std::string, std::string> liveKeys;  // witness name -> public key, as the peer says over mTLS
+  std::vector<std::pair<std::string, WitnessedView>> views;
+  std::unique_ptr<regfed::core::Federation> federation;
+  try {
+    regfed::core::Metrics metrics;
+    federation = std::make_unique<regfed::core::Federation>(c, metrics);
+    for (const auto& peer : c.federation.peers) {
+      std::string why;
+      auto view =
+          federation->witnessedHead(peer.node, std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
+      if (!view) {
+        std::cerr << "  witness " << peer.node << ": not reachable (" << why << ")\n";
+        continue;
+      }
+      if (view->size == 0) {
+        std::cerr << "  witness " << peer.node << ": has cosigned nothing of this log yet\n";
+        continue;
+      }
+      if (!view->cosignature || view->cosignature->witness != audit::witnessName(peer.node))
+        return "witness " + peer.node + " sent no cosignature of its own";
+      liveKeys[view->cosignature->witness] = view->cosignature->publicKey;
+      roots[view->size];
+      views.emplace_back(peer.node, *view);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "  the peers cannot be asked from here (" << e.what() << ")\n";
+  }
+  audit::MerkleTree tree;
+  for (auto& [at, root] : roots) {
+    if (at > size) continue;
+    while (tree.size() < at) tree.append(leaves[static_cast<std::size_t>(tree.size())]);
+    root = tree.root();
+  }
   auto matches = [&](std::int64_t at, const audit::Hash& root, const audit::Cosignature& cosignature,
                      const std::string& who) -> std::string {
     if (at > size)
       return who + " cosigned " + std::to_string(at) + " events, but the log has " + std::to_string(size) +
              ": events were removed";
-    if (audit::rootOf(leaves, at) != root)
+    if (roots.at(at) != root)
       return who + " cosigned a different log at " + std::to_string(at) + " events (root " + audit::toHex(root) +
-             ", the log now " + audit::toHex(audit::rootOf(leaves, at)) + "): the log was rewritten";
+             ", the log now " + audit::toHex(roots.at(at)) + "): the log was rewritten";
     if (!cosignature.verify(audit::checkpointBody(c.nodeId, at, root)))
       return "the cosignature of " + who + " at " + std::to_string(at) + " events does not verify";
     return "";
   };
-  std::int64_t stored = 0;
-  for (const auto& s : store.cosignatures(c.nodeId)) {
-    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty()) return problem;
-    ++stored;
-  }
-  std::cerr << "  " << stored << " stored cosignatures match the log\n";
-  regfed::core::Metrics metrics;
-  regfed::core::log::setInfo(false);  // the peers' connection chatter is not this command's output
-  std::unique_ptr<regfed::core::Federation> reach;
-  try {
-    reach = std::make_unique<regfed::core::Federation>(c, metrics);
-  } catch (const std::exception& e) {
-    std::cerr << "  the peers cannot be asked from here (" << e.what() << "); only stored cosignatures checked\n";
-    return "";
-  }
-  regfed::core::Federation& federation = *reach;
-  for (const auto& peer : c.federation.peers) {
-    std::string why;
-    auto view = federation.witnessedHead(peer.node, std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
-    if (!view) {
-      std::cerr << "  witness " << peer.node << ": not asked (" << why << ")\n";
-      continue;
-    }
-    if (view->size == 0) {
-      std::cerr << "  witness " << peer.node << ": has cosigned nothing of this log yet\n";
-      continue;
-    }
-    if (!view->cosignature) return "witness " + peer.node + " sent no cosignature";
-    if (auto problem = matches(view->size, view->root, *view->cosignature, "witness " + peer.node); !problem.empty())
+  for (const auto& [node, view] : views) {
+    if (auto problem = matches(view.size, view.root, *view.cosignature, "witness " + node); !problem.empty())
       return problem;
-    std::cerr << "  witness " << peer.node << ": its newest cosignature (" << view->size
-              << " events) matches the log\n";
+    std::cerr << "  witness " << node << ": its newest cosignature (" << view.size << " events) matches the log\n";
+    ++witnesses;
   }
+  for (const auto& s : stored) {
+    // A stored cosignature counts only with the key its witness uses (a forger could store their own).
+    if (auto key = liveKeys.find(s.cosignature.witness); key != liveKeys.end() && key->second != s.cosignature.publicKey)
+      return "the stored cosignature of " + s.cosignature.witness + " at " + std::to_string(s.size) +
+             " events was made with another key than that witness uses";
+    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty()) return problem;
+  }
+  std::cerr << "  " << stored.size() << " stored cosignatures match the log\n";
   return "";
 }
 
@@ -250,12 +272,17 @@ int auditVerify(const std::map<std::string, std::string>& f) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
     return 1;
   }
+  std::string witnessed;
   if (c.federation.enabled() && node == c.nodeId) {
-    const std::string problem = checkWitnesses(c, store);
+    int witnesses = 0;
+    const std::string problem = checkWitnesses(c, store, witnesses);
     if (!problem.empty()) {
       std::cout << "FAILED: " << problem << "\n";
       return 1;
     }
+    witnessed = witnesses > 0 ? "; " + std::to_string(witnesses) + " of " +
+                                    std::to_string(c.federation.peers.size()) + " peers' cosignatures match"
+                              : "; NOT checked against any peer's cosignature (none could be asked)";
   }
   std::cout << "OK: " << result.size << " events, root " << regfed::audit::toHex(result.root) << ", "
             << result.headsChecked << " signed tree heads verified";
@@ -265,7 +292,7 @@ int auditVerify(const std::map<std::string, std::string>& f) {
   if (result.unsignedEvents > 0)
     std::cout << "; " << result.unsignedEvents
               << " newer events are hash-checked and await the next signed head";
-  std::cout << "\n";
+  std::cout << witnessed << "\n";
   return 0;
 }
 

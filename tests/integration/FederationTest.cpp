@@ -376,7 +376,7 @@ class OldNode : public wire::RegfedNodeIf {
   // What a node built from an older contract answers for methods it does not know.
   void mandates(std::vector<wire::MandateInfo>&, const int32_t) override { unknown(); }
   void change_mandate(wire::MandateAnswer&, const wire::MandateChange&) override { unknown(); }
-  void revoke_mandate(wire::MandateAnswer&, const wire::MandateRevocation&) override { unknown(); }
+  void decide_mandate(wire::MandateAnswer&, const wire::MandateDecision&) override { unknown(); }
   void cosign(wire::CosignAnswer&, const wire::CosignRequest&) override { unknown(); }
   void witnessed_head(wire::WitnessedHeadInfo&, const int32_t) override { unknown(); }
 
@@ -439,6 +439,20 @@ BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
   BOOST_TEST(direct.status == 403);
   BOOST_TEST(direct.errorCode() == "not_home_node");
   BOOST_TEST(mer.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id + "'") == "-");
+  // An owner's list cannot spend the helper's quota: Merseburg's database claiming Leuna approved changes nothing
+  // at Leuna's node, whose own decision the helper side's approval is.
+  mer.exec("UPDATE regfed.mandates SET helper_approved_by = 'nobody', helper_approved_at = now() WHERE id = '" + id + "'");
+  std::string copied;
+  for (int i = 0; i < 40 && copied != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    copied = leu.scalar("SELECT count(*) FROM regfed.mandates WHERE id = '" + id + "'");
+  }
+  BOOST_REQUIRE(copied == "1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5500));  // at least one more list taken over
+  BOOST_TEST(leu.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id + "'") == "-");
+  BOOST_TEST(get("leuna", leuAdmin, "/v1/quota").body.find(R"("agreement":"ZV-2026-01","used_days":0)") !=
+             std::string::npos);
+  mer.exec("UPDATE regfed.mandates SET helper_approved_by = NULL, helper_approved_at = NULL WHERE id = '" + id + "'");
   // Nobody named in the mandate approves it, at either node (four eyes).
   auto named = post("leuna", token("lena.wagner", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve");
   BOOST_TEST(named.errorCode() == "approver_is_named");
@@ -739,27 +753,46 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
   asPeer("leuna")->client->mandates(listed, wire::g_regfed_constants.CONTRACT_VERSION);
   BOOST_REQUIRE(listed.size() == 1);
   BOOST_TEST(listed[0].id == id);
-  wire::MandateRevocation r;
-  r.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
-  r.mandate = id;
-  r.revoked_by = "z.admin";
-  r.revoked_by_ags = kZeitz;
-  r.request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  wire::MandateDecision d;
+  d.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  d.mandate = id;
+  d.action = "revoke";
+  d.by = "z.admin";
+  d.by_ags = kZeitz;
+  d.request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  d.deadline_ms = 3000;
   wire::MandateAnswer a;
-  // Leuna's node cannot speak for Zeitz; Zeitz's node (sued) is no party to this mandate.
-  BOOST_CHECK_THROW(asPeer("leuna")->client->revoke_mandate(a, r), wire::PeerRefused);
-  asPeer("sued")->client->revoke_mandate(a, r);
+  // Leuna's node cannot speak for Zeitz; Zeitz's node (sued) is no party to this mandate, and learns nothing of it.
+  BOOST_CHECK_THROW(asPeer("leuna")->client->decide_mandate(a, d), wire::PeerRefused);
+  asPeer("sued")->client->decide_mandate(a, d);
   BOOST_REQUIRE(a.__isset.refused);
-  BOOST_TEST(a.refused.code == "not_a_party");
+  BOOST_TEST(a.refused.code == "mandate_not_found");
+  BOOST_TEST(!a.__isset.mandate);
+  d.action = "approve";
+  a = wire::MandateAnswer();
+  asPeer("sued")->client->decide_mandate(a, d);
+  BOOST_TEST(a.refused.code == "mandate_not_found");
+  BOOST_TEST(!a.__isset.mandate);
   BOOST_TEST(node("merseburg").db->scalar("SELECT coalesce(revoked_by, '-') FROM regfed.mandates") == "-");
-  // A forged token in a forwarded approval is refused by the owner itself.
+  // No node decides the owner's side: Leuna's node deciding for Merseburg's municipality is refused outright.
+  d.by = "mer.admin";
+  d.by_ags = "15088220";
+  BOOST_CHECK_THROW(asPeer("leuna")->client->decide_mandate(a, d), wire::PeerRefused);
+  // Approvals and revocations are decisions of the helper's node; a token-carrying change is an activation only.
   wire::MandateChange change;
   change.caller.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
-  change.caller.token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
-  change.caller.request_id = r.request_id;
+  change.caller.token = token("admin.leuna", "15088205", {"admin"});
+  change.caller.request_id = d.request_id;
   change.caller.deadline_ms = 3000;
   change.mandate = id;
   change.action = "approve";
+  a = wire::MandateAnswer();
+  asPeer("leuna")->client->change_mandate(a, change);
+  BOOST_TEST(a.refused.code == "unknown_action");
+  // A forged token in a forwarded activation is refused by the owner itself.
+  change.caller.token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+  change.action = "activate";
+  a = wire::MandateAnswer();
   asPeer("leuna")->client->change_mandate(a, change);
   BOOST_TEST(a.refused.kind == "unauthenticated");
 }
