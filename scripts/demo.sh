@@ -231,8 +231,8 @@ Try, in another terminal (bash), from any folder:
     | sed -n 's/.*"id":"\\(M-[0-9-]*\\)".*/\\1/p'); echo "mandate \$M"
 
   # 3. both municipalities approve (four eyes), each at its own node. Leuna's admin approves at Leuna's node: it
-  #    counts Leuna's support days (its quota lives there), reserves them and forwards the approval to Merseburg's
-  #    node, which verifies the Leuna token itself; Merseburg's node refuses a Leuna admin asking it directly.
+  #    counts Leuna's support days (its quota lives there), reserves them and passes Leuna's decision on to
+  #    Merseburg's node (the admin's token stays at Leuna); Merseburg's node refuses a Leuna admin asking it directly.
   curl -s -X POST -H "Authorization: Bearer \$MER_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL/v1/mandates/\$M/approve | head -c 160; echo
   curl -s -X POST -H "Authorization: Bearer \$LEU_ADMIN" \$REGFED_URL_LEUNA/v1/mandates/\$M/approve | head -c 220; echo
