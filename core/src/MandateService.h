@@ -93,6 +93,9 @@ class MandateService {
   RemoteMandates* remote_;
 };
 
+/// Unavailable `database_unavailable`: mandates cannot be changed right now.
+Answer mandatesUnavailable();
+
 /// The JSON of a mandate as the API shows it.
 std::string mandateJson(const Mandate& m);
 
