@@ -191,7 +191,13 @@ class Checker {
       problem(join(path, key), "must be a whole number");
       return fallback;
     }
-    auto n = v.convert<Poco::Int64>();
+    Poco::Int64 n = 0;
+    try {
+      n = v.convert<Poco::Int64>();
+    } catch (const Poco::RangeException&) {
+      problem(join(path, key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return fallback;
+    }
     if (n < min || n > max) {
       problem(join(path, key), "must be between " + std::to_string(min) + " and " + std::to_string(max) +
                                    " (got " + std::to_string(n) + ")");

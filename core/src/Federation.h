@@ -85,7 +85,17 @@ class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitne
   };
   using Call = std::function<void(regfed::wire::RegfedNodeClient&)>;
 
+  /// What the home node keeps of a peer's reason code and message.
+  static constexpr std::size_t kMaxCodeBytes = 100, kMaxMessageBytes = 1000;
+  /// Milliseconds left until `deadline` (at least 1: Thrift takes 0 as "no timeout").
+  static int remainingMs(DeadlineClock::time_point deadline);
+  /// The caller block of a call on a person's behalf: their token, the request ids, the time left.
+  static regfed::wire::Caller callerOf(const Principal& principal, const RequestMeta& meta,
+                                       DeadlineClock::time_point deadline);
+
   Peer* peer(const std::string& node) const;
+  /// The peer's contract version as its last probe found it (0 when never reached).
+  int contractVersion(Peer& peer) const;
   /// Runs `call` on a connection to `peer` within `deadline`; nullopt on success. `probe` bypasses the circuit
   /// breaker and the call cap. `retryStale`: the call may be sent again on a new connection when a pooled one
   /// turns out closed (false for calls that must not be applied twice).

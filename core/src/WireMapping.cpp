@@ -25,9 +25,9 @@ wire::Value varToWire(const Var& v) {
   if (v.isEmpty()) return out;
   if (v.isBoolean())
     out.__set_flag(v.extract<bool>());
-  else if (v.isInteger())
+  else if (v.isInteger() && (v.isSigned() || v.convert<Poco::UInt64>() <= 9223372036854775807ULL))
     out.__set_integer(v.convert<Poco::Int64>());
-  else if (v.isNumeric())
+  else if (v.isNumeric())  // also whole numbers beyond 2^63, which JSON allows; the owner's typing decides
     out.__set_real(v.convert<double>());
   else
     out.__set_text(v.convert<std::string>());

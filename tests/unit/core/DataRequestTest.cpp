@@ -89,6 +89,9 @@ BOOST_AUTO_TEST_CASE(each_bad_input_gets_its_code) {
        "invalid_case_ref"},
       {wrap(R"("limit":0)"), "invalid_limit"},
       {wrap(R"("limit":1001)"), "invalid_limit"},
+      {wrap(R"("limit":15802815088205051000)"), "invalid_limit"},  // above 2^63: an unsigned JSON number
+      {wrap(R"("timeout_ms":18000000000000000000)"), "invalid_timeout_ms"},
+      {wrap(R"("filter":{"kinder":18000000000000000000})"), "invalid_value"},
       {wrap(R"("limit":"10")"), "invalid_type"},
       {wrap(R"("limit":1.5)"), "invalid_type"},
       {wrap(R"("timeout_ms":0)"), "invalid_timeout"},
