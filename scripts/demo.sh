@@ -288,7 +288,9 @@ Try, in another terminal (bash), from any folder:
 
   # the audit trails: each node recomputes its Merkle tree, checks every signed tree head, and compares its log with
   # what its neighbours cosigned (every 5 s each node shows its newest head to the others, who cosign it only as an
-  # append-only extension of what they cosigned before: C2SP checkpoints with cosignature/v1)
+  # append-only extension of what they cosigned before: C2SP checkpoints with cosignature/v1). A node signs a head
+  # every 10 s here, so give the newest events a moment to be signed and cosigned:
+  sleep 15
   regfed audit verify --config \$REGFED_CONFIG
   regfed audit verify --config \$REGFED_CONFIG_LEUNA
   psql -X -h 127.0.0.1 -p \$PGPORT -U postgres -d regfed_merseburg -c \
