@@ -17,6 +17,19 @@ using regfed::audit::AuditEvent;
 
 namespace {
 
+/// True when the owner's view of a mandate says nothing this node's copy does not already hold (the helper
+/// side's approval is this node's own and not compared).
+bool ownerSideUnchanged(const Mandate& copy, const Mandate& owners) {
+  return copy.kind == owners.kind && copy.ownerAgs == owners.ownerAgs && copy.helperAgs == owners.helperAgs &&
+         copy.helpers == owners.helpers && copy.registers == owners.registers &&
+         copy.procedures == owners.procedures && copy.operations == owners.operations &&
+         copy.fields == owners.fields && copy.purpose == owners.purpose && copy.agreement == owners.agreement &&
+         copy.validFrom == owners.validFrom && copy.validUntil == owners.validUntil &&
+         copy.ownerApprovedBy == owners.ownerApprovedBy && copy.ownerApprovedAt == owners.ownerApprovedAt &&
+         copy.revokedBy == owners.revokedBy && copy.revokedAt == owners.revokedAt &&
+         copy.revokedOn == owners.revokedOn;
+}
+
 /// How long a forwarded change may take, and how long after that a reservation waits for the owner's list.
 constexpr std::chrono::milliseconds kForwardTimeout{5000}, kSettleMargin{5000};
 
@@ -193,6 +206,8 @@ bool MandateService::syncNode(const std::string& node) {
   for (const Mandate& m : *listed) {
     try {
       const auto before = mandates_.find(m.id);
+      // Nothing pending here and nothing new from the owner: no write (the lists come every 5 s).
+      if (before && before->pending.empty() && ownerSideUnchanged(*before, m)) continue;
       const Mandate now = mandates_.settle(m, node, false);
       if (!before || before->status() != now.status() || before->pending != now.pending ||
           before->helperApprovedBy != now.helperApprovedBy)
