@@ -244,12 +244,7 @@ void MandateService::giveUpRevocation(const Mandate& copy, const ForwardedChange
   log::error("node " + f.node + " refused the revocation of mandate " + copy.id + " (" + f.refused->code + ": " +
              f.refused->message + "); it stays revoked here and nothing is forwarded under it, but an admin of " +
              copy.ownerAgs + " should revoke it at " + f.node + " too");
-  AuditEvent e = event(Principal{"regfed:" + config_.nodeId, copy.helperAgs, {}, "", "", 0, 0, ""},
-                       RequestMeta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(), {}, f.node},
-                       "mandate_sync", copy, "revocation_refused_by_owner");
-  e.decision = "error";
-  std::vector<AuditEvent> one = {e};
-  audit_.record(one);
+  recordSync(copy, f.node, "revocation_refused_by_owner", "error");
 }
 
 void MandateService::auditSync(const Mandate& before, const Mandate& after, const std::string& node) {
@@ -264,12 +259,18 @@ void MandateService::auditSync(const Mandate& before, const Mandate& after, cons
     reason = "owner_" + after.status();  // owner_approved, owner_revoked
   else
     reason = "copy_updated";
+  recordSync(after, node, reason, "allow");
+}
+
+void MandateService::recordSync(const Mandate& m, const std::string& node, const std::string& reason,
+                                const std::string& decision) {
   // The node itself acts: no person asked. One request id per change, the peer named.
-  AuditEvent e = event(Principal{"regfed:" + config_.nodeId, after.helperAgs, {}, "", "", 0, 0, ""},
+  AuditEvent e = event(Principal{"regfed:" + config_.nodeId, m.helperAgs, {}, "", "", 0, 0, ""},
                        RequestMeta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(), {}, node},
-                       "mandate_sync", after, reason);
+                       "mandate_sync", m, reason);
+  e.decision = decision;
   std::vector<AuditEvent> one = {e};
-  if (!audit_.record(one)) log::warn("mandate " + after.id + ": the audit event of its update (" + reason + ") failed");
+  if (!audit_.record(one)) log::warn("mandate " + m.id + ": the audit event of its update (" + reason + ") failed");
 }
 
 }  // namespace regfed::core

@@ -2,7 +2,6 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <regex>
 #include <set>

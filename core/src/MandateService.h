@@ -65,6 +65,8 @@ class MandateService {
   /// Records a change this node made to its copy of another node's mandate without a person asking (the owner's
   /// list showed it): action mandate_sync, the peer named.
   void auditSync(const Mandate& before, const Mandate& after, const std::string& node);
+  /// The audit event of such a change (mandate_sync, the node as actor).
+  void recordSync(const Mandate& m, const std::string& node, const std::string& reason, const std::string& decision);
   /// After the owner refused a revocation for good: the copy stays revoked here, nothing is delivered again.
   void giveUpRevocation(const Mandate& copy, const ForwardedChange& f);
   /// Refuses (StateConflict) an approval by `p` for `side` of `current` that four eyes, its state or the helper

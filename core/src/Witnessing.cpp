@@ -98,7 +98,7 @@ WitnessedView Witnessing::witnessed(const std::string& log) {
       c.publicKey = key_.publicKey();
       out.cosignature = c;
     }
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     store_.reset();
     throw;
   }
