@@ -70,6 +70,10 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size()));
     out.flush();  // sent within the Responding deadline, not after the phase is over
     ctx_.metrics.request(route, answer.status, std::chrono::duration<double>(Clock::now() - started).count());
+    // Closing with an unread body in the socket makes the kernel reset the connection, and a client still
+    // sending it may never read the answer (413 for an oversized body): read a bounded part away first, as web
+    // servers' lingering close does.
+    if (hasBody && !bodyConsumed_) discardUnreadBody(request);
     ConnectionGuard::enter(Phase::AwaitingRequest);
   }
 
@@ -223,6 +227,24 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       return Response{401, errorBody(e.code(), e.what(), requestId)};
     }
     return std::nullopt;
+  }
+
+  // Reads and drops what is left of a refused body: at most 4 MiB, within the body deadline (the connection
+  // guard shuts the reading side of a connection that overruns it).
+  void discardUnreadBody(HTTPServerRequest& request) {
+    ConnectionGuard::enter(Phase::ReadingBody);
+    const auto deadline = Clock::now() + std::chrono::milliseconds(ctx_.config.limits.bodyTimeoutMs);
+    try {
+      std::istream& in = request.stream();
+      char buffer[8192];
+      std::size_t dropped = 0;
+      while (in && dropped < 4 * kMaxBodyBytes && Clock::now() < deadline) {
+        in.read(buffer, sizeof buffer);
+        dropped += static_cast<std::size_t>(in.gcount());
+      }
+    } catch (const Poco::Exception&) {
+      // The client went away: nothing left to protect.
+    }
   }
 
   // Reads at most kMaxBodyBytes within the body deadline (the connection guard shuts the reading side of a
