@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Node tools the tests use (tests/js: Redocly CLI for the OpenAPI lint) when they are missing or older
-# than tests/js/package-lock.json. Idempotent and quiet when there is nothing to do; uses sudo when not root.
+# Installs the Node tools the tests use (tests/js: Redocly CLI for the OpenAPI lint, playwright-core for the browser
+# tests in tests/browser) when they are missing or older than tests/js/package-lock.json. Idempotent and quiet when
+# there is nothing to do; uses sudo when not root.
 # Node and npm come from Debian (nodejs 18, npm) if the machine has none; the packages come from the npm registry
 # with `npm ci`, exactly as the lock file pins them. The tools run on Node 18.19 or newer.
+# The browser is Debian's chromium (scripts/deps.sh --test): Playwright's own download must never run; install
+# scripts are off (--ignore-scripts) and the variable below says so once more.
 set -euo pipefail
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 js="$(cd "$(dirname "$0")/../tests/js" && pwd)"
 

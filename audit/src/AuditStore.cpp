@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include "EventRows.h"
+
 namespace regfed::audit {
 
 namespace {
@@ -22,14 +24,6 @@ constexpr const char* kInsertHead =
     "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature) "
     "VALUES ($1, $2, decode($3, 'hex'), $4::timestamptz, $5, decode($6, 'hex'))";
 
-constexpr const char* kTimeText = R"(to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))";
-
-std::string timeText(const char* column) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, kTimeText, column);
-  return buf;
-}
-
 void appendList(std::string& out, const std::vector<std::string>& values) {
   out += '[';
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -46,36 +40,47 @@ void appendOptional(std::string& out, const std::optional<std::string>& value) {
     out += "null";
 }
 
-std::vector<std::string> readTextArray(const pqxx::field& field) {
-  std::vector<std::string> out;
-  auto parser = field.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::done; item = parser.get_next())
-    if (item.first == pqxx::array_parser::string_value) out.push_back(item.second);
-  return out;
-}
-
-std::optional<std::string> readOptional(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return std::string(field.c_str(), field.size());
-}
-
-Hash readHash(const pqxx::field& field) {
-  Hash out{};
-  pqxx::binarystring bytes(field);
-  if (bytes.size() == out.size()) std::copy(bytes.begin(), bytes.end(), out.begin());
-  return out;
-}
+using rows::readHash;
+using rows::timeText;
 
 }  // namespace
 
-std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::string& nodeRole) {
-  const std::string role = pqxx::connection(ownerDsn).quote_name(nodeRole);
-  return applyMigrations(ownerDsn, "regfed_audit", migrations(),
-                         {"GRANT USAGE ON SCHEMA regfed_audit TO " + role,
-                          "GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads, "
-                          "regfed_audit.cosignatures TO " + role,
-                          "GRANT SELECT, INSERT, UPDATE ON regfed_audit.witnessed TO " + role,
-                          "GRANT SELECT ON regfed_audit.schema_migrations TO " + role});
+std::string grantIfRoleExists(pqxx::connection& c, const std::string& role, const std::vector<std::string>& grants) {
+  std::string body;
+  for (const auto& g : grants) body += g + "; ";
+  return "DO " + c.quote("BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = " + c.quote(role) + ") THEN " +
+                         body + "END IF; END");
+}
+
+std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::string& nodeRole,
+                                     const DatabaseRoles& roles) {
+  pqxx::connection c(ownerDsn);
+  const std::string node = c.quote_name(nodeRole);
+  std::vector<std::string> grants = {
+      "GRANT USAGE ON SCHEMA regfed_audit TO " + node,
+      "GRANT SELECT, INSERT ON regfed_audit.events, regfed_audit.tree_heads, regfed_audit.cosignatures, "
+      "regfed_audit.signing_keys TO " + node,
+      "GRANT SELECT ON regfed_audit.prunings TO " + node,
+      "GRANT SELECT, INSERT, UPDATE ON regfed_audit.witnessed TO " + node,
+      "GRANT SELECT ON regfed_audit.schema_migrations TO " + node};
+  if (!roles.auditor.empty()) {
+    const std::string auditor = c.quote_name(roles.auditor);
+    grants.push_back(grantIfRoleExists(c, roles.auditor,
+                                       {"GRANT USAGE ON SCHEMA regfed_audit TO " + auditor,
+                                        "GRANT SELECT ON ALL TABLES IN SCHEMA regfed_audit TO " + auditor}));
+  }
+  if (!roles.pruner.empty()) {
+    const std::string pruner = c.quote_name(roles.pruner);
+    grants.push_back(grantIfRoleExists(
+        c, roles.pruner,
+        {"GRANT USAGE ON SCHEMA regfed_audit TO " + pruner,
+         "GRANT SELECT ON regfed_audit.events, regfed_audit.tree_heads, regfed_audit.prunings TO " + pruner,
+         "GRANT UPDATE (actor, purpose, case_ref, criteria, subjects, withheld, correlation_id, pruned_at) ON "
+         "regfed_audit.events TO " + pruner,
+         "GRANT INSERT ON regfed_audit.prunings TO " + pruner,
+         "GRANT USAGE ON SEQUENCE regfed_audit.prunings_id_seq TO " + pruner}));
+  }
+  return applyMigrations(ownerDsn, "regfed_audit", migrations(), grants);
 }
 
 struct AuditStore::Connection : pqxx::connection {
@@ -96,9 +101,11 @@ void AuditStore::requireAppendOnlyRole() {
   auto r = tx.exec(
       "SELECT current_user, bool_or(has_table_privilege(current_user, t, p)) FROM "
       "unnest(ARRAY['regfed_audit.events', 'regfed_audit.tree_heads']) t, "
-      "unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p GROUP BY 1");
-  if (!r.empty() && r[0][1].as<bool>())
-    throw IntegrityError("database role '" + r[0][0].as<std::string>() +
+      "unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p GROUP BY 1 UNION ALL "
+      "SELECT current_user, has_any_column_privilege(current_user, 'regfed_audit.events', 'UPDATE')");
+  for (const auto& row : r)
+    if (row[1].as<bool>())
+      throw IntegrityError("database role '" + row[0].as<std::string>() +
                          "' may change or delete audit rows; the node must connect with a role that may only "
                          "INSERT and SELECT them (see audit.node_role)");
 }
@@ -210,42 +217,11 @@ std::vector<StoredEvent> AuditStore::events(const std::string& node, std::int64_
                                             std::int64_t limit) {
   pqxx::nontransaction tx(*connection_);
   std::vector<StoredEvent> out;
-  const std::string sql = "SELECT node, seq, " + timeText("time") +
-                          ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, "
-                          "case_ref, mandate, criteria, "
-                          "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, "
-                          "withheld, correlation_id, peer FROM regfed_audit.events "
-                          "WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-  for (const auto& row : tx.exec_params(sql, node, afterSeq, limit)) {
-    StoredEvent s;
-    AuditEvent& e = s.event;
-    e.node = row[0].as<std::string>();
-    e.seq = row[1].as<std::int64_t>();
-    e.time = row[2].as<std::string>();
-    e.requestId = row[3].as<std::string>();
-    e.actor = row[4].as<std::string>();
-    e.actorAgs = row[5].as<std::string>();
-    e.roles = readTextArray(row[6]);
-    e.action = row[7].as<std::string>();
-    e.ownerAgs = readOptional(row[8]);
-    e.registerName = readOptional(row[9]);
-    e.purpose = readOptional(row[10]);
-    e.caseRef = readOptional(row[11]);
-    e.mandate = readOptional(row[12]);
-    e.criteria = readOptional(row[13]);
-    e.subjects = readTextArray(row[14]);
-    e.fields = readTextArray(row[15]);
-    e.resultCount = row[16].as<std::int64_t>();
-    e.decision = row[17].as<std::string>();
-    e.reason = row[18].as<std::string>();
-    e.emergency = row[19].as<bool>();
-    s.leafHash = readHash(row[20]);
-    e.format = row[21].as<int>();
-    e.withheld = readTextArray(row[22]);
-    e.correlationId = readOptional(row[23]);
-    e.peer = readOptional(row[24]);
-    out.push_back(std::move(s));
-  }
+  for (const auto& row : tx.exec_params("SELECT " + rows::eventColumns() +
+                                            " FROM regfed_audit.events WHERE node = $1 AND seq > $2 "
+                                            "ORDER BY seq LIMIT $3",
+                                        node, afterSeq, limit))
+    out.push_back(rows::eventFrom(row));
   return out;
 }
 
@@ -265,6 +241,25 @@ Cosignature cosignatureFrom(const std::string& witness, const pqxx::field& key, 
 }
 
 }  // namespace
+
+void AuditStore::recordSigningKey(const std::string& node, const std::string& keyId,
+                                  const std::string& publicKeyPem) {
+  pqxx::work tx(*connection_);
+  tx.exec_params("INSERT INTO regfed_audit.signing_keys (node, key_id, public_key) VALUES ($1, $2, $3) "
+                 "ON CONFLICT DO NOTHING",
+                 node, keyId, publicKeyPem);
+  tx.commit();
+}
+
+std::vector<SigningKey> AuditStore::signingKeys(const std::string& node) {
+  pqxx::nontransaction tx(*connection_);
+  std::vector<SigningKey> out;
+  for (const auto& r : tx.exec_params("SELECT key_id, public_key, " + timeText("first_used") +
+                                          " FROM regfed_audit.signing_keys WHERE node = $1 ORDER BY first_used",
+                                      node))
+    out.push_back(SigningKey{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  return out;
+}
 
 void AuditStore::addCosignature(const std::string& node, std::int64_t size, const Hash& root, const Cosignature& c) {
   pqxx::work tx(*connection_);

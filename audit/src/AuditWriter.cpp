@@ -29,6 +29,7 @@ void AuditWriter::stop() {
 void AuditWriter::connectAndLoad() {
   auto store = std::make_unique<AuditStore>(options_.dsn);
   store->requireAppendOnlyRole();
+  store->recordSigningKey(options_.node, signer_.keyId(), signer_.publicKeyPem());
   const std::int64_t stored = store->maxSeq(options_.node);
   if (!loaded_ || stored != tree_.size()) {
     // First start, or a commit whose outcome was unknown when the connection broke: rebuild from the

@@ -6,7 +6,20 @@ namespace regfed::audit {
 VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHeadSigner& verifier,
                        const std::function<void(std::int64_t, std::int64_t)>& progress,
                        const std::vector<TreeHead>& fileHeads) {
+  return verifyLog(store, node, std::vector<const TreeHeadSigner*>{&verifier}, progress, fileHeads);
+}
+
+VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::vector<const TreeHeadSigner*>& keys,
+                       const std::function<void(std::int64_t, std::int64_t)>& progress,
+                       const std::vector<TreeHead>& fileHeads) {
   VerifyResult result;
+  std::string keyIds;
+  for (const TreeHeadSigner* k : keys) keyIds += (keyIds.empty() ? "" : ", ") + k->keyId();
+  auto signedByKnownKey = [&](const TreeHead& head) {
+    for (const TreeHeadSigner* k : keys)
+      if (head.keyId == k->keyId()) return k->verify(head);
+    return false;
+  };
   std::vector<TreeHead> heads;
   try {
     heads = mergeHeads(store.treeHeads(node), fileHeads);
@@ -35,15 +48,18 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHea
       const std::int64_t expected = tree.size() + 1;
       if (stored.event.seq != expected)
         return fail(expected, "event " + std::to_string(expected) + " is missing from the log");
-      const Hash leaf = leafHash(canonicalForm(stored.event));
+      // A pruned event's payload is gone by design: its stored leaf hash stands for it, and the signed heads
+      // over it still prove that hash was not changed.
+      const Hash leaf = stored.prunedAt ? stored.leafHash : leafHash(canonicalForm(stored.event));
+      if (stored.prunedAt) ++result.prunedEvents;
       if (leaf != stored.leafHash)
         return fail(expected, "event " + std::to_string(expected) + " was changed after it was written");
       tree.append(leaf);
       while (nextHead < heads.size() && heads[nextHead].size == tree.size()) {
         const TreeHead& head = heads[nextHead++];
-        if (head.keyId != verifier.keyId() || !verifier.verify(head))
+        if (!signedByKnownKey(head))
           return fail(lastGoodHead + 1, "the signed tree head at size " + std::to_string(head.size) +
-                                            " has no valid signature by key " + verifier.keyId());
+                                            " has no valid signature by key " + keyIds);
         if (head.root != tree.root())
           return fail(lastGoodHead + 1, "events " + std::to_string(lastGoodHead + 1) + " to " +
                                             std::to_string(head.size) +

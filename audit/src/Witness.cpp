@@ -88,6 +88,50 @@ std::vector<Hash> consistencyProof(const std::vector<Hash>& leaves, std::int64_t
   return out;
 }
 
+std::vector<Hash> inclusionProof(const std::vector<Hash>& leaves, std::int64_t index, std::int64_t n) {
+  // PATH(m, D[0:n]) of RFC 9162 §2.1.3.1, built from the leaves up.
+  std::vector<Hash> out;
+  if (index < 0 || index >= n || n > static_cast<std::int64_t>(leaves.size())) return out;
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // the subtree not containing the leaf, per level
+  std::int64_t from = 0, to = n;
+  while (to - from > 1) {
+    const std::int64_t k = split(to - from);
+    if (index < from + k) {
+      ranges.emplace_back(from + k, to);
+      to = from + k;
+    } else {
+      ranges.emplace_back(from, from + k);
+      from += k;
+    }
+  }
+  for (auto it = ranges.rbegin(); it != ranges.rend(); ++it) out.push_back(rangeRoot(leaves, it->first, it->second));
+  return out;
+}
+
+bool verifyInclusion(std::int64_t index, std::int64_t n, const Hash& leaf, const std::vector<Hash>& proof,
+                     const Hash& root) {
+  // RFC 9162 §2.1.3.2.
+  if (index < 0 || index >= n) return false;
+  std::int64_t fn = index, sn = n - 1;
+  Hash r = leaf;
+  for (const Hash& p : proof) {
+    if (sn == 0) return false;
+    if ((fn & 1) || fn == sn) {
+      r = nodeHash(p, r);
+      if (!(fn & 1))
+        while (fn != 0 && !(fn & 1)) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn == 0 && r == root;
+}
+
 bool verifyConsistency(std::int64_t m, const Hash& oldRoot, std::int64_t n, const Hash& newRoot,
                        const std::vector<Hash>& proof) {
   // RFC 9162 §2.1.4.2.

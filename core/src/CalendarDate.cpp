@@ -70,13 +70,30 @@ int yearOf(Day day) {
 
 Day firstDayOf(int year) { return daysFromCivil(year, 1, 1); }
 
-Day berlinDay(std::time_t utc) {
-  const Day utcDay = static_cast<Day>(utc >= 0 ? utc / 86400 : (utc - 86399) / 86400);
-  const int year = yearOf(utcDay);
+int berlinOffset(std::time_t utc) {
+  const int year = yearOf(static_cast<Day>(utc >= 0 ? utc / 86400 : (utc - 86399) / 86400));
   const std::time_t summerStart = static_cast<std::time_t>(lastSunday(year, 3) * 86400 + 3600);
   const std::time_t summerEnd = static_cast<std::time_t>(lastSunday(year, 10) * 86400 + 3600);
-  const int offset = (utc >= summerStart && utc < summerEnd) ? 7200 : 3600;
-  const std::time_t local = utc + offset;
+  return (utc >= summerStart && utc < summerEnd) ? 7200 : 3600;
+}
+
+std::string berlinWallClock(const std::string& utc) {
+  int hh = 0, mi = 0, ss = 0;
+  if (utc.size() < 20 || utc[10] != 'T' || std::sscanf(utc.c_str() + 11, "%2d:%2d:%2d", &hh, &mi, &ss) != 3)
+    return utc;
+  const auto day = parseDay(utc.substr(0, 10));
+  if (!day) return utc;
+  const std::time_t instant = static_cast<std::time_t>(*day * 86400 + hh * 3600 + mi * 60 + ss);
+  const std::time_t local = instant + berlinOffset(instant);
+  const std::int64_t secondOfDay = static_cast<std::int64_t>(local % 86400);
+  char clock[16];
+  std::snprintf(clock, sizeof clock, " %02d:%02d:%02d", static_cast<int>(secondOfDay / 3600),
+                static_cast<int>(secondOfDay / 60 % 60), static_cast<int>(secondOfDay % 60));
+  return formatDay(static_cast<Day>(local / 86400)) + clock;
+}
+
+Day berlinDay(std::time_t utc) {
+  const std::time_t local = utc + berlinOffset(utc);
   return static_cast<Day>(local >= 0 ? local / 86400 : (local - 86399) / 86400);
 }
 

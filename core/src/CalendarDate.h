@@ -28,6 +28,13 @@ Day firstDayOf(int year);
 /// of March 01:00 UTC to the last Sunday of October 01:00 UTC).
 Day berlinDay(std::time_t utc);
 
+/// Seconds Europe/Berlin is ahead of UTC at a UTC instant (3600 or 7200).
+int berlinOffset(std::time_t utc);
+
+/// A UTC RFC 3339 time ("2026-11-28T10:01:02.123456Z") as Berlin wall-clock time "2026-11-28 11:01:02", the
+/// form spreadsheet programs read as a date and time; the text unchanged when it cannot be read.
+std::string berlinWallClock(const std::string& utcRfc3339);
+
 /// Today in Europe/Berlin.
 Day berlinToday();
 

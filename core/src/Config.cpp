@@ -523,7 +523,7 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
   c.onlyKeys(root, "",
              {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation"});
+              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation", "alerts"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
   if (auto hosts = c.object(root, "database_hosts_without_tls", "", false)) {
     std::vector<std::string> names;
@@ -538,7 +538,9 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   }
 
   if (auto node = c.object(root, "node", "", true)) {
-    c.onlyKeys(node, "node", {"id", "listen", "max_threads", "tls", "tls_terminated_by", "limits", "metrics_clients"});
+    c.onlyKeys(node, "node",
+               {"id", "listen", "max_threads", "tls", "tls_terminated_by", "limits", "metrics_clients", "web_dir"});
+    if (node->has("web_dir")) config.webDir = c.file(node, "web_dir", "node", false, true);
     if (auto tls = c.object(node, "tls", "node", false)) {
       c.onlyKeys(tls, "node.tls", {"certificate", "private_key"});
       config.tlsCertificate = c.file(tls, "certificate", "node.tls", true, true);
@@ -606,12 +608,16 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   if (auto audit = c.object(root, "audit", "", true)) {
     c.onlyKeys(audit, "audit",
                {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "witness_key",
-                "batch_max_events",
-                "sign_every_events", "sign_interval_ms", "commit_timeout_ms"});
+                "batch_max_events", "sign_every_events", "sign_interval_ms", "commit_timeout_ms", "auditor_role",
+                "pruner_role"});
     AuditConfig& a = config.audit;
     a.dsn = c.text(audit, "dsn", "audit", true);
     a.ownerDsn = c.text(audit, "owner_dsn", "audit", false);
     a.nodeRole = c.text(audit, "node_role", "audit", !a.ownerDsn.empty());
+    if (audit->has("auditor_role")) a.auditorRole = c.text(audit, "auditor_role", "audit", false);
+    if (audit->has("pruner_role")) a.prunerRole = c.text(audit, "pruner_role", "audit", false);
+    if (!a.nodeRole.empty() && (a.nodeRole == a.auditorRole || a.nodeRole == a.prunerRole))
+      c.problem("audit.node_role", "must differ from audit.auditor_role and audit.pruner_role");
     a.signingKey = c.file(audit, "signing_key", "audit", true, false);
     a.verifyKey = c.file(audit, "verify_key", "audit", false, true);
     a.headLog = c.file(audit, "head_log", "audit", false, false);
@@ -686,6 +692,15 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
     }
 
   if (auto federation = c.object(root, "federation", "", false)) loadFederation(c, federation, config);
+  if (auto alerts = c.object(root, "alerts", "", false)) {
+    c.onlyKeys(alerts, "alerts", {"window_s", "denials", "outside_mandate", "volume", "sweep_interval_ms"});
+    AlertConfig& a = config.alerts;
+    a.windowSeconds = c.integer(alerts, "window_s", "alerts", a.windowSeconds, 10, 86400);
+    a.denials = c.integer(alerts, "denials", "alerts", a.denials, 1, 1000000);
+    a.outsideMandate = c.integer(alerts, "outside_mandate", "alerts", a.outsideMandate, 1, 1000000);
+    a.volume = c.integer(alerts, "volume", "alerts", a.volume, 1, 100000000);
+    a.sweepIntervalMs = c.integer(alerts, "sweep_interval_ms", "alerts", a.sweepIntervalMs, 100, 3600000);
+  }
 
   if (auto list = c.array(root, "agreements", "", false)) {
     std::set<std::string> seen;

@@ -98,6 +98,17 @@ struct AuditConfig {
   std::int64_t signEveryEvents = 1000;
   std::int64_t signIntervalMs = 10000;
   std::int64_t commitTimeoutMs = 5000;
+  std::string auditorRole = "regfed_auditor";  ///< Read-only role the migrations grant SELECT (if it exists).
+  std::string prunerRole = "regfed_pruner";    ///< Retention role the migrations grant pruning (if it exists).
+};
+
+/// When the node raises alerts for its DPOs from its own audit log: thresholds per person and window.
+struct AlertConfig {
+  std::int64_t windowSeconds = 600;     ///< The sliding window counted.
+  std::int64_t denials = 20;            ///< Denied requests of one person on one municipality's data.
+  std::int64_t outsideMandate = 5;      ///< Attempts outside a mandate (days, fields, registers, unknown ids).
+  std::int64_t volume = 1000;           ///< Allowed data requests of one person on one municipality's data.
+  std::int64_t sweepIntervalMs = 30000;  ///< How often the log is looked at.
 };
 
 /// Another node of the federation and the municipalities it hosts (it may speak only for these).
@@ -141,6 +152,8 @@ struct Config {
       databaseHostsWithoutTls;  ///< Database hosts reached without TLS on purpose, with the reason (logged).
   std::vector<MunicipalityConfig> municipalities;
   std::string pluginDir;  ///< Absolute path.
+  /// The web pages' folder (web/: dpo/, helfer/), served under /dpo/ and /helfer/; default: the source tree's.
+  std::string webDir = REGFED_DEFAULT_WEB_DIR;
   AuditConfig audit;
   std::vector<IssuerConfig> issuers;
   std::vector<RegisterConfig> registers;
@@ -148,6 +161,7 @@ struct Config {
   std::vector<ProcedureConfig> procedures;
   std::int64_t emergencyWindowMinutes = 240;  ///< How long emergency access lasts from first use.
   FederationConfig federation;
+  AlertConfig alerts;
 
   /// The peer hosting `ags`, or nullptr (hosted here, or unknown).
   const PeerConfig* peerHosting(const std::string& ags) const;

@@ -14,6 +14,7 @@
 #include "Json.h"
 #include "Log.h"
 #include "RequestTarget.h"
+#include "StaticFiles.h"
 
 namespace regfed::core {
 
@@ -49,6 +50,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     Response answer;
     std::string contentType = "application/json; charset=utf-8";
     try {
+      response_ = &response;
       answer = dispatch(request, meta, route, contentType);
     } catch (const std::exception& e) {
       log::error("request " + meta.id + " failed: " + e.what());
@@ -56,11 +58,17 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
                                "The node could not complete the request; it has been logged.", meta.id)};
     }
     ConnectionGuard::enter(Phase::Responding);
+    if (answer.sent) {
+      ctx_.metrics.request(route, answer.status, std::chrono::duration<double>(Clock::now() - started).count());
+      ConnectionGuard::enter(Phase::AwaitingRequest);
+      return;
+    }
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(contentType);
     response.set("Regfed-Request-Id", meta.id);
     response.set("X-Request-Id", meta.correlationId.value_or(meta.id));
     response.set("Cache-Control", "no-store");
+    for (const auto& [name, value] : answer.headers) response.set(name, value);
     if (answer.status == 401) response.set("WWW-Authenticate", "Bearer");
     const bool hasBody = (request.hasContentLength() && request.getContentLength64() > 0) ||
                          request.getChunkedTransferEncoding();
@@ -166,7 +174,29 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       if (auto refused = authenticate(request, meta.id, principal)) return *refused;
       if (path == "/v1/quota") return toHttp(ctx_.mandates.quota(principal, meta, query), meta.id);
       if (path == "/v1/reviews") return toHttp(ctx_.oversight.reviews(principal, meta, query), meta.id);
-      return toHttp(ctx_.oversight.alerts(principal, meta), meta.id);
+      return toHttp(ctx_.oversight.alerts(principal, meta, query), meta.id);
+    }
+    if (s.size() == 5 && s[0] == "v1" && s[1] == "audit" && s[2] == "alerts" &&
+        (s[4] == "acknowledge" || s[4] == "close")) {
+      route = "/v1/audit/alerts/{id}/" + s[4];
+      if (method != "POST") return methodNotAllowed(meta.id);
+      Principal principal;
+      if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+      std::string body;
+      if (auto error = readBodyOrError(request, body))
+        return toHttp(ctx_.oversight.refuse(principal, meta, "alert_" + s[4], *error), meta.id);
+      return toHttp(ctx_.oversight.changeAlert(principal, meta, decodedSegment(s[3]), s[4] == "close", body), meta.id);
+    }
+    if (s.size() >= 3 && s[0] == "v1" && s[1] == "audit") return auditReview(request, meta, route, query);
+    if (method == "GET" && (path == "/dpo" || (s.size() >= 1 && s[0] == "dpo"))) {
+      route = "/dpo/";
+      if (path == "/dpo") return {301, "", {{"Location", "/dpo/"}}};
+      auto file = findStaticFile(ctx_.config.webDir, {"dpo"}, path);
+      if (!file) return {404, errorBody("not_found", "There is no page " + path + ".", meta.id)};
+      contentType = file->contentType;
+      Response page{200, std::move(file->body), webPageHeaders()};
+      page.headers.push_back({"Cache-Control", "no-cache"});
+      return page;
     }
     if (s.size() == 4 && s[0] == "v1" && s[1] == "reviews" && s[3] == "close") {
       route = "/v1/reviews/{id}/close";
@@ -179,6 +209,59 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       return toHttp(ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body), meta.id);
     }
     return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", meta.id)};
+  }
+
+  // GET /v1/audit/events, /subjects/{ags}/{register}/{id}, /verify, /key, /proof/{inclusion,consistency},
+  // /export.
+  Response auditReview(HTTPServerRequest& request, const RequestMeta& meta, std::string& route,
+                       const std::map<std::string, std::string>& query) {
+    const auto& s = splitTarget(request.getURI()).segments;
+    const std::string what = s[2];
+    if (s.size() == 6 && what == "subjects")
+      route = "/v1/audit/subjects/{ags}/{register}/{id}";
+    else if (s.size() == 4 && what == "proof" && (s[3] == "inclusion" || s[3] == "consistency"))
+      route = "/v1/audit/proof/" + s[3];
+    else if (s.size() == 3 && (what == "events" || what == "verify" || what == "key" || what == "export"))
+      route = "/v1/audit/" + what;
+    else
+      return {404, errorBody("not_found", "There is no endpoint " + request.getMethod() + " " +
+                                              splitTarget(request.getURI()).path + ".", meta.id)};
+    if (request.getMethod() != "GET") return methodNotAllowed(meta.id);
+    Principal principal;
+    if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+    AuditReviewService& review = ctx_.review;
+    if (what == "events") return toHttp(review.events(principal, meta, query), meta.id);
+    if (what == "subjects")
+      return toHttp(review.subject(principal, meta, decodedSegment(s[3]), decodedSegment(s[4]), decodedSegment(s[5])),
+                    meta.id);
+    if (what == "verify") return toHttp(review.verify(principal, meta), meta.id);
+    if (what == "key") return toHttp(review.key(principal, meta), meta.id);
+    if (what == "proof") return toHttp(review.proof(principal, meta, s[3], query), meta.id);
+    // The export streams: the response starts once the service has decided, and is chunked.
+    struct Sink : ExportSink {
+      Sink(HTTPServerResponse& r, const RequestMeta& m) : response(r), meta(m) {}
+      std::ostream& begin(const std::string& contentType, const std::string& filename) override {
+        response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+        response.setContentType(contentType);
+        response.set("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+        response.set("Regfed-Request-Id", meta.id);
+        response.set("X-Request-Id", meta.correlationId.value_or(meta.id));
+        response.set("Cache-Control", "no-store");
+        response.set("X-Content-Type-Options", "nosniff");
+        response.setChunkedTransferEncoding(true);
+        response.setKeepAlive(false);
+        started = true;
+        return response.send();
+      }
+      HTTPServerResponse& response;
+      const RequestMeta& meta;
+      bool started = false;
+    } sink(*response_, meta);
+    Answer answer = review.exportEvents(principal, meta, query, sink);
+    if (!sink.started) return toHttp(answer, meta.id);
+    Response streamed{200, ""};
+    streamed.sent = true;
+    return streamed;
   }
 
   static RequestError tooLargeError() {
@@ -375,6 +458,7 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   ApiContext& ctx_;
+  Poco::Net::HTTPServerResponse* response_ = nullptr;
   bool bodyConsumed_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <regfed/audit/AuditSink.h>
 
 #include "AdapterHost.h"
+#include "AuditReviewService.h"
 #include "Config.h"
 #include "Federation.h"
 #include "MandateService.h"
@@ -25,6 +26,7 @@ struct ApiContext {
   QueryService& queries;
   MandateService& mandates;
   OversightService& oversight;
+  AuditReviewService& review;
   AdapterHost& host;
   regfed::audit::AuditSink& audit;
   Federation* federation;  ///< The other nodes; nullptr when the node takes part in no federation.

@@ -509,9 +509,9 @@ Answer MandateService::activate(const Principal& p, const RequestMeta& meta, con
           recordOrThrow(e);
           if (opened)
             OversightStore::addAlert(
-                tx, Alert{0, "", known->ownerAgs, "emergency_activation", meta.id, p.id, p.ags,
+                tx, newAlert(known->ownerAgs, "emergency_activation", meta.id, p.id, p.ags,
                           "Emergency mandate " + id + " activated by " + p.id + " (" + p.ags + ") until " +
-                              window.endsAt + "; reason: " + reason});
+                              window.endsAt + "; reason: " + reason));
         });
     if (openedNow)
       log::warn("emergency mandate " + id + " activated by " + p.id + " (" + p.ags + ") until " + a.endsAt +

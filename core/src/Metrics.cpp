@@ -100,6 +100,17 @@ void Metrics::witnessing(const std::string& peer, const std::string& role, const
   witnessing_[label("peer", peer) + "," + label("role", role) + "," + label("outcome", outcome)]++;
 }
 
+void Metrics::setUnclosedAlerts(const std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>>& counts) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [labels, n] : alertsOpen_) n = 0;  // a kind whose alerts were all closed shows 0, not its old count
+  for (const auto& [key, n] : counts) alertsOpen_[label("ags", key.first) + "," + label("kind", key.second)] = n;
+}
+
+void Metrics::alertRaised(const std::string& kind) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  alertsRaised_[label("kind", kind)]++;
+}
+
 void Metrics::auditBatch(std::size_t events, double seconds) {
   auditBatchSize_.observe(static_cast<double>(events));
   auditCommitSeconds_.observe(seconds);
@@ -170,6 +181,10 @@ std::string Metrics::render() const {
   series(out, "regfed_witness_exchanges_total", "counter",
          "Tree heads shown to witnesses (role log) and witnessed for peers (role witness), by outcome.",
          witnessing_);
+  series(out, "regfed_alerts_open", "gauge",
+         "DPO alerts not yet closed (open or acknowledged), by municipality and kind.", alertsOpen_);
+  series(out, "regfed_alerts_raised_total", "counter", "Alerts raised by the node's detectors, by kind.",
+         alertsRaised_);
   family(out, "regfed_audit_batch_events", "histogram", "Events per audit commit (group commit).");
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
   family(out, "regfed_audit_commit_seconds", "histogram", "Audit batch commit latency.");

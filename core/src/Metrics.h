@@ -64,6 +64,10 @@ class Metrics {
   /// Witnessing: `role` "log" (this node's head shown to `peer`) or "witness" (`peer`'s head shown to this
   /// node); outcome "cosigned" or a refusal code such as inconsistent_head.
   void witnessing(const std::string& peer, const std::string& role, const std::string& outcome);
+  /// Sets the alerts not yet closed, per (municipality, kind).
+  void setUnclosedAlerts(const std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>>& counts);
+  /// Counts an alert raised by a detector.
+  void alertRaised(const std::string& kind);
   /// Sets the number of open HTTP connections.
   void setOpenConnections(int n) { openConnections_ = n; }
 
@@ -91,6 +95,8 @@ class Metrics {
   std::map<std::string, int> peerUp_;
   std::map<std::string, std::uint64_t> peerRefused_;
   std::map<std::string, std::uint64_t> witnessing_;
+  std::map<std::string, std::int64_t> alertsOpen_;
+  std::map<std::string, std::uint64_t> alertsRaised_;
 };
 
 }  // namespace regfed::core

@@ -55,16 +55,29 @@ void Node::start(std::chrono::seconds databaseWait) {
   const AuditConfig& a = config_.audit;
   if (!a.ownerDsn.empty())
     retryDatabase("schema migration", databaseWait, [&] {
-      for (int v : regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole))
+      for (int v : regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole, {a.auditorRole, a.prunerRole}))
         log::info("applied audit migration " + std::to_string(v));
-      const std::string role = pqxx::connection(a.ownerDsn).quote_name(a.nodeRole);
-      for (int v : regfed::audit::applyMigrations(
-               a.ownerDsn, "regfed", coreMigrations(),
-               {"GRANT USAGE ON SCHEMA regfed TO " + role,
-                "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews TO " +
-                    role,
-                "GRANT SELECT, INSERT ON regfed.alerts, regfed.emergency_activations TO " + role,
-                "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role}))
+      pqxx::connection owner(a.ownerDsn);
+      const std::string role = owner.quote_name(a.nodeRole);
+      std::vector<std::string> grants = {
+          "GRANT USAGE ON SCHEMA regfed TO " + role,
+          "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews, regfed.alerts TO " +
+              role,
+          "GRANT SELECT, INSERT ON regfed.emergency_activations TO " + role,
+          "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role};
+      // The yearly report reads mandates, alerts and reviews as the auditor; retention deletes old ones.
+      if (!a.auditorRole.empty())
+        grants.push_back(regfed::audit::grantIfRoleExists(
+            owner, a.auditorRole,
+            {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(a.auditorRole),
+             "GRANT SELECT ON ALL TABLES IN SCHEMA regfed TO " + owner.quote_name(a.auditorRole)}));
+      if (!a.prunerRole.empty())
+        grants.push_back(regfed::audit::grantIfRoleExists(
+            owner, a.prunerRole,
+            {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(a.prunerRole),
+             "GRANT SELECT, DELETE ON regfed.alerts, regfed.reviews, regfed.emergency_activations TO " +
+                 owner.quote_name(a.prunerRole)}));
+      for (int v : regfed::audit::applyMigrations(a.ownerDsn, "regfed", coreMigrations(), grants))
         log::info("applied core migration " + std::to_string(v));
     });
 
@@ -108,6 +121,12 @@ void Node::start(std::chrono::seconds databaseWait) {
                                             federation_.get());
   mandateService_ = std::make_unique<MandateService>(config_, *mandates_, *audit_, federation_.get());
   oversightService_ = std::make_unique<OversightService>(config_, *oversight_, *audit_);
+  reviewService_ = std::make_unique<AuditReviewService>(
+      config_, *database_, *audit_,
+      regfed::audit::TreeHeadSigner::fromPublicKeyPem(
+          regfed::audit::TreeHeadSigner::fromPrivateKeyFile(a.signingKey).publicKeyPem()));
+  // The DPOs' alerts that the log itself shows (bursts of denials, probing outside a mandate, unusual volume).
+  alertTask_.start(std::chrono::milliseconds(config_.alerts.sweepIntervalMs), [this] { detectAlerts(); });
   // Mandates changed through another node sharing the database reach this one within seconds; so do the
   // owning nodes' changes to mandates of this node's municipalities, and revocations they have not confirmed
   // are delivered again.
@@ -152,7 +171,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   server_ = std::make_unique<HttpServer>(
       config_, metrics_,
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *oversightService_,
-                             *host_, *audit_, federation_.get()}),
+                             *reviewService_, *host_, *audit_, federation_.get()}),
       socket);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
@@ -167,6 +186,7 @@ void Node::stop() {
   // The periodic tasks call peers: they end before the federation does.
   refresher_.stop();
   witnessTask_.stop();
+  alertTask_.stop();
   if (federationServer_) federationServer_->stop();
   if (federation_) federation_->stop();
   if (host_) host_->stop();
@@ -207,6 +227,22 @@ void Node::availabilityChanged(bool available) {
   } else {
     wasUnavailable_ = true;
     log::error("audit store unreachable: data requests get 503 audit_unavailable until it is back");
+  }
+}
+
+void Node::detectAlerts() {
+  try {
+    std::vector<std::string> hosted;
+    for (const auto& m : config_.municipalities) hosted.push_back(m.ags);
+    const AlertConfig& c = config_.alerts;
+    for (const Alert& a :
+         oversight_->detect(config_.nodeId, hosted, {c.windowSeconds, c.denials, c.outsideMandate, c.volume})) {
+      metrics_.alertRaised(a.kind);
+      log::warn("alert " + std::to_string(a.id) + " (" + a.kind + ") for the DPO of " + a.ownerAgs + ": " + a.detail);
+    }
+    metrics_.setUnclosedAlerts(oversight_->unclosedAlertCounts());
+  } catch (const std::exception& e) {
+    log::warn(std::string("alert detection failed (tried again at the next sweep): ") + e.what());
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "AdapterHost.h"
+#include "AuditReviewService.h"
 #include "Config.h"
 #include "Database.h"
 #include "Federation.h"
@@ -47,6 +48,8 @@ class Node : public regfed::audit::AuditWriterObserver {
   void writeFailed(const std::string& message) override;
   void availabilityChanged(bool available) override;
   void treeHeadSigned(std::int64_t size) override;
+  // Raises the alerts the last window of the log calls for and refreshes the open-alert gauges.
+  void detectAlerts();
 
   Config config_;
   Metrics metrics_;
@@ -61,6 +64,8 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<FederationServer> federationServer_;
   std::unique_ptr<MandateService> mandateService_;
   std::unique_ptr<OversightService> oversightService_;
+  std::unique_ptr<AuditReviewService> reviewService_;
+  PeriodicTask alertTask_;
   PeriodicTask refresher_;
   std::unique_ptr<Witnessing> witnessing_;
   PeriodicTask witnessTask_;

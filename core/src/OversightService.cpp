@@ -109,34 +109,109 @@ Answer OversightService::closeReview(const Principal& p, const RequestMeta& meta
   }
 }
 
-Answer OversightService::alerts(const Principal& p, const RequestMeta& meta) {
-  if (!p.has("dpo"))
-    return refuse(p, meta, "audit_read", notPermitted("Alerts are for the data protection officer (role dpo)."));
+namespace {
+
+void writeAlert(JsonWriter& w, const Alert& a) {
+  w.beginObject();
+  w.key("id").value(static_cast<std::int64_t>(a.id)).key("time").value(a.time).key("kind").value(a.kind);
+  w.key("status").value(a.status).key("owner_ags").value(a.ownerAgs);
+  w.key("request_id").raw(jsonStringOrNull(a.requestId)).key("actor").raw(jsonStringOrNull(a.actor));
+  w.key("actor_ags").raw(jsonStringOrNull(a.actorAgs)).key("detail").value(a.detail);
+  w.key("acknowledged");
+  if (a.acknowledgedAt.empty())
+    w.null();
+  else
+    w.beginObject().key("by").value(a.acknowledgedBy).key("at").value(a.acknowledgedAt).endObject();
+  w.key("closed");
+  if (a.closedAt.empty())
+    w.null();
+  else
+    w.beginObject().key("by").value(a.closedBy).key("at").value(a.closedAt).key("outcome").value(a.outcome).endObject();
+  w.endObject();
+}
+
+RequestError notDpo() { return notPermitted("Alerts are for the data protection officer (role dpo)."); }
+
+}  // namespace
+
+Answer OversightService::alerts(const Principal& p, const RequestMeta& meta,
+                                const std::map<std::string, std::string>& query) {
+  if (!p.has("dpo")) return refuse(p, meta, "audit_read", notDpo());
+  if (auto refused = notHomeNode(config_, p, meta)) return refuse(p, meta, "audit_read", *refused);
+  const std::string status = query.count("status") ? query.at("status") : "open";
+  if (status != "open" && status != "acknowledged" && status != "closed" && status != "all")
+    return refuse(p, meta, "audit_read",
+                  RequestError{Failure::Invalid, "invalid_status",
+                               "status must be open, acknowledged, closed or all.", {"status"}});
   try {
-    std::vector<Alert> list = oversight_.alerts(p.ags, 500);
+    std::vector<Alert> list = oversight_.alerts(p.ags, status == "all" ? "" : status, 500);
+    std::int64_t unclosed = 0;
+    for (const auto& [key, count] : oversight_.unclosedAlertCounts())
+      if (key.first == p.ags) unclosed += count;
     // Reading the audit is itself audited.
     AuditEvent e = newAuditEvent(config_, p, meta, "audit_read");
     e.ownerAgs = p.ags;
     e.decision = "allow";
     e.reason = "alerts";
+    e.criteria = "{\"status\":\"" + status + "\"}";
     e.resultCount = static_cast<std::int64_t>(list.size());
     std::vector<AuditEvent> one = {e};
     if (!audit_.record(one)) return auditUnavailable("nothing is shown");
     JsonWriter w;
     w.beginObject().key("alerts").beginArray();
-    for (const Alert& a : list) {
-      w.beginObject();
-      w.key("id").value(static_cast<std::int64_t>(a.id)).key("time").value(a.time).key("kind").value(a.kind);
-      w.key("request_id").value(a.requestId).key("actor").value(a.actor).key("actor_ags").value(a.actorAgs);
-      w.key("detail").value(a.detail);
-      w.endObject();
-    }
-    w.endArray().endObject();
+    for (const Alert& a : list) writeAlert(w, a);
+    w.endArray().key("open").value(unclosed).key("request_id").value(meta.id).endObject();
     return Answer::ok(w.str());
   } catch (const DatabaseUnavailable& e) {
     log::error(e.what());
     return refuse(p, meta, "audit_read",
                   RequestError{Failure::Unavailable, "database_unavailable", "Alerts cannot be read right now.", {}});
+  }
+}
+
+Answer OversightService::changeAlert(const Principal& p, const RequestMeta& meta, const std::string& id, bool close,
+                                     const std::string& body) {
+  const std::string action = close ? "alert_close" : "alert_acknowledge";
+  if (!p.has("dpo")) return refuse(p, meta, action, notDpo());
+  if (auto refused = notHomeNode(config_, p, meta)) return refuse(p, meta, action, *refused);
+  long long alertId = 0;
+  try {
+    std::size_t used = 0;
+    alertId = std::stoll(id, &used);
+    if (used != id.size()) throw std::invalid_argument(id);
+  } catch (const std::exception&) {
+    return refuse(p, meta, action, RequestError{Failure::NotFound, "not_found", "There is no alert " + id + ".", {}});
+  }
+  try {
+    std::string outcome;
+    if (close) outcome = requiredText(parseObjectBody(body), "outcome", 1000);
+    const Alert changed = oversight_.changeAlert(alertId, p.ags, p.id, close, outcome, [&](const Alert& a) {
+      // Inside the transaction: without its committed audit event the alert stays as it was.
+      AuditEvent e = newAuditEvent(config_, p, meta, action);
+      e.ownerAgs = p.ags;
+      JsonWriter criteria;
+      criteria.beginObject().key("alert").value(static_cast<std::int64_t>(a.id)).key("kind").value(a.kind);
+      if (close) criteria.key("outcome").value(outcome);
+      criteria.endObject();
+      e.criteria = criteria.str();
+      e.decision = "allow";
+      e.reason = close ? "closed" : "acknowledged";
+      std::vector<AuditEvent> one = {e};
+      if (!audit_.record(one)) throw AuditDown();
+    });
+    JsonWriter w;
+    w.beginObject().key("alert");
+    writeAlert(w, changed);
+    w.key("request_id").value(meta.id).endObject();
+    return Answer::ok(w.str());
+  } catch (const StateConflict& c) {
+    return refuse(p, meta, action, c.error());
+  } catch (const AuditDown&) {
+    return auditUnavailable("the alert is unchanged");
+  } catch (const DatabaseUnavailable& e) {
+    log::error(e.what());
+    return refuse(p, meta, action,
+                  RequestError{Failure::Unavailable, "database_unavailable", "Alerts cannot be changed right now.", {}});
   }
 }
 

@@ -25,8 +25,12 @@ class OversightService {
   /// POST /v1/reviews/{id}/close.
   Answer closeReview(const Principal& p, const RequestMeta& meta, const std::string& id,
                        const std::string& body);
-  /// GET /v1/audit/alerts.
-  Answer alerts(const Principal& p, const RequestMeta& meta);
+  /// GET /v1/audit/alerts?status=open|acknowledged|closed|all.
+  Answer alerts(const Principal& p, const RequestMeta& meta, const std::map<std::string, std::string>& query);
+  /// POST /v1/audit/alerts/{id}/acknowledge (`close` false) and POST /v1/audit/alerts/{id}/close with
+  /// {"outcome": …}.
+  Answer changeAlert(const Principal& p, const RequestMeta& meta, const std::string& id, bool close,
+                     const std::string& body);
   /// Audits and answers a review request refused before it was read (body too large or too slow).
   Answer refuse(const Principal& p, const RequestMeta& meta, const std::string& action,
                   const RequestError& error);

@@ -252,13 +252,13 @@ void QueryService::fileReports() {
         oversight_.reportWithheld(prototype, event.withheld);
       }
       if (event.emergency && event.decision == "allow")
-        oversight_.addAlert(Alert{0, "", event.ownerAgs.value_or(""), "emergency_access", event.requestId,
+        oversight_.addAlert(newAlert(event.ownerAgs.value_or(""), "emergency_access", event.requestId,
                                   event.actor, event.actorAgs,
                                   "Emergency access by " + event.actor + " (" + event.actorAgs +
                                       ") under mandate " + event.mandate.value_or("") + " to " +
                                       event.registerName.value_or("") + ": " +
                                       std::to_string(event.resultCount) +
-                                      " record(s); purpose: " + event.purpose.value_or("")});
+                                      " record(s); purpose: " + event.purpose.value_or("")));
     } catch (const std::exception& e) {
       // The audit event already records the hit (withheld ids, emergency flag), so nothing is lost for the
       // DPO.

@@ -8,6 +8,7 @@
 #include <regfed/audit/Witness.h>
 
 #include <functional>
+#include <pqxx/connection>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,15 @@ class IntegrityError : public std::runtime_error {
 struct StoredEvent {
   AuditEvent event;  ///< Columns as read back.
   Hash leafHash{};   ///< Stored leaf hash.
+  /// Set when retention cleared the event's payload (then only the stored leaf hash vouches for it).
+  std::optional<std::string> prunedAt;
+};
+
+/// A key that signed tree heads of a node's log.
+struct SigningKey {
+  std::string keyId;      ///< See TreeHead::keyId.
+  std::string publicKey;  ///< PEM.
+  std::string firstUsed;  ///< UTC RFC 3339.
 };
 
 /// A peer's cosignature of this node's log at `size` (root as cosigned).
@@ -47,12 +57,24 @@ struct WitnessedHead {
   Cosignature cosignature;  ///< timestamp and signature (the witness is this node).
 };
 
+/// The database roles besides the node's that the migrations give rights to, when they exist.
+struct DatabaseRoles {
+  std::string auditor;  ///< Read-only: SELECT on every audit table (DPOs, auditors, `regfed audit verify`).
+  std::string pruner;   ///< Retention only: clears the payload of old events (`regfed audit prune`).
+};
+
+/// A statement that runs `grants` only when database role `role` exists (the auditor and pruning roles are made
+/// by the cluster's administrator, scripts/db-init.sh; a node must start where they are not used).
+std::string grantIfRoleExists(pqxx::connection& c, const std::string& role, const std::vector<std::string>& grants);
+
 /// Connection to the audit schema.
 class AuditStore {
  public:
   /// Applies missing migrations with the owner's connection string and grants INSERT and SELECT to
-  /// `nodeRole`. Returns the versions applied now. Safe to run from several nodes at once.
-  static std::vector<int> migrate(const std::string& ownerDsn, const std::string& nodeRole);
+  /// `nodeRole`, SELECT to `roles.auditor` and the pruning rights to `roles.pruner` (each when it exists).
+  /// Returns the versions applied now. Safe to run from several nodes at once.
+  static std::vector<int> migrate(const std::string& ownerDsn, const std::string& nodeRole,
+                                  const DatabaseRoles& roles = {});
 
   /// Connects with the node's connection string; throws pqxx::broken_connection.
   explicit AuditStore(const std::string& dsn);
@@ -72,6 +94,11 @@ class AuditStore {
 
   /// All signed tree heads of the node, by size.
   std::vector<TreeHead> treeHeads(const std::string& node);
+
+  /// Records the key the node signs its tree heads with (once per key).
+  void recordSigningKey(const std::string& node, const std::string& keyId, const std::string& publicKeyPem);
+  /// Every key that signed heads of `node`'s log, oldest first.
+  std::vector<SigningKey> signingKeys(const std::string& node);
 
   /// Stores a peer's cosignature of this node's log at `size`/`root` (once per witness and size).
   void addCosignature(const std::string& node, std::int64_t size, const Hash& root, const Cosignature& c);

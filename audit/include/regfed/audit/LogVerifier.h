@@ -18,6 +18,7 @@ struct VerifyResult {
   std::int64_t headsChecked = 0;       ///< Signed heads verified.
   std::optional<TreeHead> latestHead;  ///< Newest signed head, if any.
   std::int64_t unsignedEvents = 0;     ///< Events after the newest signed head (covered by the next one).
+  std::int64_t prunedEvents = 0;       ///< Events whose payload retention removed (checked by leaf hash).
   std::optional<std::int64_t> firstBadSeq;  ///< First event that cannot be trusted.
   std::string problem;                      ///< Plain sentence when not ok.
 };
@@ -25,6 +26,12 @@ struct VerifyResult {
 /// Verifies the log of `node` against the heads in the database and `fileHeads` (copies kept outside it);
 /// `progress(done, total)` is called every few thousand events.
 VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHeadSigner& verifier,
+                       const std::function<void(std::int64_t, std::int64_t)>& progress = {},
+                       const std::vector<TreeHead>& fileHeads = {});
+
+/// The same with every key the log may have been signed with (a head must verify under the key its key id
+/// names, and that key must be one of `keys`).
+VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::vector<const TreeHeadSigner*>& keys,
                        const std::function<void(std::int64_t, std::int64_t)>& progress = {},
                        const std::vector<TreeHead>& fileHeads = {});
 

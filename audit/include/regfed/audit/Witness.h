@@ -18,6 +18,13 @@ namespace regfed::audit {
 /// RFC 6962 tree hash of leaves[0, n).
 Hash rootOf(const std::vector<Hash>& leaves, std::int64_t n);
 
+/// RFC 9162 §2.1.3 inclusion proof (audit path) of leaf `index` (from 0) in the tree of the first n leaves.
+std::vector<Hash> inclusionProof(const std::vector<Hash>& leaves, std::int64_t index, std::int64_t n);
+
+/// Checks an inclusion proof of `leaf` at `index` in a tree of size n with root `root` (RFC 9162 §2.1.3.2).
+bool verifyInclusion(std::int64_t index, std::int64_t n, const Hash& leaf, const std::vector<Hash>& proof,
+                     const Hash& root);
+
 /// RFC 6962 (RFC 9162 §2.1.4) consistency proof from size m to size n, 0 < m <= n <= leaves.size().
 std::vector<Hash> consistencyProof(const std::vector<Hash>& leaves, std::int64_t m, std::int64_t n);
 
