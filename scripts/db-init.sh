@@ -3,6 +3,8 @@
 #   regfed_owner    owns the audit schema, runs migrations
 #   regfed_node     the node's audit role: INSERT and SELECT on audit rows only (granted by the migrations)
 #   regfed_reader   what the sql adapter connects as: SELECT on register tables only
+#   regfed_auditor  read-only: SELECT on the audit log and the node's state (regfed audit verify, regfed report)
+#   regfed_pruner   retention only: clears old events' payload, deletes old alerts (regfed audit prune)
 #   database DB     (default "regfed")
 set -euo pipefail
 dir=${1:?usage: db-init.sh PGDIR [DBNAME]}
@@ -15,6 +17,8 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_owner') THEN CREATE ROLE regfed_owner LOGIN; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_node') THEN CREATE ROLE regfed_node LOGIN; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_reader') THEN CREATE ROLE regfed_reader LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_auditor') THEN CREATE ROLE regfed_auditor LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_pruner') THEN CREATE ROLE regfed_pruner LOGIN; END IF;
 END \$\$;
 SQL
 if ! "${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
