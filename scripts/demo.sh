@@ -164,6 +164,9 @@ if [ "${#nodes[@]}" != 3 ]; then
   exit 1
 fi
 
+# The data protection officer's page needs a token to sign in with: one for Merseburg's DPO, valid for the day.
+dpo_token=$("$regfed" token --config "$demo/merseburg.json" --user dora.datenschutz --ags 15088220 --roles dpo --ttl 12h)
+
 cat <<TXT
 
 regfed demo: ready — three nodes, each with its own database, roles, audit log and certificate:
@@ -172,6 +175,11 @@ regfed demo: ready — three nodes, each with its own database, roles, audit log
   ikz-sued   ${urls[ikz-sued]}   Elsteraue, Kabelsketal, Naumburg (Saale), Schkopau, Weißenfels, Zeitz
 Each municipality has a synthetic Melderegister (10,000 fictitious persons); Merseburg, Leuna and Weißenfels a
 Gewerberegister. The nodes answer each other over Thrift with mutual TLS (certificates: $demo/pki).
+
+The data protection officer's page (German): open ${urls[merseburg]}/dpo/ in a browser on this machine and sign
+in with this token of Merseburg's DPO (dora.datenschutz, valid 12 hours):
+
+  $dpo_token
 
 Try, in another terminal (bash), from any folder:
 
@@ -296,8 +304,17 @@ Try, in another terminal (bash), from any folder:
   psql -X -h 127.0.0.1 -p \$PGPORT -U postgres -d regfed_merseburg -c \
     "SELECT witness, max(size) AS cosigned_events, to_timestamp(max(timestamp)) AS at FROM regfed_audit.cosignatures GROUP BY 1"
 
+  # the DPO's side over the API (the page above uses the same calls): everything Leuna's helper did on Merseburg's
+  # data, the report for one person (GDPR Art. 15: who, when, why, which case, which mandate, what was disclosed
+  # or withheld), an export German Excel opens, and the open alerts with what the detectors found
+  curl -s -H "Authorization: Bearer \$MER_DPO" "\$REGFED_URL/v1/audit/events?actor=lena.wagner&limit=3" | head -c 700; echo
+  curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/subjects/15088220/melderegister/MER-000123 | head -c 700; echo
+  curl -s -H "Authorization: Bearer \$MER_DPO" "\$REGFED_URL/v1/audit/export?format=csv&actor_ags=15088205" -o /tmp/regfed-protokoll.csv; head -3 /tmp/regfed-protokoll.csv
+  curl -s -H "Authorization: Bearer \$MER_DPO" "\$REGFED_URL/v1/audit/alerts?status=open" | grep -o '"kind":"[a-z_]*"' | sort | uniq -c
+  curl -s -H "Authorization: Bearer \$MER_DPO" \$REGFED_URL/v1/audit/verify | head -c 500; echo
+
   # metrics (Prometheus; served to loopback only unless node.metrics_clients says otherwise): the peers' state
-  curl -s \$REGFED_URL_LEUNA/metrics | grep -E '^regfed_(peer_up|peer_calls_total|witness_exchanges_total|audit_up)' | head -24
+  curl -s \$REGFED_URL_LEUNA/metrics | grep -E '^regfed_(peer_up|peer_calls_total|witness_exchanges_total|audit_up|alerts_open)' | head -30
 
   # a node down: stop ikz-sued (kill \$(pgrep -f 'ikz-sued.json')) and ask for all municipalities again: its six
   # answer "unavailable" within the deadline, Merseburg and Leuna as before; start make demo anew to bring it back

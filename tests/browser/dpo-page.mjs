@@ -193,7 +193,10 @@ async function main() {
       }
       await withResponse(page, isEvents, () => events.getByRole('button', {name: 'Vorherige Seite'}).click());
       const again = await rowSeqs();
-      if (again[0] !== first[0]) throw new Error('"Vorherige Seite" did not return to the first page');
+      // The first page is asked for again: the DPO's own reads since then are newer events and may lead it.
+      if (!again.includes(first[0]) || again.some((seq) => second.includes(seq))) {
+        throw new Error(`"Vorherige Seite" did not return to the first page (${again.join(',')})`);
+      }
     });
 
     await step(`filter by actor ${cfg.actor} shows only that actor's events`, async () => {

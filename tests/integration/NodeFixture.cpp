@@ -114,7 +114,8 @@ NodeFixture::NodeFixture(NodeOptions options) {
                      std::to_string(options.mainAgreementDays) + R"(},
                  {"id": "ZV-TEST", "title": "small test agreement", "support_days_per_year": )" +
                      std::to_string(options.smallAgreementDays) + R"(}],
-  "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}]
+  "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}])" +
+                     options.rootExtra + R"(
 })";
   configPath = dir.write("node.json", json);
   auto load = regfed::core::loadConfig(configPath);

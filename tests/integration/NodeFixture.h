@@ -22,6 +22,7 @@ struct NodeOptions {
   int mainAgreementDays = 10;  ///< support days per year of agreement "ZV-2026-01"
   bool tls = false;  ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
   std::string nodeExtra;  ///< JSON members added to the "node" object, e.g. R"(, "limits": {...})"
+  std::string rootExtra;  ///< JSON members added to the config's top level, e.g. R"(, "alerts": {...})"
 };
 
 /// A file of schemas/demo (the demo's register schemas and criteria), as text.
