@@ -181,6 +181,34 @@ BOOST_AUTO_TEST_CASE(a_record_opens_across_nodes_only_after_a_search_disclosed_i
   auto blocked = get("leuna", helper, "/v1/registers/15088220/melderegister/records/MER-000007", headers);
   BOOST_TEST(blocked.status == 404);
   BOOST_TEST(blocked.body.find("Hans") == std::string::npos);
+
+  // The person's report (GDPR Art. 15) at the owner: the search and the opening, asked through Leuna's node,
+  // under the request ids Leuna's log holds too, so both halves of each request can be put side by side.
+  const std::string searchId = found.json()->getValue<std::string>("request_id");
+  auto report = get("merseburg", token("dora.dpo", "15088220", {"dpo"}),
+                    "/v1/audit/subjects/15088220/melderegister/MER-000001");
+  BOOST_REQUIRE_MESSAGE(report.status == 200, report.body);
+  std::map<std::string, Poco::JSON::Object::Ptr> byRequest;
+  auto accesses = report.json()->getArray("accesses");
+  for (std::size_t i = 0; i < accesses->size(); ++i) {
+    auto a = accesses->getObject(static_cast<unsigned>(i));
+    byRequest[a->getValue<std::string>("request_id")] = a;
+  }
+  for (const std::string& rid : {searchId, id}) {
+    BOOST_REQUIRE(byRequest.count(rid) == 1u);
+    const auto& a = byRequest[rid];
+    BOOST_TEST(a->getValue<std::string>("requested_via") == "leuna");
+    BOOST_TEST(a->getValue<std::string>("actor") == "lena.wagner");
+    BOOST_TEST(a->getValue<std::string>("mandate") == mandate);
+    BOOST_TEST(a->getValue<bool>("disclosed"));
+  }
+  // Leuna's DPO sees the same requests in Leuna's log (their own staff), at their own node only.
+  const std::string leuDpo = token("lutz.dpo", "15088205", {"dpo"});
+  auto leuna = get("leuna", leuDpo, "/v1/audit/events?actor=lena.wagner&action=get&limit=100");
+  BOOST_REQUIRE_MESSAGE(leuna.status == 200, leuna.body);
+  BOOST_TEST(leuna.body.find("\"request_id\":\"" + id + "\"") != std::string::npos);
+  BOOST_TEST(leuna.body.find("\"peer\":\"merseburg\"") != std::string::npos);
+  BOOST_TEST(get("merseburg", leuDpo, "/v1/audit/events").errorCode() == "not_home_node");
 }
 
 BOOST_AUTO_TEST_CASE(a_stopped_peer_answers_unavailable_within_the_deadline_and_comes_back) {
