@@ -494,6 +494,43 @@ void loadFederation(Checker& c, const Object::Ptr& f, Config& config) {
   }
 }
 
+// Retention periods in months. The law's minimums: §40 BMG keeps register retrievals at least 12 months, §9
+// IDNrG keeps IdNr transfers 2 years; nothing is kept longer than ten years.
+void loadRetention(Checker& c, const Object::Ptr& r, RetentionConfig& out) {
+  c.onlyKeys(r, "retention",
+             {"register_access", "idnr_transfers", "idnr_fields", "audit_review", "mandates", "alerts", "reviews",
+              "emergency_windows"});
+  auto months = [&](const char* key, std::int64_t fallback, std::int64_t minimum, const char* law) {
+    std::int64_t n = c.integer(r, key, "retention", fallback, 1, 120);
+    if (n < minimum) {
+      c.problem(std::string("retention.") + key, "must be at least " + std::to_string(minimum) + " months (" + law +
+                                                     "), got " + std::to_string(n));
+      n = fallback;
+    }
+    return n;
+  };
+  out.registerAccessMonths = months("register_access", out.registerAccessMonths, 12,
+                                    "§40 BMG keeps register retrievals at least 12 months");
+  out.idnrTransfersMonths = months("idnr_transfers", out.idnrTransfersMonths, 24,
+                                   "§9 IDNrG keeps transfers using the ID number 2 years");
+  out.auditReviewMonths = months("audit_review", out.auditReviewMonths, 1, "");
+  out.mandatesMonths = months("mandates", out.mandatesMonths, 1, "");
+  out.alertsMonths = months("alerts", out.alertsMonths, 1, "");
+  out.reviewsMonths = months("reviews", out.reviewsMonths, 1, "");
+  out.emergencyWindowsMonths = months("emergency_windows", out.emergencyWindowsMonths, 1, "");
+  if (auto list = c.array(r, "idnr_fields", "retention", false)) {
+    static const std::regex fieldName(R"([a-z][a-z0-9_]{0,62})");
+    out.idnrFields.clear();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      Var v = list->get(static_cast<unsigned>(i));
+      if (!v.isString() || !std::regex_match(v.toString(), fieldName))
+        c.problem(Checker::at("retention.idnr_fields", i), "must be a field name");
+      else
+        out.idnrFields.push_back(v.toString());
+    }
+  }
+}
+
 }  // namespace
 
 const PeerConfig* Config::peerHosting(const std::string& ags) const {
@@ -523,7 +560,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
   c.onlyKeys(root, "",
              {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation", "alerts"});
+              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation", "alerts",
+              "retention"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
   if (auto hosts = c.object(root, "database_hosts_without_tls", "", false)) {
     std::vector<std::string> names;
@@ -701,6 +739,7 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
     a.volume = c.integer(alerts, "volume", "alerts", a.volume, 1, 100000000);
     a.sweepIntervalMs = c.integer(alerts, "sweep_interval_ms", "alerts", a.sweepIntervalMs, 100, 3600000);
   }
+  if (auto retention = c.object(root, "retention", "", false)) loadRetention(c, retention, config.retention);
 
   if (auto list = c.array(root, "agreements", "", false)) {
     std::set<std::string> seen;

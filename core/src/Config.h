@@ -111,6 +111,19 @@ struct AlertConfig {
   std::int64_t sweepIntervalMs = 30000;  ///< How often the log is looked at.
 };
 
+/// How long the audit log keeps events' payload and the node keeps closed oversight records, in months per
+/// category (`regfed audit prune`). The law's minimums are checked when the config is loaded.
+struct RetentionConfig {
+  std::int64_t registerAccessMonths = 12;  ///< Register retrievals, §40 BMG: at least 12 months.
+  std::int64_t idnrTransfersMonths = 24;   ///< Transfers using the federal ID number, §9 IDNrG: 2 years.
+  std::vector<std::string> idnrFields = {"idnr"};  ///< Fields whose disclosure makes an event an IdNr transfer.
+  std::int64_t auditReviewMonths = 24;      ///< DPO reads, alert and review changes.
+  std::int64_t mandatesMonths = 36;         ///< Mandate changes and sync (the yearly report needs them).
+  std::int64_t alertsMonths = 24;           ///< Closed alerts (regfed.alerts).
+  std::int64_t reviewsMonths = 24;          ///< Closed manual-processing reviews (regfed.reviews).
+  std::int64_t emergencyWindowsMonths = 24;  ///< Emergency activations (regfed.emergency_activations).
+};
+
 /// Another node of the federation and the municipalities it hosts (it may speak only for these).
 struct PeerConfig {
   std::string node;  ///< Node id: the common name (CN) of the peer's certificate.
@@ -162,6 +175,7 @@ struct Config {
   std::int64_t emergencyWindowMinutes = 240;  ///< How long emergency access lasts from first use.
   FederationConfig federation;
   AlertConfig alerts;
+  RetentionConfig retention;
 
   /// The peer hosting `ags`, or nullptr (hosted here, or unknown).
   const PeerConfig* peerHosting(const std::string& ags) const;

@@ -5,15 +5,8 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
-#include <regfed/audit/LogVerifier.h>
-#include <regfed/audit/TreeHeadLog.h>
-#include <regfed/audit/Witness.h>
-#include <regfed/audit/MerkleTree.h>
-#include <regfed/sdk/Version.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <pthread.h>
+#include <regfed/sdk/Version.h>
 
 #include <csignal>
 #include <fstream>
@@ -23,10 +16,11 @@
 #include <sstream>
 
 #include "AdapterHost.h"
-#include "Federation.h"
+#include "AuditCli.h"
 #include "Config.h"
 #include "Log.h"
 #include "Node.h"
+#include "Reports.h"
 #include "TokenVerifier.h"
 
 using namespace regfed::core;
@@ -42,44 +36,40 @@ const char* kUsage =
     "  regfed token --config FILE --user ID --ags AGS --roles R[,R] [--ttl 8h] [--name NAME]\n"
     "      print a signed token (needs the issuer's private_key: development and demo only);\n"
     "      roles: clerk, helper, dpo, admin, responder; --ttl takes s, m, h or d\n"
-    "  regfed audit verify --config FILE [--node ID] [--heads FILE]\n"
-    "      recompute the audit log and check every signed tree head; --node: another node's log in the\n"
-    "      same database, --heads: a copy of the head file kept by the data protection officer; in a\n"
-    "      federation also against the cosignatures stored and each peer's newest cosigned head\n"
+    "  regfed audit key --config FILE   |   regfed audit key --dsn DSN [--node ID]\n"
+    "      the node's tree-head public key (PEM on stdout, key id on stderr), derived from its signing key;\n"
+    "      with --dsn: every key that signed the log, from the database\n"
+    "  regfed audit head (--config FILE | --dsn DSN [--node ID] [--key PUB.pem])\n"
+    "      the newest signed tree head as one JSON object: keep it, and check the log later with --since\n"
+    "  regfed audit verify --dsn AUDITOR_DSN --key PUB.pem [--key OLDER.pem ...] [--node ID] [--heads FILE]\n"
+    "                      [--since HEAD.json]\n"
+    "  regfed audit verify --config FILE [--node ID] [--heads FILE] [--since HEAD.json]\n"
+    "      recompute the audit log and check every signed tree head; exit 1 and the first bad event on a\n"
+    "      mismatch. --dsn: as the read-only auditor role, no config needed (--node defaults to the only node\n"
+    "      in the log); --heads: a copy of the head file; --since: a head kept earlier (regfed audit head),\n"
+    "      which must be signed by one of the keys and be part of the log now (truncation, rewriting). With\n"
+    "      --config, in a federation also against the peers' cosignatures\n"
     "  regfed audit checkpoint --config FILE\n"
     "      print the newest cosigned checkpoint of the node's log with its cosignatures (C2SP checkpoint and\n"
     "      cosignature/v1), and this node's witness verifier key (C2SP vkey) on stderr\n"
+    "  regfed audit proof check FILE --key PUB.pem [--since HEAD.json]\n"
+    "      check an inclusion or consistency proof saved from GET /v1/audit/proof/... (FILE - : stdin) without\n"
+    "      trusting the node: leaf, audit path, root and signed heads; --since: a consistency proof must start\n"
+    "      at this kept head. Prints OK or FAILED: reason (exit 1)\n"
+    "  regfed audit prune --config FILE --dsn PRUNER_DSN [--dry-run] [--today YYYY-MM-DD]\n"
+    "      retention (config \"retention\", months): clears who/why/whom of events older than their category's\n"
+    "      period (register_access 12, idnr_transfers 24, audit_review 24, mandates 36) and deletes closed\n"
+    "      alerts and reviews and past emergency windows (24). Leaf hashes stay: verify still passes. Run it\n"
+    "      daily (e.g. 23:30): retrievals are then kept 12 months (§40 BMG) and gone before the end of\n"
+    "      the calendar year after they were stored; a monthly run can miss that for December's events\n"
+    "  regfed report --config FILE --dsn AUDITOR_DSN --year Y [--format csv|html] [--out FILE]\n"
+    "      the yearly figures per municipality for the steering board (support days against quota, mandates,\n"
+    "      data requests and denials, emergency activations, alerts)\n"
+    "  regfed report --processing-record --config FILE [--out FILE]\n"
+    "      the GDPR Art. 30 record of processing entries the configuration implies, as an HTML page\n"
     "  regfed plugin check PATH.so\n"
     "      load an adapter module and print its name, SDK version and capabilities\n"
     "  regfed --version | --help\n";
-
-// --key value pairs after the subcommand words.
-std::map<std::string, std::string> flags(int argc, char** argv, int from) {
-  std::map<std::string, std::string> out;
-  for (int i = from; i < argc; ++i) {
-    std::string key = argv[i];
-    if (key.rfind("--", 0) != 0 || i + 1 >= argc)
-      throw std::invalid_argument("unexpected argument '" + key + "'");
-    out[key.substr(2)] = argv[++i];
-  }
-  return out;
-}
-
-std::string required(const std::map<std::string, std::string>& f, const std::string& key) {
-  auto it = f.find(key);
-  if (it == f.end() || it->second.empty()) throw std::invalid_argument("--" + key + " is required");
-  return it->second;
-}
-
-Config loadOrExit(const std::string& path) {
-  ConfigLoad load = loadConfig(path);
-  if (!load.problems.empty()) {
-    std::cerr << path << ": " << load.problems.size() << " problem(s):\n";
-    for (const auto& p : load.problems) std::cerr << "  " << p << "\n";
-    std::exit(1);
-  }
-  return load.config;
-}
 
 std::int64_t parseTtl(const std::string& text) {
   std::size_t used = 0;
@@ -124,10 +114,10 @@ int configCheck(const std::string& path) {
   return 0;
 }
 
-int token(const std::map<std::string, std::string>& f) {
-  Config c = loadOrExit(required(f, "config"));
+int token(const cli::Flags& f) {
+  Config c = cli::loadOrExit(f.required("config"));
   std::vector<std::string> roles;
-  std::string list = required(f, "roles"), item;
+  std::string list = f.required("roles"), item;
   std::stringstream ss(list);
   while (std::getline(ss, item, ',')) {
     if (!knownRoles().count(item))
@@ -135,164 +125,10 @@ int token(const std::map<std::string, std::string>& f) {
                                   "' (known: clerk, helper, dpo, admin, responder)");
     roles.push_back(item);
   }
-  const std::string ags = required(f, "ags");
+  const std::string ags = f.required("ags");
   if (!isAgs(ags)) throw std::invalid_argument("--ags must be an 8-digit AGS");
-  std::cout << mintToken(c, required(f, "user"), ags, roles, parseTtl(f.count("ttl") ? f.at("ttl") : "8h"),
-                         f.count("name") ? f.at("name") : "")
+  std::cout << mintToken(c, f.required("user"), ags, roles, parseTtl(f.get("ttl", "8h")), f.get("name"))
             << "\n";
-  return 0;
-}
-
-// The node's log against what its peers cosigned: each peer's own record of the newest head it cosigned (asked
-// over the federation, so a log rewritten together with its stored cosignatures is still caught), and every
-// cosignature stored with the log, made with the key its witness uses. Returns the first problem, or "";
-// `witnesses` says how many peers vouched for the log.
-std::string checkWitnesses(const Config& c, regfed::audit::AuditStore& store, int& witnesses) {
-  namespace audit = regfed::audit;
-  witnesses = 0;
-  const std::vector<audit::Hash> leaves = store.leafHashes(c.nodeId);  // checked against the events just now
-  const auto size = static_cast<std::int64_t>(leaves.size());
-  auto stored = store.cosignatures(c.nodeId);  // by size
-  // The log's root at every size someone cosigned, in one pass over the leaves.
-  std::map<std::int64_t, audit::Hash> roots;
-  for (const auto& s : stored) roots[s.size];
-  regfed::core::log::setInfo(false);  // the peers' connection chatter is not this command's output
-  std::map<std::string, std::string> liveKeys;  // witness name -> public key, as the peer says over mTLS
-  std::vector<std::pair<std::string, WitnessedView>> views;
-  std::unique_ptr<regfed::core::Federation> federation;
-  try {
-    regfed::core::Metrics metrics;
-    federation = std::make_unique<regfed::core::Federation>(c, metrics);
-    for (const auto& peer : c.federation.peers) {
-      std::string why;
-      auto view =
-          federation->witnessedHead(peer.node, std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
-      if (!view) {
-        std::cerr << "  witness " << peer.node << ": not reachable (" << why << ")\n";
-        continue;
-      }
-      if (view->size == 0) {
-        std::cerr << "  witness " << peer.node << ": has cosigned nothing of this log yet\n";
-        continue;
-      }
-      if (!view->cosignature || view->cosignature->witness != audit::witnessName(peer.node))
-        return "witness " + peer.node + " sent no cosignature of its own";
-      liveKeys[view->cosignature->witness] = view->cosignature->publicKey;
-      roots[view->size];
-      views.emplace_back(peer.node, *view);
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "  the peers cannot be asked from here (" << e.what() << ")\n";
-  }
-  audit::MerkleTree tree;
-  for (auto& [at, root] : roots) {
-    if (at > size) continue;
-    while (tree.size() < at) tree.append(leaves[static_cast<std::size_t>(tree.size())]);
-    root = tree.root();
-  }
-  auto matches = [&](std::int64_t at, const audit::Hash& root, const audit::Cosignature& cosignature,
-                     const std::string& who) -> std::string {
-    if (at > size)
-      return who + " cosigned " + std::to_string(at) + " events, but the log has " + std::to_string(size) +
-             ": events were removed";
-    if (roots.at(at) != root)
-      return who + " cosigned a different log at " + std::to_string(at) + " events (root " + audit::toHex(root) +
-             ", the log now " + audit::toHex(roots.at(at)) + "): the log was rewritten";
-    if (!cosignature.verify(audit::checkpointBody(c.nodeId, at, root)))
-      return "the cosignature of " + who + " at " + std::to_string(at) + " events does not verify";
-    return "";
-  };
-  for (const auto& [node, view] : views) {
-    if (auto problem = matches(view.size, view.root, *view.cosignature, "witness " + node); !problem.empty())
-      return problem;
-    std::cerr << "  witness " << node << ": its newest cosignature (" << view.size << " events) matches the log\n";
-    ++witnesses;
-  }
-  for (const auto& s : stored) {
-    // A stored cosignature counts only with the key its witness uses (a forger could store their own).
-    if (auto key = liveKeys.find(s.cosignature.witness); key != liveKeys.end() && key->second != s.cosignature.publicKey)
-      return "the stored cosignature of " + s.cosignature.witness + " at " + std::to_string(s.size) +
-             " events was made with another key than that witness uses";
-    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty()) return problem;
-  }
-  std::cerr << "  " << stored.size() << " stored cosignatures match the log\n";
-  return "";
-}
-
-// The newest cosigned checkpoint as a C2SP note: body, then one cosignature/v1 line per witness.
-int auditCheckpoint(const std::map<std::string, std::string>& f) {
-  namespace audit = regfed::audit;
-  Config c = loadOrExit(required(f, "config"));
-  audit::AuditStore store(c.audit.dsn);
-  const auto all = store.cosignatures(c.nodeId);
-  if (!c.audit.witnessKey.empty() && Poco::File(c.audit.witnessKey).exists()) {
-    audit::WitnessKey key = audit::WitnessKey::loadOrCreate(c.audit.witnessKey, c.nodeId);
-    std::cerr << "witness key of this node (vkey): " << audit::verifierKey(key.name(), key.publicKey()) << "\n";
-  }
-  if (all.empty()) {
-    std::cerr << "no peer has cosigned this node's log yet\n";
-    return 1;
-  }
-  const std::int64_t newest = all.back().size;
-  std::cout << audit::checkpointBody(c.nodeId, newest, all.back().root) << "\n";
-  for (const auto& s : all)
-    if (s.size == newest) std::cout << s.cosignature.noteLine() << "\n";
-  return 0;
-}
-
-int auditVerify(const std::map<std::string, std::string>& f) {
-  Config c = loadOrExit(required(f, "config"));
-  const std::string node = f.count("node") ? f.at("node") : c.nodeId;
-  regfed::audit::TreeHeadSigner key =
-      c.audit.verifyKey.empty() ? regfed::audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
-                                : regfed::audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
-  regfed::audit::AuditStore store(c.audit.dsn);
-  // Heads kept outside the database: the node's own file, or a copy the DPO holds (--heads).
-  const std::string headFile = f.count("heads") ? f.at("heads") : c.audit.headLog;
-  std::vector<regfed::audit::TreeHead> fileHeads;
-  if (!headFile.empty()) fileHeads = regfed::audit::TreeHeadLog(headFile).read(node);
-  std::cerr << "verifying the audit log of node " << node << " with key " << key.keyId() << " ("
-            << fileHeads.size() << " signed heads also from "
-            << (headFile.empty() ? "no head file" : headFile) << ")\n";
-  // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
-  const bool terminal = ::isatty(STDERR_FILENO) == 1;
-  auto lastReport = std::chrono::steady_clock::now();
-  auto result = regfed::audit::verifyLog(
-      store, node, key,
-      [&](std::int64_t done, std::int64_t total) {
-        const auto now = std::chrono::steady_clock::now();
-        if (done != total && now - lastReport < std::chrono::seconds(1)) return;
-        lastReport = now;
-        std::cerr << (terminal ? "\r" : "") << "  " << done << " / " << total << " events checked"
-                  << (terminal ? "" : "\n");
-        if (terminal && done == total) std::cerr << "\n";
-      },
-      fileHeads);
-  if (!result.ok) {
-    std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
-    return 1;
-  }
-  std::string witnessed;
-  if (c.federation.enabled() && node == c.nodeId) {
-    int witnesses = 0;
-    const std::string problem = checkWitnesses(c, store, witnesses);
-    if (!problem.empty()) {
-      std::cout << "FAILED: " << problem << "\n";
-      return 1;
-    }
-    witnessed = witnesses > 0 ? "; " + std::to_string(witnesses) + " of " +
-                                    std::to_string(c.federation.peers.size()) + " peers' cosignatures match"
-                              : "; NOT checked against any peer's cosignature (none could be asked)";
-  }
-  std::cout << "OK: " << result.size << " events, root " << regfed::audit::toHex(result.root) << ", "
-            << result.headsChecked << " signed tree heads verified";
-  if (result.latestHead)
-    std::cout << ", newest covers " << result.latestHead->size << " events (signed "
-              << result.latestHead->time << ")";
-  if (result.unsignedEvents > 0)
-    std::cout << "; " << result.unsignedEvents
-              << " newer events are hash-checked and await the next signed head";
-  std::cout << witnessed << "\n";
   return 0;
 }
 
@@ -366,7 +202,7 @@ class NodeApplication : public Poco::Util::ServerApplication {
   }
 
   int main(const std::vector<std::string>&) override {
-    Config config = loadOrExit(configPath_);
+    Config config = cli::loadOrExit(configPath_);
     // SIGTERM/SIGINT/SIGQUIT wait, blocked in every thread, until waitForTerminationRequest takes them: one sent
     // as soon as the node said it is ready still stops it cleanly.
     sigset_t stopSignals;
@@ -412,10 +248,11 @@ int main(int argc, char** argv) {
     }
     if (a1 == "config" && a2 == "check" && argc == 4 && std::string(argv[3]).rfind("--", 0) != 0)
       return configCheck(argv[3]);
-    if (a1 == "config" && a2 == "check" && argc == 5) return configCheck(required(flags(argc, argv, 3), "config"));
-    if (a1 == "token") return token(flags(argc, argv, 2));
-    if (a1 == "audit" && a2 == "verify") return auditVerify(flags(argc, argv, 3));
-    if (a1 == "audit" && a2 == "checkpoint") return auditCheckpoint(flags(argc, argv, 3));
+    if (a1 == "config" && a2 == "check" && argc == 5)
+      return configCheck(cli::Flags(argc, argv, 3, {"config"}).required("config"));
+    if (a1 == "token") return token(cli::Flags(argc, argv, 2, {"config", "user", "ags", "roles", "ttl", "name"}));
+    if (a1 == "audit") return cli::runAudit(argc, argv);
+    if (a1 == "report") return cli::runReport(argc, argv);
     if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);
     if (a1 == "--version") {
       std::cout << "regfed 0.1.0 (adapter SDK " << regfed::sdk::kSdkVersionMajor << "."
