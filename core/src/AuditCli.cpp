@@ -405,9 +405,12 @@ int auditVerify(const Flags& f) {
   }
   if (!c) warnIfWritable(dsn);
   audit::AuditStore store(dsn);
-  std::cerr << "verifying the audit log of node " << node << " with key " << keyIds(keys) << " ("
-            << fileHeads.size() << " signed heads also from "
-            << (headFile.empty() ? "no head file" : headFile) << (kept ? " and the kept head" : "") << ")\n";
+  std::string outside;
+  if (!headFile.empty())
+    outside = "the head file " + headFile + " (" + std::to_string(fileHeads.size() - (kept ? 1 : 0)) + " heads)";
+  if (kept) outside += (outside.empty() ? "" : " and ") + std::string("the kept head of ") + std::to_string(kept->size) + " events";
+  std::cerr << "verifying the audit log of node " << node << " with key " << keyIds(keys) << ", also against "
+            << (outside.empty() ? "no heads kept outside the database" : outside) << "\n";
   // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
   const bool terminal = ::isatty(STDERR_FILENO) == 1;
   auto lastReport = std::chrono::steady_clock::now();
@@ -425,7 +428,10 @@ int auditVerify(const Flags& f) {
       },
       fileHeads);
   if (!result.ok) {
-    std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem << "\n";
+    std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem;
+    if (kept && result.problem.find("two different signed tree heads") != std::string::npos)
+      std::cout << "; the head kept with --since is signed but not part of this log: the log was rewritten or forked";
+    std::cout << "\n";
     return 1;
   }
   std::string witnessed;
@@ -626,7 +632,8 @@ int auditPrune(const Flags& f) {
     const bool isEvents = r.category != "alerts" && r.category != "reviews" && r.category != "emergency_windows";
     std::string line = "  " + r.category + std::string(20 - std::min<std::size_t>(19, r.category.size()), ' ') +
                        std::to_string(r.months) + " months, before " + r.cutoff + ": " + std::to_string(r.events) +
-                       (isEvents ? " events" : " rows") + (dryRun ? " to prune" : isEvents ? " pruned" : " deleted");
+                       (isEvents ? (r.events == 1 ? " event" : " events") : (r.events == 1 ? " row" : " rows")) +
+                       (isEvents ? (dryRun ? " to prune" : " pruned") : (dryRun ? " to delete" : " deleted"));
     if (r.firstSeq) line += " (seq " + std::to_string(*r.firstSeq) + " to " + std::to_string(*r.lastSeq) + ")";
     std::cout << line << "\n";
     total += r.events;

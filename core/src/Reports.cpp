@@ -179,7 +179,11 @@ std::string html(const std::string& text) {
   return out;
 }
 
-std::string todayText() { return formatDay(berlinToday()); }
+// Today in Berlin as Germans write a date (28.11.2026).
+std::string todayText() {
+  const std::string iso = formatDay(berlinToday());
+  return iso.substr(8, 2) + "." + iso.substr(5, 2) + "." + iso.substr(0, 4);
+}
 
 // A standalone page: everything inline, nothing fetched.
 std::string page(const std::string& title, const std::string& body) {
@@ -211,14 +215,15 @@ std::string htmlReport(const Config& c, const std::vector<YearFigures>& figures,
                   "Prüfrolle.</p>\n";
   for (const auto& f : figures) {
     b += "<section>\n<h2>" + html(f.name) + " (AGS " + html(f.ags) + ")</h2>\n";
-    b += "<table>\n<caption>Unterstützungstage, die Beschäftigte der Gemeinde geleistet haben</caption>\n"
+    b += "<table>\n<caption>Unterstützungstage: geleistet von Beschäftigten der Gemeinde für andere, erhalten auf "
+         "Daten der Gemeinde</caption>\n"
          "<thead><tr><th scope=\"col\">Vereinbarung</th><th scope=\"col\">geleistet</th>"
          "<th scope=\"col\">Kontingent</th><th scope=\"col\">verbleibend</th></tr></thead>\n<tbody>\n";
     for (const auto& q : f.quotas)
       b += "<tr><th scope=\"row\">" + html(q.agreement->title) + " (" + html(q.agreement->id) + ")</th>" +
            numberCell(q.used) + numberCell(q.agreement->supportDaysPerYear) +
            numberCell(std::max<std::int64_t>(0, q.agreement->supportDaysPerYear - q.used)) + "</tr>\n";
-    b += "<tr><th scope=\"row\">erhalten (Mandate auf Daten der Gemeinde)</th>" + numberCell(f.daysReceived) +
+    b += "<tr><th scope=\"row\">erhalten (alle Vereinbarungen)</th>" + numberCell(f.daysReceived) +
          "<td></td><td></td></tr>\n</tbody>\n</table>\n";
     b += "<table>\n<caption>Mandate, an denen die Gemeinde beteiligt ist (im Jahr gültig)</caption>\n"
          "<thead><tr><th scope=\"col\">Art</th>";
