@@ -18,6 +18,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "CalendarDate.h"
 #include "Federation.h"
 #include "Json.h"
 #include "Log.h"
@@ -170,12 +171,10 @@ std::string headJson(const audit::TreeHead& h) {
   return w.str();
 }
 
-// The key a node's config names: its signing key, or the public key configured for verification.
+// The key a node's config names for verification: audit.verify_key when set, else the signing key's public half.
 audit::TreeHeadSigner configKey(const Config& c) {
-  if (!c.audit.signingKey.empty() && Poco::File(c.audit.signingKey).exists())
-    return audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey);
-  if (!c.audit.verifyKey.empty()) return audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
-  throw std::runtime_error("the signing key " + c.audit.signingKey + " does not exist (and no audit.verify_key)");
+  return c.audit.verifyKey.empty() ? audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
+                                   : audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
 }
 
 std::vector<audit::TreeHeadSigner> keysOf(const Flags& f, const Config* c) {
@@ -330,7 +329,10 @@ int auditKey(const Flags& f) {
   if (f.has("config") == f.has("dsn")) throw std::invalid_argument("give either --config or --dsn");
   if (f.has("config")) {
     Config c = loadOrExit(f.required("config"));
-    const audit::TreeHeadSigner key = configKey(c);
+    // Derived from the signing key itself where this host has it.
+    const audit::TreeHeadSigner key = Poco::File(c.audit.signingKey).exists()
+                                          ? audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
+                                          : configKey(c);
     std::cout << key.publicKeyPem();
     std::cerr << "key id " << key.keyId() << " (tree heads of node " << c.nodeId << ")\n";
     return 0;
@@ -617,6 +619,9 @@ int auditPrune(const Flags& f) {
   const std::string dsn = f.required("dsn");
   const bool dryRun = f.has("dry-run");
   const std::string today = f.get("today");
+  if (!today.empty() && today > formatDay(berlinToday()))
+    std::cerr << "note: --today " << today << " is in the future: events younger than their retention period are "
+              << "pruned too\n";
   audit::RetentionPolicy policy;
   policy.registerAccessMonths = c.retention.registerAccessMonths;
   policy.idnrTransfersMonths = c.retention.idnrTransfersMonths;

@@ -310,6 +310,16 @@ BOOST_AUTO_TEST_CASE(the_auditor_role_reads_but_cannot_change_anything) {
                               "VALUES ('test-node', 'x', now(), 1)"));
   BOOST_TEST(refused(auditor, "DELETE FROM regfed.alerts"));
   BOOST_TEST(refused(auditor, "UPDATE regfed.mandates SET purpose = 'x'"));
+
+  // With the logs of two nodes in one database, verify asks which one.
+  const std::string key = publicKeyFile(fx);
+  fx.db.exec("CREATE TEMP TABLE other AS SELECT * FROM regfed_audit.events WHERE seq = 1; "
+             "UPDATE other SET node = 'other-node'; INSERT INTO regfed_audit.events SELECT * FROM other");
+  Cli which = verify(fx, key);
+  BOOST_TEST_INFO(which.out);
+  BOOST_TEST(which.rc == 2);
+  BOOST_TEST(which.out.find("several nodes (other-node, test-node)") != std::string::npos);
+  BOOST_TEST(verify(fx, key, {"--node", kNode}).rc == 0);
 }
 
 BOOST_AUTO_TEST_CASE(proofs_from_the_api_check_out_and_any_change_fails) {
