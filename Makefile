@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build demo test fuzz bench clean
+.PHONY: all deps test-deps build demo test fuzz bench bench-audit clean
 
 all: build
 
@@ -34,6 +34,9 @@ fuzz: test-deps build
 
 bench: build
 	@scripts/bench.sh
+
+bench-audit: build
+	@scripts/audit-bench.sh
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-sanitize.log

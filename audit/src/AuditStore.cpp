@@ -21,8 +21,8 @@ FROM jsonb_to_recordset($1::jsonb) AS x(node text, seq bigint, time timestamptz,
   emergency boolean, leaf_hash text, format smallint, withheld text[], correlation_id text, peer text))sql";
 
 constexpr const char* kInsertHead =
-    "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature) "
-    "VALUES ($1, $2, decode($3, 'hex'), $4::timestamptz, $5, decode($6, 'hex'))";
+    "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature, frontier) "
+    "VALUES ($1, $2, decode($3, 'hex'), $4::timestamptz, $5, decode($6, 'hex'), decode(nullif($7, ''), 'hex'))";
 
 void appendList(std::string& out, const std::vector<std::string>& values) {
   out += '[';
@@ -87,7 +87,7 @@ struct AuditStore::Connection : pqxx::connection {
   using pqxx::connection::connection;
 };
 
-AuditStore::AuditStore(const std::string& dsn) : connection_(std::make_unique<Connection>(dsn)) {
+AuditStore::AuditStore(const std::string& dsn) : connection_(std::make_unique<Connection>(dsn)), dsn_(dsn) {
   connection_->prepare("insert_events", kInsertEvents);
   connection_->prepare("insert_head", kInsertHead);
 }
@@ -111,7 +111,7 @@ void AuditStore::requireAppendOnlyRole() {
 }
 
 void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector<Hash>& leaves,
-                        const TreeHead* head) {
+                        const TreeHead* head, const std::string& frontier) {
   std::string json = "[";
   json.reserve(events.size() * 600);
   for (std::size_t i = 0; i < events.size(); ++i) {
@@ -165,7 +165,7 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
   if (!events.empty()) tx.exec_prepared("insert_events", json);
   if (head)
     tx.exec_prepared("insert_head", head->node, head->size, toHex(head->root), head->time, head->keyId,
-                     bytesToHex(head->signature));
+                     bytesToHex(head->signature), bytesToHex(frontier));
   tx.commit();
 }
 
@@ -184,6 +184,30 @@ std::vector<Hash> AuditStore::leafHashes(const std::string& node) {
     ++expected;
   }
   return out;
+}
+
+std::vector<Hash> AuditStore::leafHashesAfter(const std::string& node, std::int64_t afterSeq) {
+  pqxx::work tx(*connection_);
+  std::vector<Hash> out;
+  std::int64_t expected = afterSeq + 1;
+  for (const auto& row : tx.exec_params(
+           "SELECT seq, leaf_hash FROM regfed_audit.events WHERE node = $1 AND seq > $2 ORDER BY seq", node,
+           afterSeq)) {
+    if (row[0].as<std::int64_t>() != expected)
+      throw IntegrityError("audit log of node " + node + " has a gap: event " + std::to_string(expected) +
+                           " is missing");
+    out.push_back(readHash(row[1]));
+    ++expected;
+  }
+  return out;
+}
+
+std::optional<std::pair<std::int64_t, std::string>> AuditStore::newestFrontier(const std::string& node) {
+  pqxx::nontransaction tx(*connection_);
+  auto rows = tx.exec_params(
+      "SELECT size, frontier FROM regfed_audit.tree_heads WHERE node = $1 ORDER BY size DESC LIMIT 1", node);
+  if (rows.empty() || rows[0][1].is_null()) return std::nullopt;
+  return std::make_pair(rows[0][0].as<std::int64_t>(), pqxx::binarystring(rows[0][1]).str());
 }
 
 std::int64_t AuditStore::maxSeq(const std::string& node) {

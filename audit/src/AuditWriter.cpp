@@ -14,6 +14,46 @@ void AuditWriter::start() {
   connectAndLoad();
   setAvailable(true);
   thread_ = std::thread([this] { run(); });
+  if (!headsToCheck_.empty())
+    checker_ = std::thread([this, heads = std::move(headsToCheck_)]() mutable { checkWholeLog(std::move(heads)); });
+}
+
+bool AuditWriter::awaitWholeLogCheck() {
+  if (checker_.joinable()) checker_.join();
+  return !integrityFailed_.load();
+}
+
+void AuditWriter::checkWholeLog(std::vector<TreeHead> heads) {
+  std::string problem;
+  try {
+    AuditStore store(options_.dsn);
+    MerkleTree tree;
+    std::size_t next = 0;
+    for (const Hash& leaf : store.leafHashes(options_.node)) {
+      tree.append(leaf);
+      while (next < heads.size() && heads[next].size == tree.size()) {
+        const TreeHead& h = heads[next++];
+        if (!signer_.verify(h) || h.root != tree.root())
+          problem = "audit log of node " + options_.node + " does not match its signed tree head at size " +
+                    std::to_string(h.size) + "; run `regfed audit verify` to find the first bad event";
+        if (!problem.empty()) break;
+      }
+      if (!problem.empty() || next == heads.size()) break;
+    }
+    if (problem.empty() && next < heads.size())
+      problem = "audit log of node " + options_.node + " is shorter than its signed tree head at size " +
+                std::to_string(heads[next].size);
+  } catch (const IntegrityError& e) {
+    problem = e.what();
+  } catch (const std::exception& e) {
+    // Not a finding: the check could not run (the database went away); the next start checks again.
+    if (observer_) observer_->writeFailed(std::string("background check of the audit log did not finish: ") + e.what());
+    return;
+  }
+  if (problem.empty()) return;
+  integrityFailed_ = true;
+  setAvailable(false);
+  if (observer_) observer_->writeFailed(problem + " (found after start; no more events are written)");
 }
 
 void AuditWriter::stop() {
@@ -24,6 +64,7 @@ void AuditWriter::stop() {
   }
   queued_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (checker_.joinable()) checker_.join();
 }
 
 void AuditWriter::connectAndLoad() {
@@ -33,15 +74,29 @@ void AuditWriter::connectAndLoad() {
   const std::int64_t stored = store->maxSeq(options_.node);
   if (!loaded_ || stored != tree_.size()) {
     // First start, or a commit whose outcome was unknown when the connection broke: rebuild from the
-    // database and check it against every signed head, including the copies outside it (an emptied log
-    // must not start afresh).
-    MerkleTree tree;
-    std::vector<Hash> leaves = store->leafHashes(options_.node);
+    // database and check it against the signed heads, including the copies outside it (an emptied log must
+    // not start afresh).
     std::vector<TreeHead> heads = store->treeHeads(options_.node);
     if (!options_.headLog.empty())
       heads = mergeHeads(heads, TreeHeadLog(options_.headLog).read(options_.node));
+    MerkleTree tree;
     std::size_t nextHead = 0;
-    for (const Hash& leaf : leaves) {
+    // A long log continues from the frontier stored with its newest head (the newest anywhere: a head only
+    // the file still holds means events were deleted, and the full path below says so). The frontier must
+    // reproduce the signed root; everything before it is `regfed audit verify`'s to recompute.
+    auto frontier = store->newestFrontier(options_.node);
+    if (options_.resumeFromFrontier && frontier && !heads.empty() && frontier->first == heads.back().size) {
+      auto resumed = MerkleTree::fromFrontier(frontier->first, frontier->second);
+      const TreeHead& h = heads.back();
+      if (!resumed || !signer_.verify(h) || resumed->root() != h.root)
+        throw IntegrityError("audit log of node " + options_.node + ": the stored frontier at size " +
+                             std::to_string(h.size) + " does not reproduce its signed tree head; run `regfed audit "
+                             "verify` to find the first bad event");
+      tree = *resumed;
+      nextHead = heads.size();
+      headsToCheck_ = heads;
+    }
+    for (const Hash& leaf : store->leafHashesAfter(options_.node, tree.size())) {
       tree.append(leaf);
       while (nextHead < heads.size() && heads[nextHead].size == tree.size()) {
         const TreeHead& h = heads[nextHead++];
@@ -51,10 +106,10 @@ void AuditWriter::connectAndLoad() {
                                "; run `regfed audit verify` to find the first bad event");
       }
     }
-    if (nextHead < heads.size())
+    if (nextHead < heads.size() || store->maxSeq(options_.node) != tree.size())
       throw IntegrityError("audit log of node " + options_.node + " ends at event " +
-                           std::to_string(tree.size()) + " but a signed tree head covers " +
-                           std::to_string(heads[nextHead].size) + " events");
+                           std::to_string(store->maxSeq(options_.node)) + " but a signed tree head covers " +
+                           std::to_string(heads.empty() ? 0 : heads.back().size) + " events");
     tree_ = tree;
     loaded_ = true;
     lastHeadSize_ = heads.empty() ? 0 : heads.back().size;
@@ -66,7 +121,7 @@ void AuditWriter::connectAndLoad() {
 }
 
 bool AuditWriter::record(std::vector<AuditEvent>& events) {
-  if (!available_.load()) return false;
+  if (!available_.load() || integrityFailed_.load()) return false;
   // PostgreSQL cannot store NUL or invalid UTF-8, and one such event would fail the whole batch: those bytes become
   // U+FFFD before the event is hashed, so the attempt is still recorded, visibly (callers refuse such input first;
   // this is the last line of defence).
@@ -117,8 +172,13 @@ void AuditWriter::run() {
       }
     }
     if (!available_) {
-      // Fail closed while down: queued requests are answered at once, then try to reconnect.
+      // Fail closed while down: queued requests are answered at once, then try to reconnect (unless the log
+      // itself was found altered: then it stays closed until someone looks).
       finish(batch, false);
+      if (integrityFailed_) {
+        if (stopping) return;
+        continue;
+      }
       try {
         connectAndLoad();
         setAvailable(true);
@@ -162,7 +222,7 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     signer_.sign(*head);
   }
   try {
-    store_->append(events, leaves, head.get());
+    store_->append(events, leaves, head.get(), head ? tree.frontier() : std::string());
   } catch (const std::exception& e) {
     // Keep the committed state; if the commit did land after all, connectAndLoad() notices the larger log.
     store_.reset();
@@ -196,7 +256,7 @@ void AuditWriter::signIfDue(bool force) {
   head.time = utcNow();
   signer_.sign(head);
   try {
-    store_->append({}, {}, &head);
+    store_->append({}, {}, &head, tree_.frontier());
   } catch (const std::exception& e) {
     store_.reset();
     setAvailable(false);

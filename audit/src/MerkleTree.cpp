@@ -13,8 +13,10 @@ Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const 
   // One context per thread: hashing runs on the audit writer and in the verifier, often many times a second.
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                                            &EVP_MD_CTX_free);
+  // Fetched once: OpenSSL 3 looks the algorithm up again on every init given EVP_sha256() (an implicit fetch).
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Hash out;
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx.get(), md, nullptr);
   EVP_DigestUpdate(ctx.get(), &prefix, 1);
   if (na) EVP_DigestUpdate(ctx.get(), a, na);
   if (nb) EVP_DigestUpdate(ctx.get(), b, nb);
@@ -90,6 +92,30 @@ void MerkleTree::append(const Hash& leaf) {
   frontier_.push_back(carry);
   heights_.push_back(height);
   ++size_;
+}
+
+std::string MerkleTree::frontier() const {
+  std::string out;
+  out.reserve(frontier_.size() * 32);
+  for (const Hash& h : frontier_) out.append(reinterpret_cast<const char*>(h.data()), h.size());
+  return out;
+}
+
+std::optional<MerkleTree> MerkleTree::fromFrontier(std::int64_t size, const std::string& frontier) {
+  if (size < 0) return std::nullopt;
+  MerkleTree tree;
+  // One subtree per set bit of size, largest first.
+  for (int bit = 62; bit >= 0; --bit)
+    if (size & (std::int64_t{1} << bit)) tree.heights_.push_back(bit);
+  if (frontier.size() != tree.heights_.size() * 32) return std::nullopt;
+  for (std::size_t i = 0; i < tree.heights_.size(); ++i) {
+    Hash h;
+    std::copy(frontier.begin() + static_cast<std::ptrdiff_t>(i * 32),
+              frontier.begin() + static_cast<std::ptrdiff_t>(i * 32 + 32), h.begin());
+    tree.frontier_.push_back(h);
+  }
+  tree.size_ = size;
+  return tree;
 }
 
 Hash MerkleTree::root() const {

@@ -36,7 +36,8 @@ bool startsWith(const std::string& text, const char* prefix) { return text.rfind
 }  // namespace
 
 const std::vector<std::string>& retentionCategories() {
-  static const std::vector<std::string> names = {"register_access", "idnr_transfers", "audit_review", "mandates"};
+  static const std::vector<std::string> names = {"register_access", "idnr_transfers", "audit_review",
+                                                 "mandates"};
   return names;
 }
 
@@ -44,13 +45,15 @@ std::string retentionCategory(const std::string& action, const std::vector<std::
                               const std::vector<std::string>& idnrFields) {
   for (const auto& f : fields)
     if (std::find(idnrFields.begin(), idnrFields.end(), f) != idnrFields.end()) return "idnr_transfers";
-  if (action == "audit_read" || startsWith(action, "alert_") || startsWith(action, "review_")) return "audit_review";
+  if (action == "audit_read" || startsWith(action, "alert_") || startsWith(action, "review_"))
+    return "audit_review";
   if (startsWith(action, "mandate_")) return "mandates";
   return "register_access";
 }
 
-std::vector<PruneResult> pruneEvents(const std::string& dsn, const std::string& node, const RetentionPolicy& policy,
-                                     const std::string& today, bool dryRun, std::int64_t batchSize) {
+std::vector<PruneResult> pruneEvents(const std::string& dsn, const std::string& node,
+                                     const RetentionPolicy& policy, const std::string& today, bool dryRun,
+                                     std::int64_t batchSize) {
   static const std::regex fieldName(R"([a-z][a-z0-9_]{0,62})");
   static const std::regex day(R"(\d{4}-\d{2}-\d{2})");
   if (!today.empty() && !std::regex_match(today, day))
@@ -77,12 +80,15 @@ std::vector<PruneResult> pruneEvents(const std::string& dsn, const std::string& 
       auto row = today.empty()
                      ? tx.exec_params("SELECT to_char((now() - make_interval(months => $1::int))" + utc,
                                       static_cast<int>(r.months))
-                     : tx.exec_params("SELECT to_char((($1::date - make_interval(months => $2::int))::timestamp "
-                                      "AT TIME ZONE 'Europe/Berlin')" + utc,
-                                      today, static_cast<int>(r.months));
+                     : tx.exec_params(
+                           "SELECT to_char((($1::date - make_interval(months => $2::int))::timestamp "
+                           "AT TIME ZONE 'Europe/Berlin')" +
+                               utc,
+                           today, static_cast<int>(r.months));
       r.cutoff = row[0][0].as<std::string>();
     }
-    const std::string where = "node = $1 AND pruned_at IS NULL AND time < $2::timestamptz AND " + predicate(category);
+    const std::string where =
+        "node = $1 AND pruned_at IS NULL AND time < $2::timestamptz AND " + predicate(category);
     auto take = [&r](const pqxx::row& row) {
       const std::int64_t n = row[0].as<std::int64_t>();
       if (n == 0) return n;
@@ -116,7 +122,8 @@ std::vector<PruneResult> pruneEvents(const std::string& dsn, const std::string& 
             "WITH pruned AS (UPDATE regfed_audit.events SET actor = '', purpose = NULL, case_ref = NULL, "
             "criteria = NULL, subjects = '{}', withheld = '{}', correlation_id = NULL, pruned_at = now() "
             "WHERE node = $1 AND pruned_at IS NULL AND seq IN (SELECT seq FROM regfed_audit.events WHERE " +
-                where + " ORDER BY seq LIMIT $4) RETURNING seq) SELECT count(*), min(seq), max(seq) FROM pruned",
+                where +
+                " ORDER BY seq LIMIT $4) RETURNING seq) SELECT count(*), min(seq), max(seq) FROM pruned",
             node, r.cutoff, idnr, batchSize)[0];
         tx.commit();
         if (take(row) < batchSize) break;

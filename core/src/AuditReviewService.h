@@ -13,6 +13,7 @@
 #include <string>
 
 #include "Answer.h"
+#include "AuditExport.h"
 #include "Config.h"
 #include "Database.h"
 #include "Principal.h"
@@ -67,9 +68,5 @@ class AuditReviewService {
   std::timed_mutex verifying_;      // one verification at a time (it reads the whole log)
   std::atomic<int> exports_{0};     // exports streaming now
 };
-
-/// One CSV cell as German Excel reads it: quoted when it holds `;`, `"` or a line break, and prefixed with `'`
-/// when it starts like a formula (=, +, -, @, tab, CR), so a purpose text cannot run as one.
-std::string csvCell(const std::string& text);
 
 }  // namespace regfed::core

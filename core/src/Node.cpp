@@ -214,7 +214,9 @@ void Node::batchCommitted(const std::vector<regfed::audit::AuditEvent>& events, 
 
 void Node::writeFailed(const std::string& message) {
   metrics_.auditFailure();
-  // Log a repeated reconnect failure once, not twice a second.
+  // Log a repeated reconnect failure once, not twice a second (the background log check reports from its
+  // own thread).
+  std::lock_guard<std::mutex> lock(failureMutex_);
   if (message != lastFailure_) log::error(message);
   lastFailure_ = message;
 }
@@ -222,6 +224,7 @@ void Node::writeFailed(const std::string& message) {
 void Node::availabilityChanged(bool available) {
   metrics_.setAuditUp(available);
   if (available) {
+    std::lock_guard<std::mutex> lock(failureMutex_);
     lastFailure_.clear();
     if (wasUnavailable_) log::info("audit store reachable again; serving data requests");
   } else {

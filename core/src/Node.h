@@ -70,6 +70,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<Witnessing> witnessing_;
   PeriodicTask witnessTask_;
   std::unique_ptr<HttpServer> server_;
+  std::mutex failureMutex_;
   std::string lastFailure_;
   bool wasUnavailable_ = false;
 };

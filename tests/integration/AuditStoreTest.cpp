@@ -284,8 +284,47 @@ BOOST_AUTO_TEST_CASE(a_writer_refuses_to_start_on_a_tampered_log_or_with_too_man
   tamper("UPDATE regfed_audit.events SET decision = 'deny', leaf_hash = decode('" +
          toHex(leafHash(canonicalForm(e.event))) + "', 'hex') WHERE seq = 3");
   o.dsn = db.dsn("regfed_node");
+  o.resumeFromFrontier = false;  // read and check every leaf before serving
   AuditWriter afterTamper(o, signer(), nullptr);
   BOOST_CHECK_THROW(afterTamper.start(), IntegrityError);
+  // Opened from the newest head's frontier, the node starts at once; the check of every leaf behind it runs
+  // in the background, and what it finds closes the log for writing (fail closed).
+  o.resumeFromFrontier = true;
+  AuditWriter resumed(o, signer(), nullptr);
+  resumed.start();
+  BOOST_TEST(resumed.size() == 10);
+  BOOST_TEST(!resumed.awaitWholeLogCheck());
+  BOOST_TEST(!resumed.available());
+  std::vector<AuditEvent> one = {AuditEvent{}};
+  one[0].actor = "x";
+  BOOST_TEST(!resumed.record(one));
+}
+
+BOOST_AUTO_TEST_CASE(a_long_log_opens_from_the_frontier_of_its_newest_head) {
+  {
+    auto w = writer(4);
+    write(*w, 1, 10);  // heads at 4 and 8, and at 10 when the writer stops
+  }
+  BOOST_TEST(db.scalar("SELECT count(*) FROM regfed_audit.tree_heads WHERE frontier IS NOT NULL") == "3");
+  {
+    AuditWriterOptions o;
+    o.dsn = db.dsn("regfed_node");
+    o.node = "n1";
+    o.signEveryEvents = 4;
+    AuditWriter resumed(o, signer(), nullptr);
+    resumed.start();
+    BOOST_TEST(resumed.awaitWholeLogCheck());
+    write(resumed, 11, 3);
+  }
+  BOOST_TEST(verify().ok);
+  BOOST_TEST(verify().size == 13);
+  // A frontier that does not reproduce its signed root is refused at once.
+  tamper("UPDATE regfed_audit.tree_heads SET frontier = decode(repeat('ab', 64), 'hex') WHERE size = 13");
+  AuditWriterOptions o;
+  o.dsn = db.dsn("regfed_node");
+  o.node = "n1";
+  AuditWriter refused(o, signer(), nullptr);
+  BOOST_CHECK_THROW(refused.start(), IntegrityError);
 }
 
 BOOST_AUTO_TEST_CASE(regfed_audit_verify_command_names_the_first_bad_event) {

@@ -83,11 +83,20 @@ class AuditStore {
   /// Throws IntegrityError when this role may UPDATE, DELETE or TRUNCATE audit rows.
   void requireAppendOnlyRole();
 
-  /// Appends events (seq and leaf hashes set) and, if given, a signed tree head, in one transaction.
-  void append(const std::vector<AuditEvent>& events, const std::vector<Hash>& leaves, const TreeHead* head);
+  /// Appends events (seq and leaf hashes set) and, if given, a signed tree head with the Merkle frontier at its
+  /// size (MerkleTree::frontier()), in one transaction.
+  void append(const std::vector<AuditEvent>& events, const std::vector<Hash>& leaves, const TreeHead* head,
+              const std::string& frontier = "");
 
   /// Leaf hashes of the node's log in order; throws IntegrityError on a gap in the sequence.
   std::vector<Hash> leafHashes(const std::string& node);
+
+  /// Leaf hashes of the events after `afterSeq`, in order; throws IntegrityError on a gap.
+  std::vector<Hash> leafHashesAfter(const std::string& node, std::int64_t afterSeq);
+
+  /// The size and stored Merkle frontier of the node's newest signed head; nullopt when there is no head or it
+  /// was stored without one.
+  std::optional<std::pair<std::int64_t, std::string>> newestFrontier(const std::string& node);
 
   /// Highest sequence number stored for the node (0 for an empty log).
   std::int64_t maxSeq(const std::string& node);
@@ -115,10 +124,13 @@ class AuditStore {
 
   /// Whether the connection is usable.
   bool isOpen() const;
+  /// The connection string this store was opened with (for further connections of the same role).
+  const std::string& dsn() const { return dsn_; }
 
  private:
   struct Connection;  // wraps pqxx::connection, kept out of this header
   std::unique_ptr<Connection> connection_;
+  std::string dsn_;
 };
 
 }  // namespace regfed::audit

@@ -29,6 +29,9 @@ struct AuditWriterOptions {
   std::chrono::milliseconds commitTimeout{5000};  ///< How long a request waits for its batch.
   std::chrono::milliseconds retryInterval{500};   ///< Pause between reconnect attempts.
   std::string headLog;                            ///< File receiving a copy of every signed head ("" = none).
+  /// Open a log from the frontier stored with its newest signed head, reading only the leaves after it (false:
+  /// read and check every leaf against every head, as `regfed audit verify` does).
+  bool resumeFromFrontier = true;
 };
 
 /// Receives the writer's measurements (metrics, logs); called on the writer thread.
@@ -54,8 +57,12 @@ class AuditWriter : public AuditSink {
 
   /// Connects, loads the log and checks it against its latest signed head; throws IntegrityError when they
   /// disagree or the role may change rows, pqxx errors when the database is unreachable. Then starts the
-  /// thread.
+  /// thread. A log opened from its stored frontier is checked leaf by leaf against every signed head in the
+  /// background; a mismatch found there makes the writer unavailable for good (fail closed) and is reported
+  /// through the observer's writeFailed().
   void start();
+  /// Waits for the background check of a log opened from its frontier; true when it passed (or none ran).
+  bool awaitWholeLogCheck();
 
   /// Commits what is queued, signs a final head, and stops the thread.
   void stop();
@@ -82,6 +89,8 @@ class AuditWriter : public AuditSink {
   void finish(std::vector<std::shared_ptr<Pending>>& batch, bool ok);
   void setAvailable(bool available);
   void keepCopy(const TreeHead& head);
+  // Reads every leaf and checks it against `heads` (those known when the log was opened from its frontier).
+  void checkWholeLog(std::vector<TreeHead> heads);
 
   AuditWriterOptions options_;
   TreeHeadSigner signer_;
@@ -94,6 +103,9 @@ class AuditWriter : public AuditSink {
   std::atomic<std::int64_t> committedSize_{0};
   std::atomic<std::int64_t> signedSize_{0};
   std::atomic<bool> available_{false};
+  std::atomic<bool> integrityFailed_{false};  // the background check found a mismatch: never available again
+  std::vector<TreeHead> headsToCheck_;        // set by connectAndLoad when it resumed from a frontier
+  std::thread checker_;
 
   std::mutex mutex_;
   std::condition_variable queued_;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class MerkleTree {
   std::int64_t size() const { return size_; }
   /// RFC 6962 tree hash of all leaves; SHA-256 of the empty string for an empty tree.
   Hash root() const;
+  /// The roots of the perfect subtrees that make up the tree, largest first, concatenated (32 bytes each):
+  /// with the size, all that is needed to go on appending.
+  std::string frontier() const;
+  /// A tree continued from a stored frontier; nullopt when the frontier does not fit the size.
+  static std::optional<MerkleTree> fromFrontier(std::int64_t size, const std::string& frontier);
 
  private:
   // Roots of the perfect subtrees that make up the tree, largest first (one per set bit of size_).
