@@ -166,12 +166,18 @@ std::optional<audit::TreeHead> optionalHead(const Object::Ptr& o, const std::str
 std::string headJson(const audit::TreeHead& h) {
   JsonWriter w;
   w.beginObject().key("node").value(h.node).key("size").value(h.size).key("root").value(audit::toHex(h.root));
-  w.key("time").value(h.time).key("key_id").value(h.keyId).key("signature").value(audit::bytesToHex(h.signature));
+  w.key("time")
+      .value(h.time)
+      .key("key_id")
+      .value(h.keyId)
+      .key("signature")
+      .value(audit::bytesToHex(h.signature));
   w.endObject();
   return w.str();
 }
 
-// The key a node's config names for verification: audit.verify_key when set, else the signing key's public half.
+// The key a node's config names for verification: audit.verify_key when set, else the signing key's public
+// half.
 audit::TreeHeadSigner configKey(const Config& c) {
   return c.audit.verifyKey.empty() ? audit::TreeHeadSigner::fromPrivateKeyFile(c.audit.signingKey)
                                    : audit::TreeHeadSigner::fromPublicKeyFile(c.audit.verifyKey);
@@ -182,7 +188,8 @@ std::vector<audit::TreeHeadSigner> keysOf(const Flags& f, const Config* c) {
   for (const auto& path : f.all("key")) keys.push_back(audit::TreeHeadSigner::fromPublicKeyFile(path));
   if (keys.empty() && c) keys.push_back(configKey(*c));
   if (keys.empty())
-    throw std::invalid_argument("--key is required: the node's tree-head public key (regfed audit key prints it)");
+    throw std::invalid_argument(
+        "--key is required: the node's tree-head public key (regfed audit key prints it)");
   return keys;
 }
 
@@ -211,7 +218,8 @@ std::string soleNode(const std::string& dsn) {
   if (nodes.size() > 1) {
     std::string list;
     for (const auto& n : nodes) list += (list.empty() ? "" : ", ") + n;
-    throw std::invalid_argument("the database holds the logs of several nodes (" + list + "): say which with --node");
+    throw std::invalid_argument("the database holds the logs of several nodes (" + list +
+                                "): say which with --node");
   }
   return nodes.front();
 }
@@ -229,10 +237,10 @@ void warnIfWritable(const std::string& dsn) {
               << ", which may change audit rows; verification needs only the read-only auditor role\n";
 }
 
-// The node's log against what its peers cosigned: each peer's own record of the newest head it cosigned (asked
-// over the federation, so a log rewritten together with its stored cosignatures is still caught), and every
-// cosignature stored with the log, made with the key its witness uses. Returns the first problem, or "";
-// `witnesses` says how many peers vouched for the log.
+// The node's log against what its peers cosigned: each peer's own record of the newest head it cosigned
+// (asked over the federation, so a log rewritten together with its stored cosignatures is still caught), and
+// every cosignature stored with the log, made with the key its witness uses. Returns the first problem, or
+// ""; `witnesses` says how many peers vouched for the log.
 std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witnesses) {
   witnesses = 0;
   const std::vector<audit::Hash> leaves = store.leafHashes(c.nodeId);  // checked against the events just now
@@ -241,7 +249,7 @@ std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witne
   // The log's root at every size someone cosigned, in one pass over the leaves.
   std::map<std::int64_t, audit::Hash> roots;
   for (const auto& s : stored) roots[s.size];
-  log::setInfo(false);  // the peers' connection chatter is not this command's output
+  log::setInfo(false);                          // the peers' connection chatter is not this command's output
   std::map<std::string, std::string> liveKeys;  // witness name -> public key, as the peer says over mTLS
   std::vector<std::pair<std::string, WitnessedView>> views;
   std::unique_ptr<Federation> federation;
@@ -250,8 +258,8 @@ std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witne
     federation = std::make_unique<Federation>(c, metrics);
     for (const auto& peer : c.federation.peers) {
       std::string why;
-      auto view =
-          federation->witnessedHead(peer.node, std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
+      auto view = federation->witnessedHead(peer.node,
+                                            std::chrono::steady_clock::now() + std::chrono::seconds(10), why);
       if (!view) {
         std::cerr << "  witness " << peer.node << ": not reachable (" << why << ")\n";
         continue;
@@ -281,8 +289,8 @@ std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witne
       return who + " cosigned " + std::to_string(at) + " events, but the log has " + std::to_string(size) +
              ": events were removed";
     if (roots.at(at) != root)
-      return who + " cosigned a different log at " + std::to_string(at) + " events (root " + audit::toHex(root) +
-             ", the log now " + audit::toHex(roots.at(at)) + "): the log was rewritten";
+      return who + " cosigned a different log at " + std::to_string(at) + " events (root " +
+             audit::toHex(root) + ", the log now " + audit::toHex(roots.at(at)) + "): the log was rewritten";
     if (!cosignature.verify(audit::checkpointBody(c.nodeId, at, root)))
       return "the cosignature of " + who + " at " + std::to_string(at) + " events does not verify";
     return "";
@@ -290,15 +298,18 @@ std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witne
   for (const auto& [node, view] : views) {
     if (auto problem = matches(view.size, view.root, *view.cosignature, "witness " + node); !problem.empty())
       return problem;
-    std::cerr << "  witness " << node << ": its newest cosignature (" << view.size << " events) matches the log\n";
+    std::cerr << "  witness " << node << ": its newest cosignature (" << view.size
+              << " events) matches the log\n";
     ++witnesses;
   }
   for (const auto& s : stored) {
     // A stored cosignature counts only with the key its witness uses (a forger could store their own).
-    if (auto key = liveKeys.find(s.cosignature.witness); key != liveKeys.end() && key->second != s.cosignature.publicKey)
+    if (auto key = liveKeys.find(s.cosignature.witness);
+        key != liveKeys.end() && key->second != s.cosignature.publicKey)
       return "the stored cosignature of " + s.cosignature.witness + " at " + std::to_string(s.size) +
              " events was made with another key than that witness uses";
-    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty()) return problem;
+    if (auto problem = matches(s.size, s.root, s.cosignature, s.cosignature.witness); !problem.empty())
+      return problem;
   }
   std::cerr << "  " << stored.size() << " stored cosignatures match the log\n";
   return "";
@@ -311,7 +322,8 @@ int auditCheckpoint(const Flags& f) {
   const auto all = store.cosignatures(c.nodeId);
   if (!c.audit.witnessKey.empty() && Poco::File(c.audit.witnessKey).exists()) {
     audit::WitnessKey key = audit::WitnessKey::loadOrCreate(c.audit.witnessKey, c.nodeId);
-    std::cerr << "witness key of this node (vkey): " << audit::verifierKey(key.name(), key.publicKey()) << "\n";
+    std::cerr << "witness key of this node (vkey): " << audit::verifierKey(key.name(), key.publicKey())
+              << "\n";
   }
   if (all.empty()) {
     std::cerr << "no peer has cosigned this node's log yet\n";
@@ -345,7 +357,8 @@ int auditKey(const Flags& f) {
     std::cerr << "no signing key is recorded for node " << node << "\n";
     return 1;
   }
-  for (const auto& k : keys) std::cout << "key " << k.keyId << " first used " << k.firstUsed << "\n" << k.publicKey;
+  for (const auto& k : keys)
+    std::cout << "key " << k.keyId << " first used " << k.firstUsed << "\n" << k.publicKey;
   return 0;
 }
 
@@ -382,7 +395,8 @@ int auditVerify(const Flags& f) {
   const std::string dsn = f.has("dsn") ? f.required("dsn") : c->audit.dsn;
   const std::vector<audit::TreeHeadSigner> keys = keysOf(f, c ? &*c : nullptr);
   const std::string node = f.has("node") ? f.required("node") : c ? c->nodeId : soleNode(dsn);
-  // Heads kept outside the database: the node's own file, a copy the DPO holds (--heads), a head kept (--since).
+  // Heads kept outside the database: the node's own file, a copy the DPO holds (--heads), a head kept
+  // (--since).
   const std::string headFile = f.has("heads") ? f.required("heads") : c ? c->audit.headLog : "";
   std::vector<audit::TreeHead> fileHeads;
   if (!headFile.empty()) fileHeads = audit::TreeHeadLog(headFile).read(node);
@@ -399,8 +413,8 @@ int auditVerify(const Flags& f) {
       return 1;
     }
     if (auto problem = signatureProblem(*kept, keys); !problem.empty()) {
-      std::cout << "FAILED: forged head: the kept head (size " << kept->size << ") is not the node's: " << problem
-                << "\n";
+      std::cout << "FAILED: forged head: the kept head (size " << kept->size
+                << ") is not the node's: " << problem << "\n";
       return 1;
     }
     fileHeads.push_back(*kept);
@@ -409,8 +423,11 @@ int auditVerify(const Flags& f) {
   audit::AuditStore store(dsn);
   std::string outside;
   if (!headFile.empty())
-    outside = "the head file " + headFile + " (" + std::to_string(fileHeads.size() - (kept ? 1 : 0)) + " heads)";
-  if (kept) outside += (outside.empty() ? "" : " and ") + std::string("the kept head of ") + std::to_string(kept->size) + " events";
+    outside =
+        "the head file " + headFile + " (" + std::to_string(fileHeads.size() - (kept ? 1 : 0)) + " heads)";
+  if (kept)
+    outside += (outside.empty() ? "" : " and ") + std::string("the kept head of ") +
+               std::to_string(kept->size) + " events";
   std::cerr << "verifying the audit log of node " << node << " with key " << keyIds(keys) << ", also against "
             << (outside.empty() ? "no heads kept outside the database" : outside) << "\n";
   // One line updated in place on a terminal; otherwise at most one line a second (logs stay readable).
@@ -432,7 +449,8 @@ int auditVerify(const Flags& f) {
   if (!result.ok) {
     std::cout << "FAILED: first bad event " << *result.firstBadSeq << ": " << result.problem;
     if (kept && result.problem.find("two different signed tree heads") != std::string::npos)
-      std::cout << "; the head kept with --since is signed but not part of this log: the log was rewritten or forked";
+      std::cout << "; the head kept with --since is signed but not part of this log: the log was rewritten "
+                   "or forked";
     std::cout << "\n";
     return 1;
   }
@@ -451,43 +469,51 @@ int auditVerify(const Flags& f) {
   std::cout << "OK: " << result.size << " events, root " << audit::toHex(result.root) << ", "
             << result.headsChecked << " signed tree heads verified";
   if (result.latestHead)
-    std::cout << ", newest covers " << result.latestHead->size << " events (signed " << result.latestHead->time
-              << ")";
-  if (kept) std::cout << "; the kept head of " << kept->size << " events (signed " << kept->time << ") is in the log";
+    std::cout << ", newest covers " << result.latestHead->size << " events (signed "
+              << result.latestHead->time << ")";
+  if (kept)
+    std::cout << "; the kept head of " << kept->size << " events (signed " << kept->time << ") is in the log";
   if (result.unsignedEvents > 0)
-    std::cout << "; " << result.unsignedEvents << " newer events are hash-checked and await the next signed head";
+    std::cout << "; " << result.unsignedEvents
+              << " newer events are hash-checked and await the next signed head";
   if (result.prunedEvents > 0)
-    std::cout << "; " << result.prunedEvents
-              << " events were pruned by retention (their payload is gone, their stored leaf hashes are checked "
-                 "against the signed heads)";
+    std::cout
+        << "; " << result.prunedEvents
+        << " events were pruned by retention (their payload is gone, their stored leaf hashes are checked "
+           "against the signed heads)";
   std::cout << witnessed << "\n";
   return 0;
 }
 
 // Why a head that comes with a proof does not vouch for (size, root), or "".
 std::string headProblem(const std::string& what, const audit::TreeHead& h, const std::string& node,
-                        std::int64_t size, const audit::Hash& root, const std::vector<audit::TreeHeadSigner>& keys) {
+                        std::int64_t size, const audit::Hash& root,
+                        const std::vector<audit::TreeHeadSigner>& keys) {
   if (h.node != node) return what + " is of node " + h.node + ", the proof of node " + node;
-  if (h.size != size) return what + " covers " + std::to_string(h.size) + " events, the proof " + std::to_string(size);
+  if (h.size != size)
+    return what + " covers " + std::to_string(h.size) + " events, the proof " + std::to_string(size);
   if (h.root != root) return what + " has another root than the proof at " + std::to_string(size) + " events";
   if (auto problem = signatureProblem(h, keys); !problem.empty()) return what + " is forged: " + problem;
   return "";
 }
 
-// Checks a proof as the API serves it, trusting nothing the node says. Returns "" and fills `ok`, or the reason.
+// Checks a proof as the API serves it, trusting nothing the node says. Returns "" and fills `ok`, or the
+// reason.
 std::string checkProof(const Object::Ptr& p, const std::vector<audit::TreeHeadSigner>& keys,
                        const std::optional<audit::TreeHead>& kept, std::string& ok) {
   const std::string node = textOf(p, "node");
   std::vector<std::string> vouched;
   if (p->has("leaf_index")) {
     const std::int64_t size = numberOf(p, "size"), index = numberOf(p, "leaf_index");
-    if (size < 1 || index < 0 || index >= size) return "leaf_index " + std::to_string(index) + " is not in a tree of " + std::to_string(size);
+    if (size < 1 || index < 0 || index >= size)
+      return "leaf_index " + std::to_string(index) + " is not in a tree of " + std::to_string(size);
     if (p->has("seq") && numberOf(p, "seq") != index + 1) return "seq and leaf_index disagree";
     const audit::Hash leafHash = hashOf(textOf(p, "leaf_hash"), "leaf_hash");
     const audit::Hash root = hashOf(textOf(p, "root"), "root");
     if (p->has("leaf") && !p->isNull("leaf")) {
       const std::string leaf = textOf(p, "leaf");
-      if (audit::leafHash(leaf) != leafHash) return "the leaf does not hash to leaf_hash (the event was changed)";
+      if (audit::leafHash(leaf) != leafHash)
+        return "the leaf does not hash to leaf_hash (the event was changed)";
       Object::Ptr event;
       try {
         event = Poco::JSON::Parser().parse(leaf).extract<Object::Ptr>();
@@ -495,13 +521,14 @@ std::string checkProof(const Object::Ptr& p, const std::vector<audit::TreeHeadSi
         return "the leaf is not an audit event";
       }
       if (numberOf(event, "seq") != index + 1 || textOf(event, "node") != node)
-        return "the leaf is event " + std::to_string(numberOf(event, "seq")) + " of node " + textOf(event, "node") +
-               ", not event " + std::to_string(index + 1) + " of node " + node;
+        return "the leaf is event " + std::to_string(numberOf(event, "seq")) + " of node " +
+               textOf(event, "node") + ", not event " + std::to_string(index + 1) + " of node " + node;
     }
     if (!audit::verifyInclusion(index, size, leafHash, hashesOf(p, "audit_path"), root))
       return "the audit path does not lead from the leaf to the root";
     if (auto head = optionalHead(p, "tree_head")) {
-      if (auto problem = headProblem("tree_head", *head, node, size, root, keys); !problem.empty()) return problem;
+      if (auto problem = headProblem("tree_head", *head, node, size, root, keys); !problem.empty())
+        return problem;
       vouched.push_back("signed head of " + head->time + " verified with key " + head->keyId);
     }
     if (kept) {
@@ -510,8 +537,8 @@ std::string checkProof(const Object::Ptr& p, const std::vector<audit::TreeHeadSi
                std::to_string(kept->size) + " events, root " + audit::toHex(kept->root) + ")";
       vouched.push_back("the root is the kept head's");
     }
-    ok = "event " + std::to_string(index + 1) + " is in the log of node " + node + " at " + std::to_string(size) +
-         " events, root " + audit::toHex(root);
+    ok = "event " + std::to_string(index + 1) + " is in the log of node " + node + " at " +
+         std::to_string(size) + " events, root " + audit::toHex(root);
   } else if (p->has("from") && p->has("to")) {
     const std::int64_t from = numberOf(p, "from"), to = numberOf(p, "to");
     const audit::Hash fromRoot = hashOf(textOf(p, "from_root"), "from_root");
@@ -520,11 +547,13 @@ std::string checkProof(const Object::Ptr& p, const std::vector<audit::TreeHeadSi
       return "the log at " + std::to_string(to) + " events is not an extension of the log at " +
              std::to_string(from) + " events (the consistency proof does not verify)";
     if (auto head = optionalHead(p, "from_head")) {
-      if (auto problem = headProblem("from_head", *head, node, from, fromRoot, keys); !problem.empty()) return problem;
+      if (auto problem = headProblem("from_head", *head, node, from, fromRoot, keys); !problem.empty())
+        return problem;
       vouched.push_back("from_head verified with key " + head->keyId);
     }
     if (auto head = optionalHead(p, "to_head")) {
-      if (auto problem = headProblem("to_head", *head, node, to, toRoot, keys); !problem.empty()) return problem;
+      if (auto problem = headProblem("to_head", *head, node, to, toRoot, keys); !problem.empty())
+        return problem;
       vouched.push_back("to_head verified with key " + head->keyId);
     }
     if (kept) {
@@ -570,10 +599,10 @@ int auditProofCheck(const std::string& file, const Flags& f) {
   return 0;
 }
 
-// Closed alerts, closed reviews and past emergency activations older than their retention, from the node's own
-// tables; one regfed_audit.prunings row per table with rows deleted.
-std::vector<audit::PruneResult> pruneOversight(const std::string& dsn, const Config& c, const std::string& today,
-                                               bool dryRun) {
+// Closed alerts, closed reviews and past emergency activations older than their retention, from the node's
+// own tables; one regfed_audit.prunings row per table with rows deleted.
+std::vector<audit::PruneResult> pruneOversight(const std::string& dsn, const Config& c,
+                                               const std::string& today, bool dryRun) {
   struct Table {
     const char* category;
     std::int64_t months;
@@ -584,7 +613,8 @@ std::vector<audit::PruneResult> pruneOversight(const std::string& dsn, const Con
   const std::vector<Table> tables = {
       {"alerts", r.alertsMonths, "regfed.alerts", "status = 'closed' AND closed_at < $1::timestamptz"},
       {"reviews", r.reviewsMonths, "regfed.reviews", "status = 'closed' AND closed_at < $1::timestamptz"},
-      {"emergency_windows", r.emergencyWindowsMonths, "regfed.emergency_activations", "ends_at < $1::timestamptz"}};
+      {"emergency_windows", r.emergencyWindowsMonths, "regfed.emergency_activations",
+       "ends_at < $1::timestamptz"}};
   pqxx::connection conn(dsn);
   std::vector<audit::PruneResult> out;
   for (const auto& t : tables) {
@@ -593,21 +623,24 @@ std::vector<audit::PruneResult> pruneOversight(const std::string& dsn, const Con
     result.months = t.months;
     pqxx::work tx(conn);
     const std::string utc = " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-    result.cutoff = (today.empty()
-                         ? tx.exec_params("SELECT to_char((now() - make_interval(months => $1::int))" + utc,
-                                          static_cast<int>(t.months))
-                         : tx.exec_params("SELECT to_char((($1::date - make_interval(months => $2::int))::timestamp "
-                                          "AT TIME ZONE 'Europe/Berlin')" + utc,
-                                          today, static_cast<int>(t.months)))[0][0]
-                        .as<std::string>();
+    result.cutoff =
+        (today.empty()
+             ? tx.exec_params("SELECT to_char((now() - make_interval(months => $1::int))" + utc,
+                              static_cast<int>(t.months))
+             : tx.exec_params("SELECT to_char((($1::date - make_interval(months => $2::int))::timestamp "
+                              "AT TIME ZONE 'Europe/Berlin')" +
+                                  utc,
+                              today, static_cast<int>(t.months)))[0][0]
+            .as<std::string>();
     const std::string sql = dryRun ? std::string("SELECT count(*) FROM ") + t.from + " WHERE " + t.where
-                                   : std::string("WITH gone AS (DELETE FROM ") + t.from + " WHERE " + t.where +
-                                         " RETURNING 1) SELECT count(*) FROM gone";
+                                   : std::string("WITH gone AS (DELETE FROM ") + t.from + " WHERE " +
+                                         t.where + " RETURNING 1) SELECT count(*) FROM gone";
     result.events = tx.exec_params(sql, result.cutoff)[0][0].as<std::int64_t>();
     if (!dryRun && result.events > 0)
-      tx.exec_params("INSERT INTO regfed_audit.prunings (node, category, cutoff, events) VALUES ($1, $2, "
-                     "$3::timestamptz, $4)",
-                     c.nodeId, result.category, result.cutoff, result.events);
+      tx.exec_params(
+          "INSERT INTO regfed_audit.prunings (node, category, cutoff, events) VALUES ($1, $2, "
+          "$3::timestamptz, $4)",
+          c.nodeId, result.category, result.cutoff, result.events);
     tx.commit();
     out.push_back(result);
   }
@@ -620,7 +653,8 @@ int auditPrune(const Flags& f) {
   const bool dryRun = f.has("dry-run");
   const std::string today = f.get("today");
   if (!today.empty() && today > formatDay(berlinToday()))
-    std::cerr << "note: --today " << today << " is in the future: events younger than their retention period are "
+    std::cerr << "note: --today " << today
+              << " is in the future: events younger than their retention period are "
               << "pruned too\n";
   audit::RetentionPolicy policy;
   policy.registerAccessMonths = c.retention.registerAccessMonths;
@@ -634,12 +668,15 @@ int auditPrune(const Flags& f) {
             << (today.empty() ? "" : " as of " + today) << ":\n";
   std::int64_t total = 0;
   for (const auto& r : results) {
-    const bool isEvents = r.category != "alerts" && r.category != "reviews" && r.category != "emergency_windows";
-    std::string line = "  " + r.category + std::string(20 - std::min<std::size_t>(19, r.category.size()), ' ') +
-                       std::to_string(r.months) + " months, before " + r.cutoff + ": " + std::to_string(r.events) +
-                       (isEvents ? (r.events == 1 ? " event" : " events") : (r.events == 1 ? " row" : " rows")) +
-                       (isEvents ? (dryRun ? " to prune" : " pruned") : (dryRun ? " to delete" : " deleted"));
-    if (r.firstSeq) line += " (seq " + std::to_string(*r.firstSeq) + " to " + std::to_string(*r.lastSeq) + ")";
+    const bool isEvents =
+        r.category != "alerts" && r.category != "reviews" && r.category != "emergency_windows";
+    std::string line =
+        "  " + r.category + std::string(20 - std::min<std::size_t>(19, r.category.size()), ' ') +
+        std::to_string(r.months) + " months, before " + r.cutoff + ": " + std::to_string(r.events) +
+        (isEvents ? (r.events == 1 ? " event" : " events") : (r.events == 1 ? " row" : " rows")) +
+        (isEvents ? (dryRun ? " to prune" : " pruned") : (dryRun ? " to delete" : " deleted"));
+    if (r.firstSeq)
+      line += " (seq " + std::to_string(*r.firstSeq) + " to " + std::to_string(*r.lastSeq) + ")";
     std::cout << line << "\n";
     total += r.events;
   }

@@ -24,7 +24,7 @@ struct YearFigures {
     std::int64_t used = 0;  // days this municipality's staff committed as helpers
   };
   std::vector<Quota> quotas;
-  std::int64_t daysReceived = 0;                // support days of mandates on its data
+  std::int64_t daysReceived = 0;                 // support days of mandates on its data
   std::map<std::string, std::int64_t> mandates;  // "<kind> <status>" of mandates it is party to
   std::map<std::string, std::int64_t> requests;  // decision of get/search on its data
   std::map<std::string, std::int64_t> denials;   // reason of denied get/search on its data
@@ -78,21 +78,23 @@ std::vector<YearFigures> yearFigures(const Config& c, const std::string& dsn, in
   db.transaction([&](pqxx::work& tx) {
     // Data requests on the municipality's data, as this node (the owner's) recorded them; pruned events keep
     // action, owner, decision and reason, so retention does not change these figures.
-    for (const auto& r : tx.exec_params("SELECT owner_ags, decision, reason, count(*) FROM regfed_audit.events "
-                                        "WHERE node = $1 AND action IN ('get', 'search') AND " +
-                                            inYear("time", "$2") + " GROUP BY owner_ags, decision, reason",
-                                        c.nodeId, year)) {
+    for (const auto& r :
+         tx.exec_params("SELECT owner_ags, decision, reason, count(*) FROM regfed_audit.events "
+                        "WHERE node = $1 AND action IN ('get', 'search') AND " +
+                            inYear("time", "$2") + " GROUP BY owner_ags, decision, reason",
+                        c.nodeId, year)) {
       auto it = byAgs.find(r[0].is_null() ? "" : r[0].as<std::string>());
       if (it == byAgs.end()) continue;
       const std::string decision = r[1].as<std::string>();
       it->second->requests[decision] += r[3].as<std::int64_t>();
       if (decision == "deny") it->second->denials[r[2].as<std::string>()] += r[3].as<std::int64_t>();
     }
-    for (const auto& r : tx.exec_params("SELECT m.owner_ags, count(*) FROM regfed.emergency_activations a "
-                                        "JOIN regfed.mandates m ON m.id = a.mandate "
-                                        "WHERE a.day >= make_date($1::int, 1, 1) AND a.day < make_date($1::int + 1, 1, 1) "
-                                        "GROUP BY m.owner_ags",
-                                        year))
+    for (const auto& r :
+         tx.exec_params("SELECT m.owner_ags, count(*) FROM regfed.emergency_activations a "
+                        "JOIN regfed.mandates m ON m.id = a.mandate "
+                        "WHERE a.day >= make_date($1::int, 1, 1) AND a.day < make_date($1::int + 1, 1, 1) "
+                        "GROUP BY m.owner_ags",
+                        year))
       if (auto it = byAgs.find(r[0].as<std::string>()); it != byAgs.end())
         it->second->emergencyActivations = r[1].as<std::int64_t>();
     for (const auto& r : tx.exec_params("SELECT owner_ags, count(*) FILTER (WHERE " + inYear("time", "$1") +
@@ -135,7 +137,8 @@ std::string csvReport(const Config& c, const std::vector<YearFigures>& figures, 
   }
   header.push_back("Unterstützungstage erhalten");
   for (const auto& [kind, kindName] : kKinds)
-    for (const auto& [status, statusName] : kStatuses) header.push_back("Mandate " + kindName + " " + statusName);
+    for (const auto& [status, statusName] : kStatuses)
+      header.push_back("Mandate " + kindName + " " + statusName);
   for (const auto& [decision, name] : kDecisions) header.push_back("Datenabfragen " + name);
   for (const auto& reason : reasons) header.push_back("Ablehnungen: " + reason);
   for (const char* h : {"Notfallaktivierungen", "Warnmeldungen eröffnet", "Warnmeldungen geschlossen"})
@@ -156,7 +159,8 @@ std::string csvReport(const Config& c, const std::vector<YearFigures>& figures, 
     for (const auto& [kind, kindName] : kKinds)
       for (const auto& [status, statusName] : kStatuses)
         row.push_back(std::to_string(valueOr0(f.mandates, kind + " " + status)));
-    for (const auto& [decision, name] : kDecisions) row.push_back(std::to_string(valueOr0(f.requests, decision)));
+    for (const auto& [decision, name] : kDecisions)
+      row.push_back(std::to_string(valueOr0(f.requests, decision)));
     for (const auto& reason : reasons) row.push_back(std::to_string(valueOr0(f.denials, reason)));
     row.push_back(std::to_string(f.emergencyActivations));
     row.push_back(std::to_string(f.alertsOpened));
@@ -169,12 +173,23 @@ std::string csvReport(const Config& c, const std::vector<YearFigures>& figures, 
 std::string html(const std::string& text) {
   std::string out;
   for (char ch : text) switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += ch;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += ch;
     }
   return out;
 }
@@ -191,7 +206,8 @@ std::string page(const std::string& title, const std::string& body) {
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
          html(title) +
          "</title>\n<style>\n"
-         "body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,sans-serif;max-width:60rem;margin:2rem auto;"
+         "body{font-family:system-ui,-apple-system,\"Segoe "
+         "UI\",Roboto,sans-serif;max-width:60rem;margin:2rem auto;"
          "padding:0 1rem;color:#1a1a1a;line-height:1.5}\n"
          "h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #1a4d80}"
          "h3{font-size:1.05rem}\n"
@@ -209,13 +225,15 @@ std::string numberCell(std::int64_t n) { return "<td class=\"n\">" + std::to_str
 
 std::string htmlReport(const Config& c, const std::vector<YearFigures>& figures, int year) {
   const std::string title = "Jahresbericht " + std::to_string(year) + " der Verwaltungskooperation (regfed)";
-  std::string b = "<h1>" + html(title) + "</h1>\n<p>Knoten <strong>" + html(c.nodeId) + "</strong>, erstellt am " +
-                  todayText() + ". Zeitraum: 1. Januar bis 31. Dezember " + std::to_string(year) +
-                  " (deutsche Zeit). Quelle: Mandate, Audit-Log und Warnmeldungen des Knotens, gelesen mit der "
-                  "Prüfrolle.</p>\n";
+  std::string b =
+      "<h1>" + html(title) + "</h1>\n<p>Knoten <strong>" + html(c.nodeId) + "</strong>, erstellt am " +
+      todayText() + ". Zeitraum: 1. Januar bis 31. Dezember " + std::to_string(year) +
+      " (deutsche Zeit). Quelle: Mandate, Audit-Log und Warnmeldungen des Knotens, gelesen mit der "
+      "Prüfrolle.</p>\n";
   for (const auto& f : figures) {
     b += "<section>\n<h2>" + html(f.name) + " (AGS " + html(f.ags) + ")</h2>\n";
-    b += "<table>\n<caption>Unterstützungstage: geleistet von Beschäftigten der Gemeinde für andere, erhalten auf "
+    b += "<table>\n<caption>Unterstützungstage: geleistet von Beschäftigten der Gemeinde für andere, "
+         "erhalten auf "
          "Daten der Gemeinde</caption>\n"
          "<thead><tr><th scope=\"col\">Vereinbarung</th><th scope=\"col\">geleistet</th>"
          "<th scope=\"col\">Kontingent</th><th scope=\"col\">verbleibend</th></tr></thead>\n<tbody>\n";
@@ -235,8 +253,9 @@ std::string htmlReport(const Config& c, const std::vector<YearFigures>& figures,
       b += "</tr>\n";
     }
     b += "</tbody>\n</table>\n";
-    b += "<table>\n<caption>Datenabfragen auf Register der Gemeinde (Abruf und Suche)</caption>\n"
-         "<thead><tr><th scope=\"col\">Entscheidung</th><th scope=\"col\">Anzahl</th></tr></thead>\n<tbody>\n";
+    b +=
+        "<table>\n<caption>Datenabfragen auf Register der Gemeinde (Abruf und Suche)</caption>\n"
+        "<thead><tr><th scope=\"col\">Entscheidung</th><th scope=\"col\">Anzahl</th></tr></thead>\n<tbody>\n";
     for (const auto& [decision, name] : kDecisions)
       b += "<tr><th scope=\"row\">" + name + "</th>" + numberCell(valueOr0(f.requests, decision)) + "</tr>\n";
     b += "</tbody>\n</table>\n";
@@ -257,8 +276,10 @@ std::string htmlReport(const Config& c, const std::vector<YearFigures>& figures,
 
 std::string classificationText(sdk::Classification k) {
   switch (k) {
-    case sdk::Classification::Intern: return "intern";
-    case sdk::Classification::Vertraulich: return "vertraulich";
+    case sdk::Classification::Intern:
+      return "intern";
+    case sdk::Classification::Vertraulich:
+      return "vertraulich";
     case sdk::Classification::StrengVertraulich:
       return "streng vertraulich – wird nie außerhalb der Eigentümergemeinde offengelegt";
   }
@@ -267,17 +288,22 @@ std::string classificationText(sdk::Classification k) {
 
 std::string typeText(sdk::FieldType t) {
   switch (t) {
-    case sdk::FieldType::String: return "Text";
-    case sdk::FieldType::Date: return "Datum";
-    case sdk::FieldType::Integer: return "Zahl";
-    case sdk::FieldType::Boolean: return "Ja/Nein";
+    case sdk::FieldType::String:
+      return "Text";
+    case sdk::FieldType::Date:
+      return "Datum";
+    case sdk::FieldType::Integer:
+      return "Zahl";
+    case sdk::FieldType::Boolean:
+      return "Ja/Nein";
   }
   return "";
 }
 
 std::string subjectsOf(const RegisterConfig& r) {
   if (r.name == "melderegister")
-    return "Einwohnerinnen und Einwohner (gemeldete Personen) sowie Angehörige, deren Daten mit ihnen geführt werden";
+    return "Einwohnerinnen und Einwohner (gemeldete Personen) sowie Angehörige, deren Daten mit ihnen "
+           "geführt werden";
   if (r.name == "gewerberegister") return "Gewerbetreibende: Betriebe sowie ihre Inhaberinnen und Inhaber";
   return "Personen, deren Daten im Register „" + r.title + "“ geführt werden";
 }
@@ -294,12 +320,13 @@ std::string list(const std::vector<std::string>& items) {
 
 std::string processingRecord(const Config& c) {
   const RetentionConfig& r = c.retention;
-  // Who may receive data: every other municipality of the cooperation this node knows (its own and its peers'),
-  // each only under a mandate both sides approved.
+  // Who may receive data: every other municipality of the cooperation this node knows (its own and its
+  // peers'), each only under a mandate both sides approved.
   std::vector<std::pair<std::string, std::string>> municipalities;  // ags, name
   for (const auto& m : c.municipalities) municipalities.emplace_back(m.ags, m.name);
   for (const auto& p : c.federation.peers)
-    for (const auto& m : p.municipalities) municipalities.emplace_back(m.ags, m.name + " (Knoten " + p.node + ")");
+    for (const auto& m : p.municipalities)
+      municipalities.emplace_back(m.ags, m.name + " (Knoten " + p.node + ")");
   std::string agreements;
   for (const auto& a : c.agreements)
     agreements += (agreements.empty() ? "" : ", ") + html(a.title) + " (" + html(a.id) + ", bis zu " +
@@ -307,21 +334,27 @@ std::string processingRecord(const Config& c) {
   if (agreements.empty()) agreements = "keine Vereinbarung konfiguriert";
 
   std::vector<std::string> measures = {
-      "Verbindungen zwischen den Knoten: gegenseitig authentisiertes TLS (mTLS, TLS 1.2 oder neuer) gegen die CA "
-      "des Verbunds" + std::string(c.federation.enabled() ? "" : " (dieser Knoten ist in keinem Verbund)"),
+      "Verbindungen zwischen den Knoten: gegenseitig authentisiertes TLS (mTLS, TLS 1.2 oder neuer) gegen "
+      "die CA "
+      "des Verbunds" +
+          std::string(c.federation.enabled() ? "" : " (dieser Knoten ist in keinem Verbund)"),
       c.tlsCertificate.empty()
           ? (c.tlsTerminatedBy.empty() ? "HTTP-Schnittstelle nur auf der lokalen Schnittstelle (Loopback)"
                                        : "TLS endet am vorgelagerten Proxy: " + html(c.tlsTerminatedBy))
           : "HTTP-Schnittstelle nur über HTTPS",
       "Anmeldung mit signierten Tokens (JWT) der Identitätsanbieter der Gemeinden, geprüft auf Aussteller, "
       "Signatur, Gültigkeit und Zielgruppe (audience)",
-      "Rollen (Sachbearbeitung, Unterstützung, Datenschutz, Administration, Eingreifgruppe); Mandate brauchen die "
-      "Genehmigung beider Gemeinden (Vier-Augen-Prinzip) und gelten nur für genannte Personen, Register, Felder "
+      "Rollen (Sachbearbeitung, Unterstützung, Datenschutz, Administration, Eingreifgruppe); Mandate "
+      "brauchen die "
+      "Genehmigung beider Gemeinden (Vier-Augen-Prinzip) und gelten nur für genannte Personen, Register, "
+      "Felder "
       "und Tage",
-      "§38 BMG: Personensuchen von außerhalb nur mit den vorgeschriebenen Suchmerkmalen; Trefferlisten begrenzt; "
+      "§38 BMG: Personensuchen von außerhalb nur mit den vorgeschriebenen Suchmerkmalen; Trefferlisten "
+      "begrenzt; "
       "Auskunftssperren (§51/§52 BMG) führen zu einer neutralen Antwort und manueller Bearbeitung",
       "Streng vertrauliche Felder verlassen die Eigentümergemeinde nie",
-      "Manipulationssicheres Audit-Log: jede Entscheidung wird protokolliert, als Merkle-Baum (RFC 6962) verkettet, "
+      "Manipulationssicheres Audit-Log: jede Entscheidung wird protokolliert, als Merkle-Baum (RFC 6962) "
+      "verkettet, "
       "Baumköpfe werden signiert und von den anderen Knoten gegengezeichnet (Witness-Cosignaturen)",
       "Fail-closed: ohne funktionierendes Audit-Log werden keine Daten herausgegeben",
       "Getrennte Datenbankrollen: der Knoten darf Protokolle nur anfügen und lesen; lesende Prüfrolle „" +
@@ -333,8 +366,8 @@ std::string processingRecord(const Config& c) {
       measures.push_back("Datenbankverbindung ohne TLS zu " + html(host) + ": " + html(why));
 
   const std::string title = "Verzeichnis von Verarbeitungstätigkeiten (Art. 30 DSGVO) – Knoten " + c.nodeId;
-  std::string b = "<h1>" + html(title) + "</h1>\n<p class=\"note\">Aus der Konfiguration des Knotens erzeugt am " +
-                  todayText() +
+  std::string b = "<h1>" + html(title) +
+                  "</h1>\n<p class=\"note\">Aus der Konfiguration des Knotens erzeugt am " + todayText() +
                   ". Einträge je Register; von der verantwortlichen Stelle zu prüfen und zu ergänzen "
                   "(Kontaktdaten, Datenschutzbeauftragte).</p>\n";
   int number = 0;
@@ -344,9 +377,10 @@ std::string processingRecord(const Config& c) {
     for (const auto& [ags, name] : municipalities)
       if (ags != reg.ags) helpers.push_back(html(name) + " (AGS " + html(ags) + ")");
     const std::string helperList = helpers.empty() ? "keine" : list(helpers);
-    b += "<section>\n<h2>" + std::to_string(++number) + ". " + html(reg.title) + " – " + html(owner) + "</h2>\n";
-    b += "<table>\n<caption>Verarbeitungstätigkeit „" + html(reg.title) + "“ (Register <code>" + html(reg.name) +
-         "</code>)</caption>\n<tbody>\n";
+    b += "<section>\n<h2>" + std::to_string(++number) + ". " + html(reg.title) + " – " + html(owner) +
+         "</h2>\n";
+    b += "<table>\n<caption>Verarbeitungstätigkeit „" + html(reg.title) + "“ (Register <code>" +
+         html(reg.name) + "</code>)</caption>\n<tbody>\n";
     b += row("Verantwortliche Stelle", html(owner) + " (AGS " + html(reg.ags) + ")");
     b += row("Zwecke",
              list({"Führung und Nutzung des Registers „" + html(reg.title) + "“ durch die Gemeinde selbst",
@@ -355,23 +389,26 @@ std::string processingRecord(const Config& c) {
                    "Notfallzugriff der Eingreifgruppe unter einem vorab vereinbarten Notfallmandat, für ein "
                    "begrenztes Zeitfenster, gekennzeichnet und dem Datenschutz gemeldet"}));
     b += row("Kategorien betroffener Personen", html(subjectsOf(reg)));
-    std::string fields = "<table>\n<caption>Datenkategorien (Felder) mit Schutzklasse</caption>\n<thead><tr>"
-                         "<th scope=\"col\">Feld</th><th scope=\"col\">Typ</th><th scope=\"col\">Schutzklasse</th>"
-                         "</tr></thead>\n<tbody>\n";
+    std::string fields =
+        "<table>\n<caption>Datenkategorien (Felder) mit Schutzklasse</caption>\n<thead><tr>"
+        "<th scope=\"col\">Feld</th><th scope=\"col\">Typ</th><th scope=\"col\">Schutzklasse</th>"
+        "</tr></thead>\n<tbody>\n";
     for (const auto& f : reg.fields)
-      fields += "<tr><th scope=\"row\"><code>" + html(f.name) + "</code></th><td>" + typeText(f.type) + "</td><td>" +
-                classificationText(f.classification) + "</td></tr>\n";
+      fields += "<tr><th scope=\"row\"><code>" + html(f.name) + "</code></th><td>" + typeText(f.type) +
+                "</td><td>" + classificationText(f.classification) + "</td></tr>\n";
     fields += "</tbody>\n</table>";
     if (!reg.blockFields.empty()) {
       std::string names;
       for (const auto& f : reg.blockFields) names += (names.empty() ? "" : ", ") + html(f);
-      fields += "<p>Sperrkennzeichen (" + names + "): gesperrte Datensätze werden außerhalb der Gemeinde nicht "
+      fields += "<p>Sperrkennzeichen (" + names +
+                "): gesperrte Datensätze werden außerhalb der Gemeinde nicht "
                 "offengelegt.</p>";
     }
     b += row("Kategorien personenbezogener Daten", fields);
     b += row("Empfänger",
              list({"Unterstützende Gemeinden der Kooperation, nur mit genehmigtem Mandat und nur die darin "
-                   "genannten Felder:" + helperList,
+                   "genannten Felder:" +
+                       helperList,
                    "Betroffene Personen auf Antrag (Auskunft nach Art. 15 DSGVO aus dem Audit-Log)"}));
     b += row("Übermittlung an Drittländer oder internationale Organisationen", "keine");
     b += row("Löschfristen",
@@ -386,7 +423,8 @@ std::string processingRecord(const Config& c) {
                    "Abgeschlossene Warnmeldungen: " + std::to_string(r.alertsMonths) +
                        " Monate; abgeschlossene Prüffälle: " + std::to_string(r.reviewsMonths) +
                        " Monate; Notfallfenster: " + std::to_string(r.emergencyWindowsMonths) + " Monate"}) +
-                 "<p class=\"note\">Gelöscht werden die Angaben zu Personen und Vorgängen; Zeitpunkt, Zählwerte und "
+                 "<p class=\"note\">Gelöscht werden die Angaben zu Personen und Vorgängen; Zeitpunkt, "
+                 "Zählwerte und "
                  "der Hash des Eintrags bleiben, damit die Integrität des Protokolls prüfbar bleibt.</p>");
     b += row("Technische und organisatorische Maßnahmen (Art. 32 DSGVO)", list(measures));
     b += "</tbody>\n</table>\n</section>\n";

@@ -1,6 +1,7 @@
 #pragma once
 // `regfed report`: the yearly figures for the steering board of the cooperation (CSV or HTML), and the GDPR
-// Art. 30 record of processing activities the node's configuration implies (HTML). Read with the auditor role.
+// Art. 30 record of processing activities the node's configuration implies (HTML). Read with the auditor
+// role.
 
 namespace regfed::core::cli {
 

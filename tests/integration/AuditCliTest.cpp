@@ -1,6 +1,6 @@
 // The DPO's command line against a real node and PostgreSQL: the log's key and newest head, verification as
-// the read-only auditor role (with a head kept earlier), proofs checked offline, retention by the pruning role,
-// the yearly report and the record of processing activities.
+// the read-only auditor role (with a head kept earlier), proofs checked offline, retention by the pruning
+// role, the yearly report and the record of processing activities.
 #define BOOST_TEST_MODULE audit_cli
 #include <Poco/JSON/Parser.h>
 #include <regfed/audit/MerkleTree.h>
@@ -82,8 +82,8 @@ void makeEvents(NodeFixture& fx, int rounds = 2) {
     BOOST_REQUIRE(fx.query(mer, ownSearch(kMerseburg)).status == 200);
     BOOST_REQUIRE(fx.query(leu, ownSearch(kLeuna)).status == 200);
   }
-  BOOST_REQUIRE(fx.get(mer, "/v1/registers/15088220/melderegister/records/MER-000001", purposeHeaders()).status ==
-                200);
+  BOOST_REQUIRE(
+      fx.get(mer, "/v1/registers/15088220/melderegister/records/MER-000001", purposeHeaders()).status == 200);
   // A helper of Leuna without a mandate on Merseburg's data: denied, no_mandate.
   BOOST_REQUIRE(fx.query(fx.token("lena.wagner", kLeuna, {"helper"}), ownSearch(kMerseburg)).status == 200);
 }
@@ -119,11 +119,12 @@ std::string flipped(const std::string& hex) {
 }
 
 void tamper(const NodeFixture& fx, const std::string& sql) {
-  fx.db.exec("ALTER TABLE regfed_audit.events DISABLE TRIGGER USER; ALTER TABLE regfed_audit.tree_heads DISABLE "
-             "TRIGGER USER; " +
-             sql +
-             "; ALTER TABLE regfed_audit.events ENABLE TRIGGER USER; ALTER TABLE regfed_audit.tree_heads ENABLE "
-             "TRIGGER USER");
+  fx.db.exec(
+      "ALTER TABLE regfed_audit.events DISABLE TRIGGER USER; ALTER TABLE regfed_audit.tree_heads DISABLE "
+      "TRIGGER USER; " +
+      sql +
+      "; ALTER TABLE regfed_audit.events ENABLE TRIGGER USER; ALTER TABLE regfed_audit.tree_heads ENABLE "
+      "TRIGGER USER");
 }
 
 bool refused(const std::string& dsn, const std::string& sql) {
@@ -225,23 +226,26 @@ BOOST_AUTO_TEST_CASE(inserted_and_reordered_events_are_found) {
   const std::string key = publicKeyFile(fx);
   fx.node->stop();
   // Reordered: events 2 and 3 swap places.
-  tamper(fx, "UPDATE regfed_audit.events SET seq = 1000002 WHERE seq = 2; "
-             "UPDATE regfed_audit.events SET seq = 2 WHERE seq = 3; "
-             "UPDATE regfed_audit.events SET seq = 3 WHERE seq = 1000002");
+  tamper(fx,
+         "UPDATE regfed_audit.events SET seq = 1000002 WHERE seq = 2; "
+         "UPDATE regfed_audit.events SET seq = 2 WHERE seq = 3; "
+         "UPDATE regfed_audit.events SET seq = 3 WHERE seq = 1000002");
   Cli reordered = verify(fx, key);
   BOOST_TEST_INFO(reordered.out);
   BOOST_TEST(reordered.rc == 1);
   BOOST_TEST(reordered.out.find("FAILED: first bad event 2") != std::string::npos);
   // Put back, then an event slipped in after event 1 (the later ones moved up by one).
-  tamper(fx, "UPDATE regfed_audit.events SET seq = 1000002 WHERE seq = 2; "
-             "UPDATE regfed_audit.events SET seq = 2 WHERE seq = 3; "
-             "UPDATE regfed_audit.events SET seq = 3 WHERE seq = 1000002");
+  tamper(fx,
+         "UPDATE regfed_audit.events SET seq = 1000002 WHERE seq = 2; "
+         "UPDATE regfed_audit.events SET seq = 2 WHERE seq = 3; "
+         "UPDATE regfed_audit.events SET seq = 3 WHERE seq = 1000002");
   BOOST_REQUIRE(verify(fx, key).rc == 0);
-  tamper(fx, "UPDATE regfed_audit.events SET seq = seq + 1000000 WHERE seq >= 2; "
-             "UPDATE regfed_audit.events SET seq = seq - 1000000 + 1 WHERE seq > 1000000; "
-             "CREATE TEMP TABLE slipped AS SELECT * FROM regfed_audit.events WHERE seq = 1; "
-             "UPDATE slipped SET seq = 2, purpose = 'eingeschoben'; "
-             "INSERT INTO regfed_audit.events SELECT * FROM slipped");
+  tamper(fx,
+         "UPDATE regfed_audit.events SET seq = seq + 1000000 WHERE seq >= 2; "
+         "UPDATE regfed_audit.events SET seq = seq - 1000000 + 1 WHERE seq > 1000000; "
+         "CREATE TEMP TABLE slipped AS SELECT * FROM regfed_audit.events WHERE seq = 1; "
+         "UPDATE slipped SET seq = 2, purpose = 'eingeschoben'; "
+         "INSERT INTO regfed_audit.events SELECT * FROM slipped");
   Cli inserted = verify(fx, key);
   BOOST_TEST_INFO(inserted.out);
   BOOST_TEST(inserted.rc == 1);
@@ -304,17 +308,20 @@ BOOST_AUTO_TEST_CASE(the_auditor_role_reads_but_cannot_change_anything) {
   const std::string auditor = auditorDsn(fx);
   BOOST_TEST(!refused(auditor, "SELECT count(*) FROM regfed_audit.events"));
   BOOST_TEST(!refused(auditor, "SELECT count(*) FROM regfed.mandates"));
-  BOOST_TEST(refused(auditor, "INSERT INTO regfed_audit.events SELECT * FROM regfed_audit.events WHERE seq = 1"));
+  BOOST_TEST(
+      refused(auditor, "INSERT INTO regfed_audit.events SELECT * FROM regfed_audit.events WHERE seq = 1"));
   BOOST_TEST(refused(auditor, "UPDATE regfed_audit.events SET actor = '' WHERE seq = 1"));
-  BOOST_TEST(refused(auditor, "INSERT INTO regfed_audit.prunings (node, category, cutoff, events) "
-                              "VALUES ('test-node', 'x', now(), 1)"));
+  BOOST_TEST(refused(auditor,
+                     "INSERT INTO regfed_audit.prunings (node, category, cutoff, events) "
+                     "VALUES ('test-node', 'x', now(), 1)"));
   BOOST_TEST(refused(auditor, "DELETE FROM regfed.alerts"));
   BOOST_TEST(refused(auditor, "UPDATE regfed.mandates SET purpose = 'x'"));
 
   // With the logs of two nodes in one database, verify asks which one.
   const std::string key = publicKeyFile(fx);
-  fx.db.exec("CREATE TEMP TABLE other AS SELECT * FROM regfed_audit.events WHERE seq = 1; "
-             "UPDATE other SET node = 'other-node'; INSERT INTO regfed_audit.events SELECT * FROM other");
+  fx.db.exec(
+      "CREATE TEMP TABLE other AS SELECT * FROM regfed_audit.events WHERE seq = 1; "
+      "UPDATE other SET node = 'other-node'; INSERT INTO regfed_audit.events SELECT * FROM other");
   Cli which = verify(fx, key);
   BOOST_TEST_INFO(which.out);
   BOOST_TEST(which.rc == 2);
@@ -379,7 +386,8 @@ BOOST_AUTO_TEST_CASE(proofs_from_the_api_check_out_and_any_change_fails) {
 
   // The head that comes with the proof must carry the node's signature.
   auto head = parse(stringify(inclusion));
-  head->getObject("tree_head")->set("signature", flipped(head->getObject("tree_head")->getValue<std::string>("signature")));
+  head->getObject("tree_head")
+      ->set("signature", flipped(head->getObject("tree_head")->getValue<std::string>("signature")));
   Cli badHead = check(head);
   BOOST_TEST(badHead.rc == 1);
   BOOST_TEST(badHead.out.find("FAILED: tree_head is forged") != std::string::npos);
@@ -425,23 +433,22 @@ BOOST_AUTO_TEST_CASE(proofs_from_the_api_check_out_and_any_change_fails) {
 // bytes below), with the roots, an audit path and consistency proofs published with them.
 BOOST_AUTO_TEST_CASE(rfc6962_known_answers_check_out_through_the_command) {
   TempDir dir;
-  const std::vector<std::string> inputs = {"",         "00",       "10", "2021", "3031", "40414243",
-                                           "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+  const std::vector<std::string> inputs = {
+      "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
   std::vector<audit::Hash> leaves;
   for (const auto& hex : inputs) {
     std::string bytes;
     BOOST_REQUIRE(audit::hexToBytes(hex, bytes));
     leaves.push_back(audit::leafHash(bytes));
   }
-  const std::vector<std::string> roots = {
-      "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-      "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-      "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-      "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-      "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-      "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-      "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
+  const std::vector<std::string> roots = {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                                          "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+                                          "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+                                          "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                                          "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+                                          "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+                                          "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+                                          "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"};
   for (std::size_t n = 1; n <= 8; ++n) BOOST_TEST(audit::toHex(audit::rootOf(leaves, n)) == roots[n - 1]);
   const std::string key = writeKeyPair(dir.path(), "kat").second;
   auto checkKat = [&](const std::string& json) {
@@ -452,8 +459,8 @@ BOOST_AUTO_TEST_CASE(rfc6962_known_answers_check_out_through_the_command) {
       R"({"node":"kat","seq":1,"size":8,"leaf_index":0,"leaf_hash":")" + audit::toHex(leaves[0]) +
       R"(","leaf":null,"audit_path":["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",)"
       R"("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",)"
-      R"("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],"root":")" + roots[7] +
-      R"(","tree_head":null})";
+      R"("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"],"root":")" +
+      roots[7] + R"(","tree_head":null})";
   Cli ok = checkKat(inclusion);
   BOOST_TEST_INFO(ok.out);
   BOOST_TEST(ok.rc == 0);
@@ -485,11 +492,13 @@ BOOST_AUTO_TEST_CASE(prune_clears_old_payload_keeps_the_log_verifiable_and_only_
   const std::string pruner = fx.db.dsn("regfed_pruner");
 
   // The node's own role cannot prune, not even in the allowed shape.
-  BOOST_TEST(refused(fx.db.dsn("regfed_node"),
-                     "UPDATE regfed_audit.events SET actor = '', purpose = NULL, case_ref = NULL, criteria = NULL, "
-                     "subjects = '{}', withheld = '{}', correlation_id = NULL, pruned_at = now() WHERE seq = 1"));
+  BOOST_TEST(
+      refused(fx.db.dsn("regfed_node"),
+              "UPDATE regfed_audit.events SET actor = '', purpose = NULL, case_ref = NULL, criteria = NULL, "
+              "subjects = '{}', withheld = '{}', correlation_id = NULL, pruned_at = now() WHERE seq = 1"));
   // The pruner only in that shape: a kept actor, a changed hash, a deleted row are refused.
-  BOOST_TEST(refused(pruner, "UPDATE regfed_audit.events SET actor = 'someone else', pruned_at = now() WHERE seq = 1"));
+  BOOST_TEST(refused(
+      pruner, "UPDATE regfed_audit.events SET actor = 'someone else', pruned_at = now() WHERE seq = 1"));
   BOOST_TEST(refused(pruner, "UPDATE regfed_audit.events SET leaf_hash = leaf_hash WHERE seq = 1"));
   BOOST_TEST(refused(pruner, "DELETE FROM regfed_audit.events WHERE seq = 1"));
   BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE pruned_at IS NOT NULL") == "0");
@@ -501,8 +510,8 @@ BOOST_AUTO_TEST_CASE(prune_clears_old_payload_keeps_the_log_verifiable_and_only_
   BOOST_TEST(now.out.find("changed 0 in all") != std::string::npos);
 
   const long long total = fx.auditCount();
-  Cli dry = command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01",
-                    "--dry-run"});
+  Cli dry = command(
+      {"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01", "--dry-run"});
   BOOST_TEST_INFO(dry.out);
   BOOST_TEST(dry.rc == 0);
   BOOST_TEST(dry.out.find("dry run") != std::string::npos);
@@ -510,7 +519,8 @@ BOOST_AUTO_TEST_CASE(prune_clears_old_payload_keeps_the_log_verifiable_and_only_
 
   fx.node->stop();  // the stopped node appends nothing more: every event is old in 2030
   const long long stored = fx.auditCount();
-  Cli pruned = command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01"});
+  Cli pruned =
+      command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01"});
   BOOST_TEST_INFO(pruned.out);
   BOOST_TEST(pruned.rc == 0);
   BOOST_TEST(pruned.out.find("register_access") != std::string::npos);
@@ -518,29 +528,37 @@ BOOST_AUTO_TEST_CASE(prune_clears_old_payload_keeps_the_log_verifiable_and_only_
   BOOST_TEST(pruned.out.find("changed " + std::to_string(stored) + " in all") != std::string::npos);
   BOOST_TEST(total <= stored);
   BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE pruned_at IS NULL") == "0");
-  BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE actor <> '' OR purpose IS NOT NULL OR "
-                          "case_ref IS NOT NULL OR criteria IS NOT NULL OR subjects <> '{}'") == "0");
+  BOOST_TEST(
+      fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE actor <> '' OR purpose IS NOT NULL OR "
+                   "case_ref IS NOT NULL OR criteria IS NOT NULL OR subjects <> '{}'") == "0");
   // The figures stay.
   BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE decision = 'deny'") != "0");
   const std::string rows = fx.db.scalar("SELECT count(*) FROM regfed_audit.prunings");
   BOOST_TEST(rows != "0");
-  BOOST_TEST(fx.db.scalar("SELECT sum(events) FROM regfed_audit.prunings WHERE category IN ('register_access', "
-                          "'idnr_transfers', 'audit_review', 'mandates')") == std::to_string(stored));
-  BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.prunings WHERE pruned_by <> 'regfed_pruner'") == "0");
+  BOOST_TEST(
+      fx.db.scalar("SELECT sum(events) FROM regfed_audit.prunings WHERE category IN ('register_access', "
+                   "'idnr_transfers', 'audit_review', 'mandates')") == std::to_string(stored));
+  BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.prunings WHERE pruned_by <> 'regfed_pruner'") ==
+             "0");
 
   Cli verified = verify(fx, key);
   BOOST_TEST_INFO(verified.out);
   BOOST_TEST(verified.rc == 0);
-  BOOST_TEST(verified.out.find(std::to_string(stored) + " events were pruned by retention") != std::string::npos);
+  BOOST_TEST(verified.out.find(std::to_string(stored) + " events were pruned by retention") !=
+             std::string::npos);
 
-  Cli again = command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01"});
+  Cli again =
+      command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01"});
   BOOST_TEST(again.rc == 0);
   BOOST_TEST(again.out.find("changed 0 in all") != std::string::npos);
   BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.prunings") == rows);
 
   // A pruned event stays pruned: the trigger refuses a second pruning or a restored payload.
-  BOOST_TEST(refused(pruner, "UPDATE regfed_audit.events SET actor = 'back', pruned_at = now() WHERE seq = 1"));
-  BOOST_TEST(command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-02-30"}).rc != 0);
+  BOOST_TEST(
+      refused(pruner, "UPDATE regfed_audit.events SET actor = 'back', pruned_at = now() WHERE seq = 1"));
+  BOOST_TEST(
+      command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-02-30"}).rc !=
+      0);
   BOOST_TEST(command({"audit", "prune", "--config", fx.configPath}).rc == 2);
 }
 
@@ -574,7 +592,8 @@ BOOST_AUTO_TEST_CASE(the_yearly_report_and_the_processing_record) {
       mandateBody(R"(["lena.wagner"])", R"(["familienname","vornamen","ort"])", 0, 1));
   const std::string year = std::to_string(regfed::core::yearOf(regfed::core::berlinToday()));
   const std::string csvFile = fx.dir.path() + "/bericht.csv";
-  Cli csv = command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year, "--out", csvFile});
+  Cli csv = command(
+      {"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year, "--out", csvFile});
   BOOST_TEST_INFO(csv.out);
   BOOST_REQUIRE(csv.rc == 0);
   const std::string text = readText(csvFile);
@@ -590,14 +609,15 @@ BOOST_AUTO_TEST_CASE(the_yearly_report_and_the_processing_record) {
   BOOST_REQUIRE_EQUAL(lines.size(), 3u);  // header, Merseburg, Leuna
   BOOST_TEST(lines[1].rfind("Stadt Merseburg;15088220;" + year + ";", 0) == 0);
   BOOST_TEST(lines[2].rfind("Stadt Leuna;15088205;" + year + ";", 0) == 0);
-  // Leuna's helper committed 2 days (one helper, today and tomorrow) of the 10 of ZV-2026-01, if both fall in the
-  // year; the denied request counts at Merseburg, the owner.
-  const std::string days = regfed::core::yearOf(regfed::core::berlinToday() + 1) == std::stoi(year) ? "2" : "1";
+  // Leuna's helper committed 2 days (one helper, today and tomorrow) of the 10 of ZV-2026-01, if both fall in
+  // the year; the denied request counts at Merseburg, the owner.
+  const std::string days =
+      regfed::core::yearOf(regfed::core::berlinToday() + 1) == std::stoi(year) ? "2" : "1";
   BOOST_TEST(lines[2].find(";" + days + ";10;0;4;") != std::string::npos);
 
   const std::string htmlFile = fx.dir.path() + "/bericht.html";
-  Cli html = command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year, "--format",
-                     "html", "--out", htmlFile});
+  Cli html = command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year,
+                      "--format", "html", "--out", htmlFile});
   BOOST_REQUIRE(html.rc == 0);
   const std::string page = readText(htmlFile);
   BOOST_TEST(page.find("<html lang=\"de\">") != std::string::npos);
@@ -624,7 +644,9 @@ BOOST_AUTO_TEST_CASE(the_yearly_report_and_the_processing_record) {
   BOOST_TEST(record.out.find("Protokolle der Registerabrufe: 12 Monate") != std::string::npos);
   BOOST_TEST(record.out.find("regfed_auditor") != std::string::npos);
 
-  BOOST_TEST(command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", "20x6"}).rc == 2);
-  BOOST_TEST(command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year, "--format",
-                     "pdf"}).rc == 2);
+  BOOST_TEST(command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", "20x6"}).rc ==
+             2);
+  BOOST_TEST(command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", year,
+                      "--format", "pdf"})
+                 .rc == 2);
 }
