@@ -4,12 +4,14 @@
 #define BOOST_TEST_MODULE audit_cli
 #include <Poco/JSON/Parser.h>
 #include <regfed/audit/MerkleTree.h>
+#include <regfed/audit/Retention.h>
 #include <regfed/audit/TreeHeadSigner.h>
 #include <regfed/audit/Witness.h>
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
@@ -519,13 +521,48 @@ BOOST_AUTO_TEST_CASE(prune_clears_old_payload_keeps_the_log_verifiable_and_only_
 
   fx.node->stop();  // the stopped node appends nothing more: every event is old in 2030
   const long long stored = fx.auditCount();
+  // The categories as the library states them, to compare with what the SQL of the pruning run chose.
+  std::map<std::string, long long> expected;
+  {
+    pqxx::connection c(fx.db.superuserDsn());
+    pqxx::nontransaction tx(c);
+    for (const auto& row : tx.exec("SELECT action, array_to_string(fields, ',') FROM regfed_audit.events")) {
+      std::vector<std::string> fields;
+      std::stringstream list(row[1].as<std::string>());
+      for (std::string f; std::getline(list, f, ',');) fields.push_back(f);
+      ++expected[audit::retentionCategory(row[0].as<std::string>(), fields, {"steuer_id"})];
+    }
+  }
+  BOOST_TEST(expected["idnr_transfers"] > 0);  // the clerk's get disclosed steuer_id
+  BOOST_TEST(expected["audit_review"] > 0);
+  // Closed alerts and reviews from long ago go; an open alert stays whatever its age.
+  fx.db.exec(
+      "INSERT INTO regfed.alerts (time, owner_ags, kind, detail, status, closed_at) VALUES "
+      "('2020-01-01', '15088220', 'test', 'alt, erledigt', 'closed', '2020-01-02'), "
+      "('2020-01-01', '15088220', 'test', 'alt, offen', 'open', NULL); "
+      "INSERT INTO regfed.reviews (created_at, request_id, owner_ags, register, record_id, actor, actor_ags, "
+      "status, closed_at) VALUES ('2020-01-01', 'r-1', '15088220', 'melderegister', 'MER-000007', "
+      "'anna.schulz', "
+      "'15088220', 'closed', '2020-01-02')");
   Cli pruned =
       command({"audit", "prune", "--config", fx.configPath, "--dsn", pruner, "--today", "2030-01-01"});
   BOOST_TEST_INFO(pruned.out);
   BOOST_TEST(pruned.rc == 0);
   BOOST_TEST(pruned.out.find("register_access") != std::string::npos);
-  BOOST_TEST(pruned.out.find("audit_review") != std::string::npos);
-  BOOST_TEST(pruned.out.find("changed " + std::to_string(stored) + " in all") != std::string::npos);
+  BOOST_TEST(
+      pruned.out.find("alerts              24 months, before 2027-12-31T23:00:00.000000Z: 1 row deleted") !=
+      std::string::npos);
+  BOOST_TEST(
+      pruned.out.find("reviews             24 months, before 2027-12-31T23:00:00.000000Z: 1 row deleted") !=
+      std::string::npos);
+  BOOST_TEST(pruned.out.find("changed " + std::to_string(stored + 2) + " in all") != std::string::npos);
+  for (const auto& [category, n] : expected)
+    BOOST_TEST(fx.db.scalar("SELECT coalesce(sum(events), 0) FROM regfed_audit.prunings WHERE category = '" +
+                            category + "'") == std::to_string(n),
+               category);
+  BOOST_TEST(fx.db.scalar("SELECT string_agg(detail, ',') FROM regfed.alerts") == "alt, offen");
+  BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed.reviews") == "0");
+  BOOST_TEST(fx.db.scalar("SELECT events FROM regfed_audit.prunings WHERE category = 'alerts'") == "1");
   BOOST_TEST(total <= stored);
   BOOST_TEST(fx.db.scalar("SELECT count(*) FROM regfed_audit.events WHERE pruned_at IS NULL") == "0");
   BOOST_TEST(
