@@ -429,6 +429,39 @@ std::string processingRecord(const Config& c) {
     b += row("Technische und organisatorische Maßnahmen (Art. 32 DSGVO)", list(measures));
     b += "</tbody>\n</table>\n</section>\n";
   }
+  // The log of those accesses is a processing of its own (staff and residents are named in it).
+  std::vector<std::string> controllers;
+  for (const auto& m : c.municipalities) controllers.push_back(html(m.name) + " (AGS " + html(m.ags) + ")");
+  b += "<section>\n<h2>" + std::to_string(++number) + ". Protokollierung der Zugriffe (Audit-Log)</h2>\n";
+  b += "<table>\n<caption>Verarbeitungstätigkeit „Protokollierung der Registerzugriffe“</caption>\n<tbody>\n";
+  b += row("Verantwortliche Stellen",
+           "jede Gemeinde für die Zugriffe auf ihre Daten und durch ihre Beschäftigten:" + list(controllers));
+  b += row(
+      "Zwecke",
+      list({"Protokollierung nach §40 BMG; Verwendung nur für Datenschutzkontrollen, Strafverfahren, die "
+            "Sicherstellung des Registerbetriebs und Auskünfte an Betroffene",
+            "Auskunft an betroffene Personen (Art. 15 DSGVO), Nachweis der Unterstützungstage, Jahresbericht",
+            "Erkennen von Missbrauch (Warnmeldungen an den Datenschutz)"}));
+  b += row("Kategorien betroffener Personen",
+           "Beschäftigte der Gemeinden (anfragende Personen); Personen, deren Datensätze abgefragt wurden");
+  b += row(
+      "Kategorien personenbezogener Daten",
+      "anfragende Person und Gemeinde, Rollen, Zeitpunkt, Anlass und Aktenzeichen, Mandat, Suchmerkmale, "
+      "Kennungen der offengelegten oder zurückgehaltenen Datensätze, Namen der offengelegten Felder (nicht "
+      "deren Inhalte), Entscheidung und Grund");
+  b += row(
+      "Empfänger",
+      list({"Datenschutzbeauftragte der Gemeinden, je für die eigene Gemeinde (lesend, der Lesezugriff wird "
+            "selbst protokolliert)",
+            "Betroffene Personen für die Zugriffe auf ihre Daten",
+            "Die anderen Knoten des Verbunds erhalten nur signierte Baumköpfe (Größe und Hash), keine "
+            "personenbezogenen Daten"}));
+  b += row("Übermittlung an Drittländer oder internationale Organisationen", "keine");
+  b += row("Löschfristen", "wie bei den Registern angegeben, je Kategorie des Eintrags; die Löschrolle „" +
+                               html(c.audit.prunerRole) +
+                               "“ entfernt Personen- und Vorgangsangaben, Hash und Zählwerte bleiben");
+  b += row("Technische und organisatorische Maßnahmen (Art. 32 DSGVO)", list(measures));
+  b += "</tbody>\n</table>\n</section>\n";
   return page(title, b);
 }
 

@@ -680,6 +680,10 @@ BOOST_AUTO_TEST_CASE(the_yearly_report_and_the_processing_record) {
   BOOST_TEST(record.out.find("Stadt Leuna (AGS 15088205)") != std::string::npos);
   BOOST_TEST(record.out.find("Protokolle der Registerabrufe: 12 Monate") != std::string::npos);
   BOOST_TEST(record.out.find("regfed_auditor") != std::string::npos);
+  BOOST_TEST(record.out.find("Protokollierung der Zugriffe (Audit-Log)") != std::string::npos);
+  BOOST_TEST(
+      record.out.find("Übermittlung an Drittländer oder internationale Organisationen</th><td>keine") !=
+      std::string::npos);
 
   BOOST_TEST(command({"report", "--config", fx.configPath, "--dsn", auditorDsn(fx), "--year", "20x6"}).rc ==
              2);
