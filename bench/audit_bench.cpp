@@ -87,17 +87,19 @@ double percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   std::string admin;  // connection parameters without user and dbname
   std::int64_t total = 1000000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool reuse = false;  // --reuse: the log of the previous run, measured again without writing it anew
+  for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];
-    if (k == "--admin") admin = argv[i + 1];
-    if (k == "--events") total = std::stoll(argv[i + 1]);
+    if (k == "--reuse") reuse = true;
+    if (k == "--admin" && i + 1 < argc) admin = argv[++i];
+    if (k == "--events" && i + 1 < argc) total = std::stoll(argv[++i]);
   }
   if (admin.empty()) {
     std::cerr << "usage: audit_bench --admin 'host=H port=P' [--events N]\n";
     return 2;
   }
   const std::string db = "regfed_audit_bench";
-  {
+  if (!reuse) {
     pqxx::connection c(dsnFor(admin, "postgres", "postgres"));
     pqxx::nontransaction tx(c);
     tx.exec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
@@ -106,8 +108,10 @@ int main(int argc, char** argv) {
   audit::AuditStore::migrate(dsnFor(admin, "regfed_owner", db), "regfed_node", {"regfed_auditor", "regfed_pruner"});
   const std::string nodeDsn = dsnFor(admin, "regfed_node", db);
   const std::string keyFile = "/tmp/regfed-audit-bench.pem";
-  std::remove(keyFile.c_str());
-  audit::TreeHeadSigner::generatePrivateKeyFile(keyFile);
+  if (!reuse) {
+    std::remove(keyFile.c_str());
+    audit::TreeHeadSigner::generatePrivateKeyFile(keyFile);
+  }
   audit::AuditWriterOptions o;
   o.dsn = nodeDsn;
   o.node = "bench";
@@ -117,7 +121,9 @@ int main(int argc, char** argv) {
 
   // The log, written the way the node writes it: concurrent requests, group commit, signed heads.
   auto started = Clock::now();
-  {
+  if (reuse) {
+    total = audit::AuditStore(nodeDsn).maxSeq("bench");
+  } else {
     audit::AuditWriter writer(o, audit::TreeHeadSigner::fromPrivateKeyFile(keyFile), nullptr);
     writer.start();
     std::vector<std::thread> clients;
@@ -136,8 +142,9 @@ int main(int argc, char** argv) {
       });
     for (auto& c : clients) c.join();
   }
-  std::printf("log of %lld events written in %.1f s (%.0f events/s, group commit)\n\n", static_cast<long long>(total),
-              since(started), static_cast<double>(total) / since(started));
+  if (!reuse)
+    std::printf("log of %lld events written in %.1f s (%.0f events/s, group commit)\n\n",
+                static_cast<long long>(total), since(started), static_cast<double>(total) / since(started));
   {
     pqxx::connection c(dsnFor(admin, "postgres", db));
     pqxx::nontransaction(c).exec("VACUUM ANALYZE regfed_audit.events");

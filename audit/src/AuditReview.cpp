@@ -22,7 +22,18 @@ struct Query {
 
 Query whereClause(const EventFilter& f) {
   Query q;
-  q.sql = "SELECT " + rows::eventColumns() + " FROM regfed_audit.events WHERE node = " + q.next(f.node);
+  const std::string node = q.next(f.node);
+  if (f.subject) {
+    // A record id is rare in the log: its GIN indexes find the few events first, and everything else filters
+    // those (left to itself the planner ANDs them with the owner index, reading a bitmap of every event about
+    // the municipality first: 45 ms instead of 1 in a log of a million).
+    const std::string p = q.next(*f.subject);
+    q.sql = "WITH hits AS MATERIALIZED (SELECT * FROM regfed_audit.events WHERE node = " + node +
+            " AND (subjects @> ARRAY[" + p + "]::text[] OR withheld @> ARRAY[" + p + "]::text[])) SELECT " +
+            rows::eventColumns() + " FROM hits WHERE true";
+  } else {
+    q.sql = "SELECT " + rows::eventColumns() + " FROM regfed_audit.events WHERE node = " + node;
+  }
   if (!f.visibleTo.empty()) {
     std::string list = "ARRAY[";
     for (std::size_t i = 0; i < f.visibleTo.size(); ++i) list += (i ? "," : "") + q.next(f.visibleTo[i]);
@@ -48,10 +59,6 @@ Query whereClause(const EventFilter& f) {
   equals("decision", f.decision);
   equals("reason", f.reason);
   equals("action", f.action);
-  if (f.subject) {
-    const std::string p = q.next(*f.subject);
-    q.sql += " AND (subjects @> ARRAY[" + p + "]::text[] OR withheld @> ARRAY[" + p + "]::text[])";
-  }
   if (f.emergency) q.sql += *f.emergency ? " AND emergency" : " AND NOT emergency";
   if (f.beforeSeq) q.sql += " AND seq < " + q.next(std::to_string(*f.beforeSeq)) + "::bigint";
   return q;
