@@ -322,11 +322,13 @@ std::string processingRecord(const Config& c) {
   const RetentionConfig& r = c.retention;
   // Who may receive data: every other municipality of the cooperation this node knows (its own and its
   // peers'), each only under a mandate both sides approved.
-  std::vector<std::pair<std::string, std::string>> municipalities;  // ags, name
-  for (const auto& m : c.municipalities) municipalities.emplace_back(m.ags, m.name);
+  std::vector<std::pair<std::string, std::string>> municipalities;  // ags, as shown
+  for (const auto& m : c.municipalities)
+    municipalities.emplace_back(m.ags, html(m.name) + " (AGS " + html(m.ags) + ")");
   for (const auto& p : c.federation.peers)
     for (const auto& m : p.municipalities)
-      municipalities.emplace_back(m.ags, m.name + " (Knoten " + p.node + ")");
+      municipalities.emplace_back(m.ags,
+                                  html(m.name) + " (AGS " + html(m.ags) + ", Knoten " + html(p.node) + ")");
   std::string agreements;
   for (const auto& a : c.agreements)
     agreements += (agreements.empty() ? "" : ", ") + html(a.title) + " (" + html(a.id) + ", bis zu " +
@@ -375,7 +377,7 @@ std::string processingRecord(const Config& c) {
     const std::string owner = c.municipalityName(reg.ags);
     std::vector<std::string> helpers;
     for (const auto& [ags, name] : municipalities)
-      if (ags != reg.ags) helpers.push_back(html(name) + " (AGS " + html(ags) + ")");
+      if (ags != reg.ags) helpers.push_back(name);
     const std::string helperList = helpers.empty() ? "keine" : list(helpers);
     b += "<section>\n<h2>" + std::to_string(++number) + ". " + html(reg.title) + " – " + html(owner) +
          "</h2>\n";
