@@ -1,4 +1,5 @@
 #include <regfed/audit/AuditEvent.h>
+#include <regfed/audit/MerkleTree.h>
 
 #include <chrono>
 #include <cstdint>
@@ -103,9 +104,61 @@ class CanonicalObject {
 
 }  // namespace
 
+std::string personalForm(const AuditEvent& e) {
+  std::string out;
+  out.reserve(256);
+  {
+    CanonicalObject o(out);
+    o.text("actor", e.actor);
+    o.optionalText("case_ref", e.caseRef);
+    o.optionalText("correlation_id", e.correlationId);
+    o.rawJson("criteria", e.criteria);
+    o.optionalText("purpose", e.purpose);
+    o.list("subjects", e.subjects);
+    o.list("withheld", e.withheld);
+  }
+  return out;
+}
+
+std::string personalDigest(const AuditEvent& e) {
+  if (!e.personalDigest.empty()) return e.personalDigest;
+  const Hash h = sha256Of(personalForm(e));
+  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
 std::string canonicalForm(const AuditEvent& e) {
   std::string out;
   out.reserve(512);
+  if (e.format >= 5) {
+    // The personal part enters as its digest: clearing it under retention leaves this form computable.
+    CanonicalObject o(out);
+    o.text("action", e.action);
+    o.text("actor_ags", e.actorAgs);
+    o.text("decision", e.decision);
+    o.boolean("emergency", e.emergency);
+    o.list("fields", e.fields);
+    o.optionalText("mandate", e.mandate);
+    o.text("node", e.node);
+    o.optionalText("owner_ags", e.ownerAgs);
+    o.optionalText("peer", e.peer);
+    const std::string digest = personalDigest(e);
+    static const char* hex = "0123456789abcdef";
+    std::string digestHex;
+    for (unsigned char c : digest) {
+      digestHex += hex[c >> 4];
+      digestHex += hex[c & 15];
+    }
+    o.text("personal", digestHex);
+    o.text("reason", e.reason);
+    o.optionalText("register", e.registerName);
+    o.text("request_id", e.requestId);
+    o.number("result_count", e.resultCount);
+    o.list("roles", e.roles);
+    o.number("seq", e.seq);
+    o.text("time", e.time);
+    o.number("v", e.format);
+    return out;
+  }
   {
     // Keys in byte order; adding a field means a new "v".
     CanonicalObject o(out);

@@ -11,14 +11,15 @@ namespace {
 constexpr const char* kInsertEvents = R"sql(
 INSERT INTO regfed_audit.events (node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register,
   purpose, case_ref, mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash, format,
-  withheld, correlation_id, peer)
+  withheld, correlation_id, peer, personal_hash)
 SELECT node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate,
   criteria, subjects, fields, result_count, decision, reason, emergency, decode(leaf_hash, 'hex'), format, withheld,
-  correlation_id, peer
+  correlation_id, peer, decode(personal_hash, 'hex')
 FROM jsonb_to_recordset($1::jsonb) AS x(node text, seq bigint, time timestamptz, request_id text, actor text,
   actor_ags text, roles text[], action text, owner_ags text, register text, purpose text, case_ref text,
   mandate text, criteria text, subjects text[], fields text[], result_count integer, decision text, reason text,
-  emergency boolean, leaf_hash text, format smallint, withheld text[], correlation_id text, peer text))sql";
+  emergency boolean, leaf_hash text, format smallint, withheld text[], correlation_id text, peer text,
+  personal_hash text))sql";
 
 constexpr const char* kInsertHead =
     "INSERT INTO regfed_audit.tree_heads (node, size, root, time, key_id, signature, frontier) "
@@ -77,7 +78,8 @@ std::vector<int> AuditStore::migrate(const std::string& ownerDsn, const std::str
          "GRANT SELECT ON regfed_audit.events, regfed_audit.tree_heads, regfed_audit.prunings TO " + pruner,
          "GRANT UPDATE (actor, purpose, case_ref, criteria, subjects, withheld, correlation_id, pruned_at) ON "
          "regfed_audit.events TO " + pruner,
-         "GRANT INSERT ON regfed_audit.prunings TO " + pruner,
+         "REVOKE INSERT ON regfed_audit.prunings FROM " + pruner,
+         "GRANT INSERT (node, category, cutoff, events, first_seq, last_seq) ON regfed_audit.prunings TO " + pruner,
          "GRANT USAGE ON SEQUENCE regfed_audit.prunings_id_seq TO " + pruner}));
   }
   return applyMigrations(ownerDsn, "regfed_audit", migrations(), grants);
@@ -158,6 +160,11 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
     appendOptional(json, e.correlationId);
     json += ",\"peer\":";
     appendOptional(json, e.peer);
+    json += ",\"personal_hash\":";
+    if (e.format >= 5)
+      json += "\"" + bytesToHex(personalDigest(e)) + "\"";
+    else
+      json += "null";
     json += "}";
   }
   json += ']';

@@ -85,7 +85,9 @@ void AuditWriter::connectAndLoad() {
     // the file still holds means events were deleted, and the full path below says so). The frontier must
     // reproduce the signed root; everything before it is `regfed audit verify`'s to recompute.
     auto frontier = store->newestFrontier(options_.node);
-    if (options_.resumeFromFrontier && frontier && !heads.empty() && frontier->first == heads.back().size) {
+    // (Only at start: a reconnect after a commit of unknown outcome is rare, and reads every leaf.)
+    if (options_.resumeFromFrontier && !loaded_ && frontier && !heads.empty() &&
+        frontier->first == heads.back().size) {
       auto resumed = MerkleTree::fromFrontier(frontier->first, frontier->second);
       const TreeHead& h = heads.back();
       if (!resumed || !signer_.verify(h) || resumed->root() != h.root)

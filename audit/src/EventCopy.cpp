@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kColumns =
     "node, seq, time, request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, "
     "mandate, criteria, subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, withheld, "
-    "correlation_id, peer, pruned_at";
+    "correlation_id, peer, pruned_at, personal_hash";
 
 std::int64_t be(const char* p, int bytes) {
   std::uint64_t v = 0;
@@ -133,7 +133,7 @@ std::string utcText(std::int64_t micros) {
 
 StoredEvent parse(const char* data, int size) {
   Row r(data, size);
-  if (r.fields() != 26) throw std::runtime_error("unexpected number of columns in binary COPY row");
+  if (r.fields() != 27) throw std::runtime_error("unexpected number of columns in binary COPY row");
   StoredEvent s;
   AuditEvent& e = s.event;
   e.node = r.text();
@@ -164,6 +164,8 @@ StoredEvent parse(const char* data, int size) {
   e.correlationId = r.optionalText();
   e.peer = r.optionalText();
   if (auto pruned = r.timestamp()) s.prunedAt = utcText(*pruned);
+  int digestLength = 0;
+  if (const char* digest = r.field(digestLength)) s.personalDigest.assign(digest, static_cast<std::size_t>(digestLength));
   return s;
 }
 

@@ -28,7 +28,7 @@ const std::string& eventColumns() {
       "node, seq, " + timeText("time") +
       ", request_id, actor, actor_ags, roles, action, owner_ags, register, purpose, case_ref, mandate, criteria, "
       "subjects, fields, result_count, decision, reason, emergency, leaf_hash, format, withheld, correlation_id, "
-      "peer, " + timeText("pruned_at");
+      "peer, " + timeText("pruned_at") + ", personal_hash";
   return columns;
 }
 
@@ -68,6 +68,7 @@ StoredEvent eventFrom(const pqxx::row& row) {
   e.correlationId = readOptional(row[23]);
   e.peer = readOptional(row[24]);
   if (!row[25].is_null()) s.prunedAt = row[25].as<std::string>();
+  if (!row[26].is_null()) s.personalDigest = pqxx::binarystring(row[26]).str();
   return s;
 }
 

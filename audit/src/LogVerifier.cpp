@@ -77,6 +77,8 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
   const std::int64_t total = at[2].as<std::int64_t>();
   std::vector<Hash> leaves(static_cast<std::size_t>(total));
   std::vector<unsigned char> seen(static_cast<std::size_t>(total), 0);
+  std::mutex prunedMutex;
+  std::vector<std::pair<std::int64_t, std::string>> prunedEvents;  // seq, time
   Finding finding;
   std::atomic<std::int64_t> done{0}, pruned{0};
   const std::int64_t workers =
@@ -96,11 +98,28 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
           if (seq < 1 || seq > total) return;  // not in the snapshot's log
           // A pruned event's payload is gone by design: its stored leaf hash stands for it, and the signed
           // heads over it still prove that hash was not changed.
+          // A pruned event's personal part is gone by design: the digest written with the event stands for
+          // it, and everything else is still hashed from the columns (format 5; earlier formats are never
+          // pruned, so one that looks pruned was changed).
+          bool intact = true;
           if (stored.prunedAt) {
             ++pruned;
-          } else if (leafHash(canonicalForm(stored.event)) != stored.leafHash) {
-            finding.report(seq, "event " + std::to_string(seq) + " was changed after it was written");
+            {
+              std::lock_guard<std::mutex> lock(prunedMutex);
+              prunedEvents.emplace_back(seq, stored.event.time);
+            }
+            if (stored.event.format < 5 || stored.personalDigest.size() != 32) {
+              intact = false;
+            } else {
+              AuditEvent e = stored.event;
+              e.personalDigest = stored.personalDigest;
+              intact = leafHash(canonicalForm(e)) == stored.leafHash;
+            }
+          } else {
+            intact = leafHash(canonicalForm(stored.event)) == stored.leafHash &&
+                     (stored.event.format < 5 || personalDigest(stored.event) == stored.personalDigest);
           }
+          if (!intact) finding.report(seq, "event " + std::to_string(seq) + " was changed after it was written");
           leaves[static_cast<std::size_t>(seq - 1)] = stored.leafHash;
           seen[static_cast<std::size_t>(seq - 1)] = 1;
           ++done;
@@ -123,6 +142,30 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
     }
   }
   for (auto& t : threads) t.join();
+  // Pruned events must be covered by a recorded pruning run that cut off events older than them, and no run may
+  // have cut off events newer than itself: a payload cleared any other way is reported like a changed event.
+  if (!prunedEvents.empty()) {
+    struct Run {
+      std::int64_t first, last;
+      std::string cutoff, at;
+    };
+    std::vector<Run> runs;
+    for (const auto& r : snap.exec_params(
+             "SELECT coalesce(first_seq, 0), coalesce(last_seq, 0), "
+             "to_char(cutoff AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+             "to_char(pruned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+             "FROM regfed_audit.prunings WHERE node = $1 AND cutoff <= pruned_at - interval '12 months'",
+             node))
+      runs.push_back(Run{r[0].as<std::int64_t>(), r[1].as<std::int64_t>(), r[2].as<std::string>(),
+                         r[3].as<std::string>()});
+    for (const auto& [seq, time] : prunedEvents) {
+      bool covered = false;
+      for (const Run& r : runs) covered = covered || (r.first <= seq && seq <= r.last && time < r.cutoff && r.cutoff <= r.at);
+      if (!covered)
+        finding.report(seq, "event " + std::to_string(seq) + " was pruned (its payload cleared) but no recorded "
+                            "pruning run covers it with a cut-off after the event and at least 12 months before the run");
+    }
+  }
   snap.commit();
   if (failure) std::rethrow_exception(failure);
   for (std::int64_t seq = 1; seq <= total; ++seq)

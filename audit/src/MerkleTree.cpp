@@ -26,6 +26,12 @@ Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const 
 
 }  // namespace
 
+Hash sha256Of(const std::string& data) {
+  Hash out;
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
 Hash leafHash(const std::string& data) {
   return sha256(0x00, reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
 }

@@ -520,6 +520,11 @@ std::string checkProof(const Object::Ptr& p, const std::vector<audit::TreeHeadSi
       } catch (const Poco::Exception&) {
         return "the leaf is not an audit event";
       }
+      // Format 5: the personal part that came along must be what the leaf's digest says.
+      if (p->has("personal") && !p->isNull("personal") &&
+          (!event->has("personal") ||
+           audit::toHex(audit::sha256Of(textOf(p, "personal"))) != textOf(event, "personal")))
+        return "the personal part does not hash to the leaf's \"personal\" (it was changed)";
       if (numberOf(event, "seq") != index + 1 || textOf(event, "node") != node)
         return "the leaf is event " + std::to_string(numberOf(event, "seq")) + " of node " +
                textOf(event, "node") + ", not event " + std::to_string(index + 1) + " of node " + node;
@@ -652,10 +657,9 @@ int auditPrune(const Flags& f) {
   const std::string dsn = f.required("dsn");
   const bool dryRun = f.has("dry-run");
   const std::string today = f.get("today");
+  // A date in the future would clear what the law says to keep (the database refuses it anyway).
   if (!today.empty() && today > formatDay(berlinToday()))
-    std::cerr << "note: --today " << today
-              << " is in the future: events younger than their retention period are "
-              << "pruned too\n";
+    throw std::invalid_argument("--today " + today + " is in the future; retention counts back from today");
   audit::RetentionPolicy policy;
   policy.registerAccessMonths = c.retention.registerAccessMonths;
   policy.idnrTransfersMonths = c.retention.idnrTransfersMonths;

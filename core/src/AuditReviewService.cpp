@@ -261,7 +261,7 @@ Answer AuditReviewService::subject(const Principal& p, const RequestMeta& meta, 
 Answer AuditReviewService::verify(const Principal& p, const RequestMeta& meta) {
   if (auto refused = notDpoHere(config_, p, meta)) return refuse(p, meta, *refused);
   std::unique_lock<std::timed_mutex> one(verifying_, std::defer_lock);
-  if (!one.try_lock_for(std::chrono::seconds(30)))
+  if (!one.try_lock_for(std::chrono::seconds(5)))
     return refuse(p, meta, RequestError{Failure::Unavailable, "verification_busy",
                                         "Another verification is running; try again in a minute.", {}});
   try {
@@ -329,6 +329,10 @@ Answer AuditReviewService::proof(const Principal& p, const RequestMeta& meta, co
   const bool inclusion = kind == "inclusion";
   const std::set<std::string> allowed = inclusion ? std::set<std::string>{"seq", "size"}
                                                   : std::set<std::string>{"from", "to"};
+  std::unique_lock<std::timed_mutex> one(proving_, std::defer_lock);
+  if (!one.try_lock_for(std::chrono::seconds(5)))
+    return refuse(p, meta, RequestError{Failure::Unavailable, "proof_busy",
+                                        "Another proof is being computed; try again in a moment.", {}});
   try {
     for (const auto& [key, value] : query)
       if (!allowed.count(key)) throw invalid("unknown_parameter", "Unknown parameter '" + key + "'.", key);
@@ -380,6 +384,14 @@ Answer AuditReviewService::proof(const Principal& p, const RequestMeta& meta, co
         audit::appendJsonString(leafText, audit::canonicalForm(e));
       }
       w.key("leaf").raw(leafText);
+      // Format 5 puts only the digest of the personal part into the leaf: here are its bytes, so the auditor can
+      // check SHA-256(personal) against the leaf's "personal".
+      std::string personalText = "null";
+      if (!event[0].prunedAt && e.format >= 5) {
+        personalText.clear();
+        audit::appendJsonString(personalText, audit::personalForm(e));
+      }
+      w.key("personal").raw(personalText);
       w.key("audit_path").beginArray();
       for (const auto& h : path) w.value(audit::toHex(h));
       w.endArray();
@@ -432,14 +444,32 @@ Answer AuditReviewService::exportEvents(const Principal& p, const RequestMeta& m
     if (format != "csv" && format != "jsonl")
       throw invalid("invalid_format", "format must be csv or jsonl.", "format");
     const audit::EventFilter f = readFilter(config_, p, query, {"format"});
-    // A guard per export: each holds a database connection for as long as it streams.
+    // Each export holds a database connection for as long as it streams: one per municipality at a time, so
+    // one municipality's DPO cannot keep the others' out, and four in all.
     struct Slot {
-      std::atomic<int>& n;
-      explicit Slot(std::atomic<int>& n) : n(n) { ++n; }
-      ~Slot() { --n; }
-    } slot(exports_);
-    if (exports_.load() > 2)
-      throw RequestError{Failure::Unavailable, "export_busy", "Two exports are running; try again shortly.", {}};
+      AuditReviewService& service;
+      std::string ags;
+      bool taken = false;
+      ~Slot() {
+        if (!taken) return;
+        std::lock_guard<std::mutex> lock(service.exportsMutex_);
+        if (--service.exports_[ags] == 0) service.exports_.erase(ags);
+      }
+    } slot{*this, p.ags};
+    {
+      std::lock_guard<std::mutex> lock(exportsMutex_);
+      int all = 0;
+      for (const auto& [ags, n] : exports_) all += n;
+      if (exports_[p.ags] >= 1 || all >= 4) {
+        if (exports_[p.ags] == 0) exports_.erase(p.ags);
+        throw RequestError{Failure::Unavailable, "export_busy",
+                           "An export of your municipality is still running (or four in all); try again when it "
+                           "has finished.",
+                           {}};
+      }
+      ++exports_[p.ags];
+      slot.taken = true;
+    }
     pqxx::connection connection(config_.audit.dsn);
     pqxx::work tx(connection);
     // Fail closed: the export is in the audit trail before its first row leaves.
@@ -449,6 +479,7 @@ Answer AuditReviewService::exportEvents(const Principal& p, const RequestMeta& m
                                    "regfed-audit-" + config_.nodeId + "-" + date + "." + format);
     if (format == "csv") out << csvHeader();
     std::int64_t rows = 0;
+    bool complete = true;
     try {
       audit::streamEvents(tx, f, [&](const StoredEvent& s) {
         out << (format == "csv" ? csvLine(s) : jsonLine(s));
@@ -457,11 +488,22 @@ Answer AuditReviewService::exportEvents(const Principal& p, const RequestMeta& m
       });
     } catch (const std::exception& e) {
       // The answer has started: say in the file itself that it is incomplete.
+      complete = false;
       log::error("export " + meta.id + " broke off after " + std::to_string(rows) + " events: " + e.what());
       out << (format == "csv" ? "EXPORT UNVOLLSTÄNDIG – abgebrochen nach " + std::to_string(rows) + " Ereignissen\r\n"
                               : "{\"error\":{\"code\":\"export_incomplete\",\"request_id\":\"" + meta.id + "\"}}\n");
     }
     out.flush();
+    // What left, and whether all of it did, goes on the record too (the export's first event was committed
+    // before the first row).
+    AuditEvent end = newAuditEvent(config_, p, meta, "audit_read");
+    end.ownerAgs = p.ags;
+    end.criteria = "{\"complete\":" + std::string(complete && out ? "true" : "false") + "}";
+    end.decision = "allow";
+    end.reason = "export_end";
+    end.resultCount = rows;
+    std::vector<AuditEvent> one = {end};
+    if (!audit_.record(one)) log::error("export " + meta.id + ": its closing audit event could not be written");
     return Answer::ok("");
   } catch (const RequestError& e) {
     return refuse(p, meta, e);

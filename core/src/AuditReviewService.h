@@ -6,7 +6,6 @@
 #include <regfed/audit/AuditSink.h>
 #include <regfed/audit/TreeHeadSigner.h>
 
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -65,8 +64,10 @@ class AuditReviewService {
   Database& database_;
   regfed::audit::AuditSink& audit_;
   regfed::audit::TreeHeadSigner logKey_;
-  std::timed_mutex verifying_;      // one verification at a time (it reads the whole log)
-  std::atomic<int> exports_{0};     // exports streaming now
+  std::timed_mutex verifying_;  // one verification at a time (it reads the whole log)
+  std::timed_mutex proving_;    // one proof at a time (it reads every leaf hash)
+  std::mutex exportsMutex_;
+  std::map<std::string, int> exports_;  // exports streaming now, per municipality (one each, four in all)
 };
 
 }  // namespace regfed::core

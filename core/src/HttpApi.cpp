@@ -1,6 +1,7 @@
 #include "HttpApi.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/UUIDGenerator.h>
@@ -239,7 +240,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     if (what == "proof") return toHttp(review.proof(principal, meta, s[3], query), meta.id);
     // The export streams: the response starts once the service has decided, and is chunked.
     struct Sink : ExportSink {
-      Sink(HTTPServerResponse& r, const RequestMeta& m) : response(r), meta(m) {}
+      Sink(HTTPServerResponse& r, const RequestMeta& m, Poco::Net::StreamSocket& s)
+          : response(r), meta(m), socket(s) {}
       std::ostream& begin(const std::string& contentType, const std::string& filename) override {
         response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
         response.setContentType(contentType);
@@ -250,13 +252,17 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
         response.set("X-Content-Type-Options", "nosniff");
         response.setChunkedTransferEncoding(true);
         response.setKeepAlive(false);
+        // A client that stops reading must not hold the export (its thread, its database connection, an export
+        // slot): a write blocked this long fails, which ends the export.
+        socket.setSendTimeout(Poco::Timespan(30, 0));
         started = true;
         return response.send();
       }
       HTTPServerResponse& response;
       const RequestMeta& meta;
+      Poco::Net::StreamSocket& socket;
       bool started = false;
-    } sink(*response_, meta);
+    } sink(*response_, meta, static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket());
     Answer answer = review.exportEvents(principal, meta, query, sink);
     if (!sink.started) return toHttp(answer, meta.id);
     Response streamed{200, ""};
@@ -335,6 +341,11 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
   BodyRead readBody(HTTPServerRequest& request, std::string& body) {
     if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(kMaxBodyBytes))
       return BodyRead::TooLarge;
+    // No Content-Length and not chunked: HTTP/1.1 says there is no body (a bare `curl -X POST`).
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+      bodyConsumed_ = true;
+      return BodyRead::Ok;
+    }
     // Reading the body has its deadline; whatever way this ends, the request is back in Handling.
     struct BodyPhase {
       BodyPhase() { ConnectionGuard::enter(Phase::ReadingBody); }

@@ -169,7 +169,8 @@ BOOST_AUTO_TEST_CASE(a_row_rewritten_with_a_recomputed_hash_breaks_the_signed_he
   StoredEvent e = store.events("n1", 7, 1).at(0);
   e.event.actor = "someone-else";
   tamper("UPDATE regfed_audit.events SET actor = 'someone-else', leaf_hash = decode('" +
-         toHex(leafHash(canonicalForm(e.event))) + "', 'hex') WHERE seq = 8");
+         toHex(leafHash(canonicalForm(e.event))) + "', 'hex'), personal_hash = decode('" +
+         bytesToHex(personalDigest(e.event)) + "', 'hex') WHERE seq = 8");
   VerifyResult r = verify();
   BOOST_TEST(!r.ok);
   BOOST_TEST(r.firstBadSeq.value() == 6, "the first event after the last good head");

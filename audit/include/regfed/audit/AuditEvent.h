@@ -35,9 +35,21 @@ struct AuditEvent {
   /// The other node of a request that crossed nodes: at the home node the node that answered, at the owning
   /// node the node that asked on the person's behalf; absent for a request made at this node for its own data.
   std::optional<std::string> peer;
-  /// Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`, 4 with `peer`.
-  int format = 4;
+  /// Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`, 4 with `peer`, 5 with
+  /// the personal part (who asked, why, about whom) hashed on its own, so retention can clear it and the rest
+  /// stays bound to the leaf.
+  int format = 5;
+  /// Format 5: SHA-256 of personalForm() (32 bytes). Empty: computed from the fields; set for an event whose
+  /// personal part retention cleared (then the stored digest stands for it).
+  std::string personalDigest;
 };
+
+/// Format 5: the personal part of an event as canonical JSON (actor, case_ref, correlation_id, criteria,
+/// purpose, subjects, withheld) — what retention clears.
+std::string personalForm(const AuditEvent& event);
+
+/// SHA-256 of personalForm(), or the event's personalDigest when set (32 bytes).
+std::string personalDigest(const AuditEvent& event);
 
 /// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's
 /// format.

@@ -32,6 +32,8 @@ struct StoredEvent {
   Hash leafHash{};   ///< Stored leaf hash.
   /// Set when retention cleared the event's payload (then only the stored leaf hash vouches for it).
   std::optional<std::string> prunedAt;
+  /// Format 5: the digest of the personal part written with the event (32 bytes; empty before format 5).
+  std::string personalDigest;
 };
 
 /// A key that signed tree heads of a node's log.

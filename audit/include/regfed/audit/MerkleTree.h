@@ -13,6 +13,9 @@ namespace regfed::audit {
 /// A SHA-256 digest.
 using Hash = std::array<unsigned char, 32>;
 
+/// SHA-256(data).
+Hash sha256Of(const std::string& data);
+
 /// SHA-256(0x00 || data): the RFC 6962 leaf hash.
 Hash leafHash(const std::string& data);
 
