@@ -716,6 +716,7 @@ BOOST_AUTO_TEST_CASE(a_log_rewritten_with_the_database_host_and_signing_key_is_c
   e.event.actor = "someone.else";
   db.exec("SET session_replication_role = replica; UPDATE regfed_audit.events SET actor = 'someone.else', "
           "leaf_hash = decode('" + regfed::audit::toHex(regfed::audit::leafHash(regfed::audit::canonicalForm(e.event))) +
+          "', 'hex'), personal_hash = decode('" + regfed::audit::bytesToHex(regfed::audit::personalDigest(e.event)) +
           "', 'hex') WHERE seq = 2; DELETE FROM regfed_audit.tree_heads; DELETE FROM regfed_audit.cosignatures");
   std::remove((dir.path() + "/merseburg-audit.pem.heads").c_str());
   start("merseburg");
