@@ -115,6 +115,9 @@ async function load(page) {
     if (data.next) state.cursors.push(data.next);
     state.loaded = true;
     const events = Array.isArray(data.events) ? data.events : [];
+    // The first page is anchored at its newest event, so paging back shows the same rows even though every read
+    // adds newer events (the DPO's own reads among them); "Suchen" starts again from the newest.
+    if (page === 0 && state.cursors[0] === null && events.length) state.cursors[0] = String(events[0].seq + 1);
     render(events);
     announce(events.length ? `${events.length} Ereignisse angezeigt, Seite ${page + 1}.` : 'Keine Ereignisse gefunden.');
   } catch (error) {
