@@ -5,16 +5,7 @@
 #   scripts/bench-review-indexes.sh [--seconds 10]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rm -f "$root/var/demo/demo.env"
-"$root/scripts/demo.sh" >"$root/var/bench-demo.log" 2>&1 &
-demo=$!
-trap 'kill -TERM $demo 2>/dev/null; wait $demo 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  [ -f "$root/var/demo/demo.env" ] && break
-  kill -0 $demo 2>/dev/null || { cat "$root/var/bench-demo.log" >&2; exit 1; }
-  sleep 0.2
-done
-. "$root/var/demo/demo.env"
+if [ -z "${REGFED_URL:-}" ]; then exec "$root/scripts/with-demo.sh" "$0" "$@"; fi
 sql() { psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d regfed_merseburg -c "$1"; }
 run() {
   echo "== $1"

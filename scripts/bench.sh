@@ -4,14 +4,5 @@
 # one node per municipality (the fan-out to eight separate nodes).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-rm -f "$root/var/demo/demo.env"
-"$root/scripts/demo.sh" >"$root/var/bench-demo.log" 2>&1 &
-demo=$!
-trap 'kill -TERM $demo 2>/dev/null; wait $demo 2>/dev/null || true' EXIT
-for _ in $(seq 1 600); do
-  [ -f "$root/var/demo/demo.env" ] && break
-  kill -0 $demo 2>/dev/null || { cat "$root/var/bench-demo.log" >&2; exit 1; }
-  sleep 0.2
-done
-. "$root/var/demo/demo.env"
-"$root/build/bin/lookup_bench" --config "$REGFED_CONFIG" --url "$REGFED_URL" "$@"
+exec "$root/scripts/with-demo.sh" bash -c '"$0" --config "$REGFED_CONFIG" --url "$REGFED_URL" "$@"' \
+  "$root/build/bin/lookup_bench" "$@"
