@@ -296,7 +296,7 @@ Answer MandateService::create(const Principal& p, const RequestMeta& meta, const
   }
 }
 
-std::optional<Mandate> MandateService::lookup(const std::string& id, bool askOwner) {
+std::optional<Mandate> MandateService::lookup(const std::string& id, bool askOwner, std::string* unreachable) {
   auto known = mandates_.find(id);
   if (known) return known;
   // Created through another node since the last refresh? Ask the database once before answering 404.
@@ -310,17 +310,21 @@ std::optional<Mandate> MandateService::lookup(const std::string& id, bool askOwn
   if (askOwner && remote_ && ownerOfMandateId(id).size() &&
       config_.municipalityName(ownerOfMandateId(id)).empty()) {
     const std::string node = remote_->nodeOfMandate(id);
-    if (!node.empty()) syncNode(node);
+    if (!node.empty() && !syncNode(node) && unreachable) *unreachable = node;
   }
   return mandates_.find(id);
 }
 
 template <class Change>
-Answer MandateService::change(const Principal& p, const RequestMeta& meta, const std::string& id,
-                                const std::string& action, Change apply) {
-  auto known = lookup(id);
+Answer MandateService::change(const Principal& p, const RequestMeta& meta, const std::optional<Mandate>& known,
+                              const std::string& id, const std::string& unreachable, const std::string& action,
+                              Change apply) {
   const std::string owner = known ? known->ownerAgs : p.ags;
   try {
+    if (!known && !unreachable.empty())
+      throw StateConflict(Failure::Unavailable, "mandate_held_elsewhere",
+                          "Mandate " + id + " is not known here yet and its owner's node " + unreachable +
+                              " cannot be reached now; nothing was changed. Try again later.");
     if (!known) throw StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + ".");
     if (!known->ownerNode.empty())
       throw StateConflict(Failure::Unavailable, "mandate_held_elsewhere",
@@ -385,9 +389,10 @@ void MandateService::checkApproval(const Principal& p, Side side, const Mandate&
 Answer MandateService::approve(const Principal& p, const RequestMeta& meta, const std::string& id,
                                std::optional<DeadlineClock::time_point> notAfter) {
   if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_approve", *e, id);
-  if (auto known = lookup(id, !meta.viaPeer); known && !known->ownerNode.empty() && remote_ && !meta.viaPeer)
-    return approveRemote(p, meta, *known);
-  return change(p, meta, id, "mandate_approve", [&](const Mandate& known) {
+  std::string unreachable;
+  const auto found = lookup(id, !meta.viaPeer, &unreachable);
+  if (found && !found->ownerNode.empty() && remote_ && !meta.viaPeer) return approveRemote(p, meta, *found);
+  return change(p, meta, found, id, unreachable, "mandate_approve", [&](const Mandate& known) {
     const Side side = p.ags == known.ownerAgs ? Side::Owner : Side::Helper;
     return mandates_.approve(
         id, side, p.id,
@@ -411,9 +416,10 @@ Answer MandateService::approve(const Principal& p, const RequestMeta& meta, cons
 
 Answer MandateService::revoke(const Principal& p, const RequestMeta& meta, const std::string& id) {
   if (auto e = notHomeNode(config_, p, meta)) return refuse(p, meta, "mandate_revoke", *e, id);
-  if (auto known = lookup(id, !meta.viaPeer); known && !known->ownerNode.empty() && remote_ && !meta.viaPeer)
-    return revokeRemote(p, meta, *known);
-  return change(p, meta, id, "mandate_revoke", [&](const Mandate&) {
+  std::string unreachable;
+  const auto found = lookup(id, !meta.viaPeer, &unreachable);
+  if (found && !found->ownerNode.empty() && remote_ && !meta.viaPeer) return revokeRemote(p, meta, *found);
+  return change(p, meta, found, id, unreachable, "mandate_revoke", [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {
@@ -434,7 +440,7 @@ Answer MandateService::decideForHelper(const Principal& p, const RequestMeta& me
     return refused(p, meta, auditAction, known ? known->ownerAgs : p.ags, id,
                    StateConflict(Failure::NotFound, "mandate_not_found", "There is no mandate " + id + "."));
   if (action == "approve") return approve(p, meta, id, notAfter);
-  return change(p, meta, id, auditAction, [&](const Mandate&) {
+  return change(p, meta, known, id, "", auditAction, [&](const Mandate&) {
     return mandates_.revoke(
         id, p.id, berlinToday(),
         [&](const Mandate& current) {

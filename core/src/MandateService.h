@@ -60,8 +60,9 @@ class MandateService {
 
  private:
   std::int64_t limitFor(const std::string& agreement) const;
-  /// The mandate from memory, else from the database, else (`askOwner`) from its owner's node.
-  std::optional<Mandate> lookup(const std::string& id, bool askOwner = true);
+  /// The mandate from memory, else from the database, else (`askOwner`) from its owner's node; when that node
+  /// could not be asked, `unreachable` (if given) gets its id.
+  std::optional<Mandate> lookup(const std::string& id, bool askOwner = true, std::string* unreachable = nullptr);
   /// Records a change this node made to its copy of another node's mandate without a person asking (the owner's
   /// list showed it): action mandate_sync, the peer named.
   void auditSync(const Mandate& before, const Mandate& after, const std::string& node);
@@ -79,10 +80,10 @@ class MandateService {
                         const std::string& body);
   /// Takes `node`'s list into this node's copies; false when the node could not be asked.
   bool syncNode(const std::string& node);
-  /// Looks the mandate up, checks the caller is an admin of a party, applies the change, maps refusals.
+  /// Checks the caller is an admin of a party, applies the change, maps refusals.
   template <class Change>
-  Answer change(const Principal& p, const RequestMeta& meta, const std::string& id, const std::string& action,
-                  Change apply);
+  Answer change(const Principal& p, const RequestMeta& meta, const std::optional<Mandate>& known,
+                const std::string& id, const std::string& unreachable, const std::string& action, Change apply);
   Answer refused(const Principal& p, const RequestMeta& meta, const std::string& action,
                    const std::string& ownerAgs, const std::string& mandateId, const StateConflict& c);
   regfed::audit::AuditEvent event(const Principal& p, const RequestMeta& meta, const std::string& action,

@@ -78,6 +78,11 @@ void PeerSocket::releaseWatch() {
   ticket_ = 0;
 }
 
+void PeerSocket::close() {
+  releaseWatch();
+  TSSLSocket::close();
+}
+
 PeerSocket::~PeerSocket() { releaseWatch(); }
 
 void PeerSocket::authorize() {

@@ -60,6 +60,9 @@ class PeerSocket : public apache::thrift::transport::TSSLSocket {
   /// enough), and the handshake must end by `deadline` (watched by `watchdog`).
   void admitOnly(const std::set<std::string>* nodes, SocketWatchdog* watchdog,
                  SocketWatchdog::Clock::time_point deadline);
+  /// Stops the handshake watch before the descriptor is released: its number may be reused at once by another
+  /// connection, which the watch must never shut down (a handshake that failed leaves its watch active).
+  void close() override;
   ~PeerSocket() override;
 
  protected:

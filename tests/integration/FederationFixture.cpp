@@ -3,8 +3,11 @@
 #include <Poco/Net/ServerSocket.h>
 #include <boost/test/unit_test.hpp>
 
+#include <Poco/JSON/Parser.h>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -78,7 +81,34 @@ FederationFixture::FederationFixture() {
     if (!load.problems.empty()) throw std::runtime_error("federation config invalid: " + load.problems[0]);
     if (n.id == "merseburg") tokenConfig = load.config;
   }
-  for (auto& n : nodes) start(n.id);
+  for (auto& n : nodes) n.process = std::make_unique<NodeProcess>(n.configPath, dir.path());
+  awaitConnected();
+}
+
+void FederationFixture::awaitConnected() {
+  // Nodes start one after the other: until every running node has reached every other running one, a call may
+  // meet a circuit opened by the probes of a peer that was not yet listening. Tests begin connected.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (const auto& n : nodes) {
+    if (!n.process) continue;
+    for (;;) {
+      bool connected = true;
+      std::string body;
+      try {
+        body = http(n.process->port(), "GET", "/v1/health").body;
+        auto peers = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>()->getObject("peers");
+        for (const auto& other : nodes)
+          if (other.id != n.id && other.process && (!peers || peers->optValue<std::string>(other.id, "") != "ok"))
+            connected = false;
+      } catch (const std::exception&) {
+        connected = false;
+      }
+      if (connected) break;
+      if (std::chrono::steady_clock::now() > until)
+        throw std::runtime_error("node " + n.id + " did not reach its peers within 30 s: " + body);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
 }
 
 FederationFixture::~FederationFixture() {
@@ -152,6 +182,7 @@ FederatedNode& FederationFixture::node(const std::string& id) {
 void FederationFixture::start(const std::string& id) {
   FederatedNode& n = node(id);
   n.process = std::make_unique<NodeProcess>(n.configPath, dir.path());
+  awaitConnected();
 }
 
 void FederationFixture::stop(const std::string& id) {

@@ -33,6 +33,7 @@ class FederationFixture {
 
   /// The node with this id.
   FederatedNode& node(const std::string& id);
+  /// Starts a node and waits until it and every other running node reach each other.
   void start(const std::string& id);
   void stop(const std::string& id);
 
@@ -60,6 +61,7 @@ class FederationFixture {
   regfed::core::Config tokenConfig;  ///< has every issuer's private key
 
  private:
+  void awaitConnected();
   std::string configFor(const FederatedNode& n) const;
   std::string issuers() const;
 };

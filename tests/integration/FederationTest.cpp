@@ -7,6 +7,8 @@
 #include <RegfedNode.h>
 #include <regfed_constants.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
@@ -386,6 +388,35 @@ BOOST_AUTO_TEST_CASE(garbage_and_oversized_frames_on_the_thrift_port_do_not_hurt
   auto r = post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
   BOOST_REQUIRE_EQUAL(r.status, 200);
   BOOST_TEST(statuses(r)["15088220"].rfind("denied:", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_handshake_never_shuts_down_the_connection_that_reuses_its_descriptor) {
+  // A server-side socket is watched until its handshake ends. One whose handshake failed is closed at once, and
+  // its descriptor number goes to the next connection: the watch must end with the close, or it shuts that
+  // connection down when the first one's handshake time is up (seen as a peer "not reachable" mid-call).
+  regfed::core::FederationConfig config;
+  config.ca = ca->certificateFile();
+  config.certificate = dir.path() + "/merseburg.pem";
+  config.privateKey = dir.path() + "/merseburg.key";
+  regfed::core::PeerSocketFactory factory(config, true, std::chrono::milliseconds(100));
+  int first[2];
+  BOOST_REQUIRE_EQUAL(::socketpair(AF_UNIX, SOCK_STREAM, 0, first), 0);
+  const int reused = first[0];
+  auto failed = factory.createSocket(first[0]);
+  failed->close();  // as the server does after a handshake that failed
+  int second[2];
+  BOOST_REQUIRE_EQUAL(::socketpair(AF_UNIX, SOCK_STREAM, 0, second), 0);
+  if (second[0] != reused) {
+    BOOST_REQUIRE_EQUAL(::dup2(second[0], reused), reused);
+    ::close(second[0]);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the first socket's handshake time
+  BOOST_TEST(::send(reused, "x", 1, MSG_NOSIGNAL) == 1, "the new connection was shut down");
+  char c = 0;
+  BOOST_TEST(::recv(second[1], &c, 1, MSG_DONTWAIT) == 1);
+  ::close(reused);
+  ::close(second[1]);
+  ::close(first[1]);
 }
 
 namespace {
