@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build demo test fuzz bench bench-audit clean
+.PHONY: all deps test-deps build demo test fuzz bench bench-audit bench-claims clean
 
 all: build
 
@@ -37,6 +37,9 @@ bench: build
 
 bench-audit: build
 	@scripts/audit-bench.sh
+
+bench-claims: build
+	@scripts/claim-bench.sh
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-sanitize.log

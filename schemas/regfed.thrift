@@ -8,12 +8,13 @@
 // CONTRACT_VERSION; removing or renumbering a field raises MIN_CONTRACT_VERSION too.
 //
 // Version 2 adds mandate forwarding (a helper municipality's admin acts at their home node, which forwards to the
-// owning node), the mandate list a helper's node keeps its copy from, and witnessing of audit logs. Room for what comes next (procedures)
-// is kept by field numbering and versioning, not by empty methods.
+// owning node), the mandate list a helper's node keeps its copy from, and witnessing of audit logs. Version 3
+// adds procedures: the owning node's procedures in its catalog, and a helper's steps on their work items
+// (inbox, item, claim, release, decision), forwarded by the helper's home node with the helper's own token.
 
 namespace cpp regfed.wire
 
-const i32 CONTRACT_VERSION = 2
+const i32 CONTRACT_VERSION = 3
 const i32 MIN_CONTRACT_VERSION = 1
 
 /// A value of a register field or filter; no member set means null.
@@ -120,10 +121,21 @@ struct RegisterInfo {
   8: required list<string> operations
 }
 
+/// A procedure (Fachverfahren with work items) a node serves (version 3).
+struct ProcedureInfo {
+  1: required string ags
+  2: required string name
+  3: required string title
+  4: required string status           // ok, unavailable
+  5: required list<string> kinds
+  6: required list<string> decisions  // approved, rejected, needs_info
+}
+
 struct Catalog {
   1: required string node
   2: required list<string> municipalities
   3: required list<RegisterInfo> registers
+  4: optional list<ProcedureInfo> procedures   // version 3
 }
 
 struct Pong {
@@ -226,6 +238,26 @@ struct WitnessedHeadInfo {
   3: optional CosignatureInfo cosignature
 }
 
+/// A person's step on a procedure's work items, forwarded by their home node (version 3). The owning node
+/// verifies the token, checks its own mandates and logs the step under the same request id.
+struct ItemCall {
+  1: required Caller caller
+  2: required string action           // list, view, claim, release, complete
+  3: required string ags
+  4: required string procedure
+  5: optional string item_id          // all but list
+  6: optional string mandate
+  7: optional string status           // list
+  8: optional string after            // list
+  9: optional i64 limit               // list
+  10: optional string body            // complete: {"decision": …, "note": …}
+}
+
+struct ItemAnswer {
+  1: optional Problem refused
+  2: optional string payload          // the JSON the owning node's API answers with
+}
+
 /// The caller's contract version is one this node does not speak.
 exception VersionMismatch {
   1: required i32 min_contract_version
@@ -256,4 +288,7 @@ service RegfedNode {
   CosignAnswer cosign(1: CosignRequest request) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
   WitnessedHeadInfo witnessed_head(1: i32 contract_version)
       throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
+
+  // Version 3: procedures.
+  ItemAnswer item_call(1: ItemCall call) throws (1: VersionMismatch mismatch, 2: PeerRefused refused)
 }

@@ -100,7 +100,8 @@ for i in "${!nodes[@]}"; do
     echo '  "procedures": ['
     sep=""
     for ags in ${hosts[$node]}; do
-      printf '%s    {"ags": "%s", "name": "online-antraege", "title": "Online-Anträge"}' "$sep" "$ags"
+      printf '%s    {"ags": "%s", "name": "online-antraege", "title": "Online-Anträge", "adapter": "antraege", "claim_idle_s": 1800,\n' "$sep" "$ags"
+      printf '      "options": {"conninfo": "host=127.0.0.1 port=%s %s user=regfed_procedures_%s", "municipality": "%s", "pool_size": 4}}' "$port" "$db" "$s" "$ags"
       sep=$',\n'
     done
     printf '\n  ],\n'

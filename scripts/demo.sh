@@ -56,6 +56,10 @@ for g in "15088220|MER|Merseburg|06217" "15088205|LEU|Leuna|06237" "15084550|WSF
   "${data[@]}" -At -v ags="$ags" -v prefix="$prefix" -v ort="$ort" -v plz="$plz" \
     -f "$root/schemas/demo/gewerberegister.sql" >"$demo/data/gewerberegister-$ags.jsonl"
 done
+echo "regfed demo: generating the Online-Anträge (8 x 60, 40 of them open)"
+for m in 15084130/ELS 15088205/LEU 15088150/KAB 15088220/MER 15084355/NAU 15088330/SKP 15084550/WSF 15084590/ZTZ; do
+  "${data[@]}" -v ags="${m%/*}" -v prefix="${m#*/}" -f "$root/schemas/demo/antraege.sql" >/dev/null
+done
 
 # Persons of Merseburg for the walk-through (the data is deterministic): one to find with §38 criteria, and one
 # with an Auskunftssperre.
@@ -68,8 +72,9 @@ blocked_id=$("${data[@]}" -At -c "SELECT min(id) FROM melde.melderegister_150882
 blocked=$(criteria "id = '$blocked_id'")
 surname=$("${data[@]}" -At -c "SELECT familienname FROM melde.melderegister_15088220 WHERE id = 'MER-000123'")
 
-# Each node gets its own database (a copy of the generated data, keeping only its municipalities' registers) and
-# its own roles; no node's roles may connect to another node's database.
+# Each node gets its own database (a copy of the generated data, keeping only its municipalities' registers and
+# Online-Anträge) and its own roles; no node's roles may connect to another node's database. The procedure role
+# reads and updates the Online-Anträge only (no DELETE; no melde, no audit).
 for node in "${nodes[@]}"; do
   s=${node//-/_}
   "${psql[@]}" -d postgres >/dev/null <<SQL
@@ -78,10 +83,11 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_owner_$s') THEN CREATE ROLE regfed_owner_$s LOGIN; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_node_$s') THEN CREATE ROLE regfed_node_$s LOGIN; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_reader_$s') THEN CREATE ROLE regfed_reader_$s LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regfed_procedures_$s') THEN CREATE ROLE regfed_procedures_$s LOGIN; END IF;
 END \$\$;
 CREATE DATABASE regfed_$s OWNER regfed_owner_$s TEMPLATE regfed_demo_data;
 REVOKE CONNECT, TEMPORARY ON DATABASE regfed_$s FROM PUBLIC;
-GRANT CONNECT ON DATABASE regfed_$s TO regfed_owner_$s, regfed_node_$s, regfed_reader_$s;
+GRANT CONNECT ON DATABASE regfed_$s TO regfed_owner_$s, regfed_node_$s, regfed_reader_$s, regfed_procedures_$s;
 SQL
   keep=" ${hosts[$node]} "
   drop=""
@@ -91,7 +97,11 @@ SQL
   "${psql[@]}" -d "regfed_$s" -c "$drop" -c "REVOKE ALL ON SCHEMA melde FROM regfed_reader" \
     -c "REVOKE ALL ON ALL TABLES IN SCHEMA melde FROM regfed_reader" \
     -c "GRANT USAGE ON SCHEMA melde TO regfed_reader_$s" \
-    -c "GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader_$s" >/dev/null
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader_$s" \
+    -c "DELETE FROM antraege.items WHERE NOT ags = ANY (string_to_array('${hosts[$node]}', ' '))" \
+    -c "GRANT USAGE ON SCHEMA antraege TO regfed_procedures_$s" \
+    -c "GRANT SELECT, INSERT, UPDATE ON antraege.items, antraege.attachments, antraege.history TO regfed_procedures_$s" \
+    >/dev/null
 done
 "${psql[@]}" -d postgres -c "REVOKE CONNECT ON DATABASE regfed_demo_data FROM PUBLIC" >/dev/null
 
@@ -167,6 +177,25 @@ fi
 # The data protection officer's page needs a token to sign in with: one for Merseburg's DPO, valid for the day.
 dpo_token=$("$regfed" token --config "$demo/merseburg.json" --user dora.datenschutz --ags 15088220 --roles dpo --ttl 12h)
 
+# The helpers' page needs a mandate in force: Merseburg lets paul.hoffmann of Leuna process its Online-Anträge
+# today (1 of Leuna's 10 support days), approved by both municipalities' admins, each at their own node.
+mint() { "$regfed" token --config "$demo/merseburg.json" --user "$1" --ags "$2" --roles "$3" --ttl "${4:-1h}" ${5:+--name "$5"}; }
+today=$(TZ=Europe/Berlin date +%F)
+helper_mandate=$(curl -sf -H "Authorization: Bearer $(mint mer.admin 15088220 admin)" "${urls[merseburg]}/v1/mandates" \
+  -d '{"owner_ags": "15088220", "helper_ags": "15088205", "helpers": ["paul.hoffmann"], "registers": ["melderegister"],
+       "procedures": ["online-antraege"], "operations": ["get", "search", "process"],
+       "fields": ["familienname", "vornamen", "geburtsdatum", "anschrift", "ort"],
+       "purpose": "Bearbeitung der Online-Anträge während Personalengpass", "agreement": "ZV-2026-01",
+       "valid_from": "'"$today"'", "valid_until": "'"$today"'"}' | sed -n 's/.*"id":"\(M-[0-9-]*\)".*/\1/p')
+curl -sf -X POST -H "Authorization: Bearer $(mint mer.admin 15088220 admin)" \
+  "${urls[merseburg]}/v1/mandates/$helper_mandate/approve" >/dev/null
+curl -sf -X POST -H "Authorization: Bearer $(mint leu.admin 15088205 admin)" \
+  "${urls[leuna]}/v1/mandates/$helper_mandate/approve" >/dev/null || {
+  echo "regfed demo: the helpers' demo mandate could not be approved (see $demo/leuna.log)" >&2
+  exit 1
+}
+helper_token=$(mint paul.hoffmann 15088205 helper 12h "Paul Hoffmann")
+
 cat <<TXT
 
 regfed demo: ready — three nodes, each with its own database, roles, audit log and certificate:
@@ -180,6 +209,13 @@ The data protection officer's page (German): open ${urls[merseburg]}/dpo/ in a b
 in with this token of Merseburg's DPO (dora.datenschutz, valid 12 hours):
 
   $dpo_token
+
+The helpers' page (German): open ${urls[leuna]}/helfer/ — Leuna's node, Paul Hoffmann's home node — and sign
+in with this token of Paul Hoffmann, helper of Stadt Leuna (valid 12 hours). Under mandate $helper_mandate he
+processes Merseburg's Online-Anträge today: pick the mandate, open an application, "Übernehmen", open the
+applicant's Melderegister entry, record a decision ("Genehmigt", or "Rückfrage" with a note).
+
+  $helper_token
 
 Try, in another terminal (bash), from any folder:
 

@@ -278,6 +278,23 @@ void loadFields(Checker& c, const Array::Ptr& fields, const std::string& path, R
   }
 }
 
+// An adapter's options: plain values, passed on as text.
+std::vector<regfed::sdk::Option> adapterOptions(Checker& c, const Object::Ptr& o, const std::string& path) {
+  std::vector<regfed::sdk::Option> out;
+  if (auto options = c.object(o, "options", path, false)) {
+    std::vector<std::string> names;
+    options->getNames(names);
+    for (const auto& n : names) {
+      Var v = options->get(n);
+      if (v.isString() || v.isNumeric() || v.isBoolean())
+        out.push_back({n, v.toString()});
+      else
+        c.problem(path + ".options." + n, "must be a string, number or boolean");
+    }
+  }
+  return out;
+}
+
 void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
   static const std::regex registerName(R"([a-z][a-z0-9_-]{0,62})");
   std::set<std::string> seen;
@@ -305,17 +322,7 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
     reg.adapter = c.text(r, "adapter", p, true);
     reg.idField = c.text(r, "id_field", p, false, "id");
     reg.timeoutMs = c.integer(r, "timeout_ms", p, 3000, 1, 60000);
-    if (auto options = c.object(r, "options", p, false)) {
-      std::vector<std::string> names;
-      options->getNames(names);
-      for (const auto& n : names) {
-        Var v = options->get(n);
-        if (v.isString() || v.isNumeric() || v.isBoolean())
-          reg.options.push_back({n, v.toString()});
-        else
-          c.problem(p + ".options." + n, "must be a string, number or boolean");
-      }
-    }
+    reg.options = adapterOptions(c, r, p);
     if (auto fields = c.array(r, "fields", p, true)) {
       if (fields->size() == 0) c.problem(p + ".fields", "must list at least the id field");
       if (fields->size() > kMaxFieldsPerRegister)
@@ -767,11 +774,24 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
         continue;
       }
       auto o = list->getObject(static_cast<unsigned>(i));
-      c.onlyKeys(o, p, {"ags", "name", "title"});
-      ProcedureConfig pc{c.text(o, "ags", p, true), c.text(o, "name", p, true), ""};
+      c.onlyKeys(o, p, {"ags", "name", "title", "adapter", "options", "timeout_ms", "claim_idle_s"});
+      ProcedureConfig pc;
+      pc.ags = c.text(o, "ags", p, true);
+      pc.name = c.text(o, "name", p, true);
       pc.title = c.text(o, "title", p, false, pc.name);
+      pc.adapter = c.text(o, "adapter", p, true);
+      pc.options = adapterOptions(c, o, p);
+      pc.timeoutMs = c.integer(o, "timeout_ms", p, pc.timeoutMs, 1, 60000);
+      pc.claimIdleSeconds = c.integer(o, "claim_idle_s", p, pc.claimIdleSeconds, 1, 24 * 3600);
       if (!pc.ags.empty() && config.municipalityName(pc.ags).empty())
         c.problem(p + ".ags", "\"" + pc.ags + "\" is not a municipality hosted by this node");
+      if (!pc.name.empty() && !std::regex_match(pc.name, std::regex("[a-z0-9_-]{1,64}")))
+        c.problem(p + ".name", "must be 1 to 64 lower-case letters, digits, '-' and '_' (got \"" + pc.name + "\")");
+      for (const auto& other : config.procedures)
+        if (other.ags == pc.ags && other.name == pc.name)
+          c.problem(p, "procedure " + pc.ags + "/" + pc.name + " is configured twice");
+      for (const auto& option : pc.options)
+        if (option.key == "conninfo") checkDatabaseTransport(c, p + ".options.conninfo", option.value, config);
       config.procedures.push_back(pc);
     }
   }

@@ -76,11 +76,16 @@ struct AgreementConfig {
   std::int64_t supportDaysPerYear = 10;  ///< Yearly support days per providing municipality.
 };
 
-/// A procedure (Fachverfahren with work items, e.g. online applications) a mandate may name.
+/// A procedure (Fachverfahren with work items, e.g. online applications) a mandate may name, served by a
+/// procedure adapter.
 struct ProcedureConfig {
-  std::string ags;    ///< Owning municipality.
-  std::string name;   ///< e.g. "online-antraege".
-  std::string title;  ///< Plain name.
+  std::string ags;      ///< Owning municipality.
+  std::string name;     ///< e.g. "online-antraege".
+  std::string title;    ///< Plain name.
+  std::string adapter;  ///< Procedure adapter kind, e.g. "antraege".
+  std::vector<regfed::sdk::Option> options;  ///< Adapter options.
+  std::int64_t timeoutMs = 3000;             ///< Time budget per adapter call.
+  std::int64_t claimIdleSeconds = 1800;  ///< A claim nobody worked under for this long lapses.
 };
 
 /// Audit trail settings.

@@ -156,7 +156,7 @@ void checkMandate(const std::optional<std::string>& mandate) {
     reject("invalid_mandate", "The mandate id must be 1 to 100 characters long.");
 }
 
-void parseQuery(const std::string& body, QueryRequest& out) {
+void parseQuery(const std::string& body, QueryRequest& out, const CaseDefaults& defaults) {
   Var parsed;
   try {
     Poco::JSON::Parser parser;
@@ -180,6 +180,11 @@ void parseQuery(const std::string& body, QueryRequest& out) {
   if (o->has("purpose")) out.purpose = requireString(o, "purpose");
   if (o->has("case_ref")) out.caseRef = requireString(o, "case_ref");
   if (o->has("mandate") && !o->get("mandate").isEmpty()) out.mandate = requireString(o, "mandate");
+  if (out.caseRef.empty() && defaults)
+    if (auto d = defaults(out.mandate)) {
+      out.caseRef = d->caseRef;
+      if (out.purpose.empty()) out.purpose = d->purpose;
+    }
   if (!o->has("register")) reject("missing_register", "Name the register to query, e.g. \"melderegister\".");
   out.registerName = requireString(o, "register");
   if (out.registerName.empty() || out.registerName.size() > 64)

@@ -59,9 +59,18 @@ RecordRequest readRecordRequest(const std::string& rawAgs, const std::string& ra
                                 const std::string& rawId, const std::string& rawQuery,
                                 const std::function<std::optional<std::string>(const std::string&)>& header);
 
+/// A case reference and purpose a data request without them takes over (from the work item its person holds).
+struct CaseDefault {
+  std::string caseRef;
+  std::string purpose;
+};
+/// Finds the default for a request naming `mandate` (or none); empty function or nullopt: no default.
+using CaseDefaults = std::function<std::optional<CaseDefault>(const std::optional<std::string>& mandate)>;
+
 /// Parses a POST /v1/query body into `out`; throws RequestError. What was read before the error stays in
-/// `out`, so the audit event of a refused request still says what was asked.
-void parseQuery(const std::string& body, QueryRequest& out);
+/// `out`, so the audit event of a refused request still says what was asked. A body without `case_ref`
+/// takes the case reference (and, without `purpose`, the purpose) from `defaults`.
+void parseQuery(const std::string& body, QueryRequest& out, const CaseDefaults& defaults = {});
 
 /// Checks purpose and case reference (required for every data request); throws RequestError 422.
 void checkPurpose(const std::string& purpose, const std::string& caseRef);

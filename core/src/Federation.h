@@ -24,6 +24,7 @@
 #include "PeerTls.h"
 #include "PeriodicTask.h"
 #include "RemoteMandates.h"
+#include "RemoteProcedures.h"
 #include "Witnessing.h"
 
 namespace regfed::core {
@@ -37,7 +38,7 @@ struct PeerView {
 };
 
 /// Calls to peer nodes.
-class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitnesses {
+class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitnesses, public RemoteProcedures {
  public:
   Federation(const Config& config, Metrics& metrics);
   ~Federation() override;
@@ -69,6 +70,10 @@ class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitne
                                       DeadlineClock::time_point deadline, std::string& why) override;
   std::optional<WitnessedView> witnessedHead(const std::string& node, DeadlineClock::time_point deadline,
                                              std::string& why) override;
+
+  Answer itemCall(const Principal& principal, const RequestMeta& meta, const std::string& action,
+                  const ItemCall& call, DeadlineClock::time_point deadline, bool& delivered) override;
+  std::vector<RemoteProcedure> remoteProcedures() const override;
 
   /// Every peer as last seen.
   std::vector<PeerView> peers() const;

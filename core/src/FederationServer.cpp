@@ -6,6 +6,8 @@
 #include <thrift/TProcessor.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TThreadedServer.h>
+
+#include <set>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSSLServerSocket.h>
 
@@ -55,7 +57,7 @@ class Handler : public wire::RegfedNodeIf {
  public:
   Handler(const Config& config, Metrics& metrics, TokenVerifier& tokens, QueryService& queries,
           MandateService& mandateService, MandateStore& mandates, Witnessing& witnessing, AdapterHost& host,
-          regfed::audit::AuditSink& audit, std::shared_ptr<PeerSocket> socket)
+          regfed::audit::AuditSink& audit, ProcedureService* procedures, std::shared_ptr<PeerSocket> socket)
       : config_(config),
         metrics_(metrics),
         tokens_(tokens),
@@ -65,6 +67,7 @@ class Handler : public wire::RegfedNodeIf {
         witnessing_(witnessing),
         host_(host),
         audit_(audit),
+        procedures_(procedures),
         socket_(std::move(socket)) {}
 
   void ping(wire::Pong& out, const int32_t) override {
@@ -98,6 +101,46 @@ class Handler : public wire::RegfedNodeIf {
       info.operations = {"get", "search"};
       out.registers.push_back(std::move(info));
     }
+    if (version >= 3 && procedures_) {
+      std::vector<wire::ProcedureInfo> list;
+      for (const auto& e : procedures_->host().procedures()) {
+        wire::ProcedureInfo info;
+        info.ags = e->config().ags;
+        info.name = e->config().name;
+        info.title = e->config().title;
+        info.status = e->up() ? "ok" : "unavailable";
+        const auto d = e->description();
+        info.kinds = d.kinds;
+        for (auto x : d.capabilities.decisions) info.decisions.push_back(regfed::sdk::decisionName(x));
+        list.push_back(std::move(info));
+      }
+      out.__set_procedures(std::move(list));
+    }
+  }
+
+  void item_call(wire::ItemAnswer& out, const wire::ItemCall& in) override {
+    static const std::set<std::string> actions = {"list", "view", "claim", "release", "complete"};
+    if (!actions.count(in.action)) refusePeer("unknown_action", "there is no step '" + clipped(in.action, 40) + "'.");
+    Principal principal;
+    RequestMeta meta;
+    if (!admit(in.caller, "item_" + in.action, out, principal, meta)) return;
+    ItemCall call;
+    call.ags = in.ags;
+    call.procedure = in.procedure;
+    if (in.__isset.item_id) call.itemId = in.item_id;
+    if (in.__isset.mandate) call.mandate = in.mandate;
+    if (in.__isset.status) call.status = in.status;
+    if (in.__isset.after) call.after = in.after;
+    if (in.__isset.limit) call.limit = in.limit;
+    if (in.__isset.body) call.body = in.body;
+    // A peer asks only for this node's own procedures, on a person's behalf; nothing is forwarded further.
+    const Answer answer = procedures_ ? procedures_->perform(in.action, principal, meta, call)
+                         : Answer::refused(RequestError{Failure::NotFound, "procedure_not_found",
+                                                        "Node " + config_.nodeId + " serves no procedures.", {}});
+    if (answer.error)
+      out.__set_refused(toWire(*answer.error));
+    else
+      out.__set_payload(answer.payload);
   }
 
   void search(wire::SearchResponse& out, const wire::SearchRequest& request) override {
@@ -341,6 +384,7 @@ class Handler : public wire::RegfedNodeIf {
   Witnessing& witnessing_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
+  ProcedureService* procedures_;
   std::shared_ptr<PeerSocket> socket_;
 };
 
@@ -392,7 +436,7 @@ void FederationServer::start() {
   server_ = std::make_shared<server::TThreadedServer>(
       std::make_shared<HandlerFactory>([this](std::shared_ptr<PeerSocket> socket) {
         return std::make_shared<Handler>(config_, metrics_, tokens_, queries_, mandateService_, mandates_,
-                                         witnessing_, host_, audit_, std::move(socket));
+                                         witnessing_, host_, audit_, procedures_, std::move(socket));
       }),
       listener, std::make_shared<FramedTransports>(),
       std::make_shared<protocol::TBinaryProtocolFactory>(kMaxPeerRequestBytes, kMaxPeerContainerItems, false, true));

@@ -12,6 +12,7 @@
 #include "AdapterHost.h"
 #include "Config.h"
 #include "MandateService.h"
+#include "ProcedureService.h"
 #include "MandateStore.h"
 #include "Metrics.h"
 #include "PeerTls.h"
@@ -33,6 +34,9 @@ class FederationServer {
                    AdapterHost& host, regfed::audit::AuditSink& audit);
   ~FederationServer();
 
+  /// Serves the steps of helpers of other municipalities on this node's procedures (set before start()).
+  void serveProcedures(ProcedureService& procedures) { procedures_ = &procedures; }
+
   /// Binds the federation port and serves on a thread of its own; throws std::runtime_error on failure.
   void start();
   /// Stops accepting and ends the connections.
@@ -48,6 +52,7 @@ class FederationServer {
   Witnessing& witnessing_;
   AdapterHost& host_;
   regfed::audit::AuditSink& audit_;
+  ProcedureService* procedures_ = nullptr;
   std::shared_ptr<PeerSocketFactory> sockets_;  // outlives every socket it made (they use its watchdog)
   std::shared_ptr<apache::thrift::server::TThreadedServer> server_;
   std::thread thread_;

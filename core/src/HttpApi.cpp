@@ -189,10 +189,11 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       return toHttp(ctx_.oversight.changeAlert(principal, meta, decodedSegment(s[3]), s[4] == "close", body), meta.id);
     }
     if (s.size() >= 3 && s[0] == "v1" && s[1] == "audit") return auditReview(request, meta, route, query);
-    if (method == "GET" && (path == "/dpo" || (s.size() >= 1 && s[0] == "dpo"))) {
-      route = "/dpo/";
-      if (path == "/dpo") return {301, "", {{"Location", "/dpo/"}}};
-      auto file = findStaticFile(ctx_.config.webDir, {"dpo"}, path);
+    if (s.size() >= 2 && s[0] == "v1" && s[1] == "procedures") return procedures(request, meta, route, query);
+    if (method == "GET" && s.size() >= 1 && (s[0] == "dpo" || s[0] == "helfer")) {
+      route = "/" + s[0] + "/";
+      if (path == "/" + s[0]) return {301, "", {{"Location", route}}};
+      auto file = findStaticFile(ctx_.config.webDir, {"dpo", "helfer"}, path);
       if (!file) return {404, errorBody("not_found", "There is no page " + path + ".", meta.id)};
       contentType = file->contentType;
       Response page{200, std::move(file->body), webPageHeaders()};
@@ -210,6 +211,59 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
       return toHttp(ctx_.oversight.closeReview(principal, meta, decodedSegment(s[2]), body), meta.id);
     }
     return {404, errorBody("not_found", "There is no endpoint " + method + " " + path + ".", meta.id)};
+  }
+
+  // GET /v1/procedures; GET …/{ags}/{procedure}/items[/{id}]; POST …/items/{id}/{claim,release,complete}.
+  Response procedures(HTTPServerRequest& request, const RequestMeta& meta, std::string& route,
+                      const std::map<std::string, std::string>& query) {
+    const auto& s = splitTarget(request.getURI()).segments;
+    const std::string& method = request.getMethod();
+    const bool post = s.size() == 7 && (s[6] == "claim" || s[6] == "release" || s[6] == "complete");
+    if (s.size() == 2)
+      route = "/v1/procedures";
+    else if (s.size() == 5 && s[4] == "items")
+      route = "/v1/procedures/{ags}/{procedure}/items";
+    else if (s.size() == 6 && s[4] == "items")
+      route = "/v1/procedures/{ags}/{procedure}/items/{id}";
+    else if (post && s[4] == "items")
+      route = "/v1/procedures/{ags}/{procedure}/items/{id}/" + s[6];
+    else
+      return {404, errorBody("not_found", "There is no endpoint " + method + " " + splitTarget(request.getURI()).path +
+                                              ".", meta.id)};
+    if (method != (post ? "POST" : "GET")) return methodNotAllowed(meta.id);
+    Principal principal;
+    if (auto refused = authenticate(request, meta.id, principal)) return *refused;
+    ProcedureService& service = ctx_.procedures;
+    if (s.size() == 2) return toHttp(service.catalog(principal), meta.id);
+    ItemCall call;
+    call.ags = decodedSegment(s[2]);
+    call.procedure = decodedSegment(s[3]);
+    if (s.size() >= 6) call.itemId = decodedSegment(s[5]);
+    if (request.has("Regfed-Mandate")) call.mandate = request.get("Regfed-Mandate");
+    if (s.size() == 5) {
+      for (const auto& [name, value] : query)
+        if (name != "status" && name != "after" && name != "limit")
+          return toHttp(service.refuse(principal, meta, "item_list", call,
+                                       RequestError{Failure::Invalid, "unknown_parameter",
+                                                    "Unknown parameter '" + name + "'.", {}}),
+                        meta.id);
+      if (auto it = query.find("status"); it != query.end()) call.status = it->second;
+      if (auto it = query.find("after"); it != query.end()) call.after = it->second;
+      if (auto it = query.find("limit"); it != query.end()) {
+        try {
+          call.limit = std::stoll(it->second);
+        } catch (const std::exception&) {
+          call.limit = 0;  // refused by the service as out of range
+        }
+      }
+      return toHttp(service.list(principal, meta, call), meta.id);
+    }
+    if (!post) return toHttp(service.view(principal, meta, call), meta.id);
+    if (auto error = readBodyOrError(request, call.body))
+      return toHttp(service.refuse(principal, meta, "item_" + s[6], call, *error), meta.id);
+    if (s[6] == "claim") return toHttp(service.claim(principal, meta, call), meta.id);
+    if (s[6] == "release") return toHttp(service.release(principal, meta, call), meta.id);
+    return toHttp(service.complete(principal, meta, call), meta.id);
   }
 
   // GET /v1/audit/events, /subjects/{ags}/{register}/{id}, /verify, /key, /proof/{inclusion,consistency},

@@ -12,6 +12,7 @@
 #include "MandateService.h"
 #include "Metrics.h"
 #include "OversightService.h"
+#include "ProcedureService.h"
 #include "QueryService.h"
 #include "Response.h"
 #include "TokenVerifier.h"
@@ -27,6 +28,7 @@ struct ApiContext {
   MandateService& mandates;
   OversightService& oversight;
   AuditReviewService& review;
+  ProcedureService& procedures;
   AdapterHost& host;
   regfed::audit::AuditSink& audit;
   Federation* federation;  ///< The other nodes; nullptr when the node takes part in no federation.

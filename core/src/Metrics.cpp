@@ -138,6 +138,16 @@ void Metrics::setRegisterUp(const std::string& registerId, bool up) {
   registerUp_[registerId] = up ? 1 : 0;
 }
 
+void Metrics::setProcedureUp(const std::string& procedureId, bool up) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  procedureUp_[label("procedure", procedureId)] = up ? 1 : 0;
+}
+
+void Metrics::itemStep(const std::string& action, const std::string& outcome) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++itemSteps_[label("action", action) + "," + label("outcome", outcome)];
+}
+
 namespace {
 
 // "# HELP" and "# TYPE" lines of a metric family.
@@ -185,6 +195,12 @@ std::string Metrics::render() const {
          "DPO alerts not yet closed (open or acknowledged), by municipality and kind.", alertsOpen_);
   series(out, "regfed_alerts_raised_total", "counter", "Alerts raised by the node's detectors, by kind.",
          alertsRaised_);
+  series(out, "regfed_procedure_up", "gauge", "Whether a procedure's backend answered its last health check.",
+         procedureUp_);
+  series(out, "regfed_work_item_steps_total", "counter",
+         "Steps on work items of procedures by action and outcome (ok or a refusal code).", itemSteps_);
+  single(out, "regfed_work_item_claims_held", "gauge",
+         "Work items of this node's procedures held by a claim (as of the last sweep).", claimsHeld_.load());
   family(out, "regfed_audit_batch_events", "histogram", "Events per audit commit (group commit).");
   auditBatchSize_.render(out, "regfed_audit_batch_events", "");
   family(out, "regfed_audit_commit_seconds", "histogram", "Audit batch commit latency.");

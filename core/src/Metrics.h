@@ -68,6 +68,12 @@ class Metrics {
   void setUnclosedAlerts(const std::vector<std::pair<std::pair<std::string, std::string>, std::int64_t>>& counts);
   /// Counts an alert raised by a detector.
   void alertRaised(const std::string& kind);
+  /// Sets whether a procedure's backend is healthy ("AGS/name").
+  void setProcedureUp(const std::string& procedureId, bool up);
+  /// Counts a work-item step by action (view, claim, release, complete, lapse) and outcome (ok or a code).
+  void itemStep(const std::string& action, const std::string& outcome);
+  /// Sets the number of work items held under claims this node knows of as the owner's node.
+  void setClaimsHeld(std::int64_t n) { claimsHeld_ = n; }
   /// Sets the number of open HTTP connections.
   void setOpenConnections(int n) { openConnections_ = n; }
 
@@ -97,6 +103,9 @@ class Metrics {
   std::map<std::string, std::uint64_t> witnessing_;
   std::map<std::string, std::int64_t> alertsOpen_;
   std::map<std::string, std::uint64_t> alertsRaised_;
+  std::map<std::string, int> procedureUp_;
+  std::map<std::string, std::uint64_t> itemSteps_;
+  std::atomic<std::int64_t> claimsHeld_{0};
 };
 
 }  // namespace regfed::core

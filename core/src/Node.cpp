@@ -64,6 +64,7 @@ void Node::start(std::chrono::seconds databaseWait) {
           "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews, regfed.alerts TO " +
               role,
           "GRANT SELECT, INSERT ON regfed.emergency_activations TO " + role,
+          "GRANT SELECT, INSERT, UPDATE, DELETE ON regfed.claims TO " + role,
           "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role};
       // The yearly report reads mandates, alerts and reviews as the auditor; retention deletes old ones.
       if (!a.auditorRole.empty())
@@ -103,6 +104,14 @@ void Node::start(std::chrono::seconds databaseWait) {
     throw std::runtime_error("cannot load the register adapters:" + text);
   }
   host_->startMonitor(std::chrono::seconds(5));
+  procedureHost_ = std::make_unique<ProcedureHost>(config_, host_->loader(), &metrics_);
+  problems = procedureHost_->start();
+  if (!problems.empty()) {
+    std::string text;
+    for (const auto& p : problems) text += "\n  " + p;
+    throw std::runtime_error("cannot load the procedure adapters:" + text);
+  }
+  procedureHost_->startMonitor(std::chrono::seconds(5));
 
   tokens_ = std::make_unique<TokenVerifier>(config_.issuers, &metrics_);
   // Mandate changes, oversight and search-before-get checks; the hot path of the owner's clerks uses none.
@@ -125,6 +134,12 @@ void Node::start(std::chrono::seconds databaseWait) {
       config_, *database_, *audit_,
       regfed::audit::TreeHeadSigner::fromPublicKeyPem(
           regfed::audit::TreeHeadSigner::fromPrivateKeyFile(a.signingKey).publicKeyPem()));
+  procedureService_ =
+      std::make_unique<ProcedureService>(config_, *procedureHost_, *mandates_, *database_, *audit_, metrics_,
+                                         federation_.get());
+  queries_->setCaseLinks(procedureService_.get());
+  // Items held under a revoked or ended mandate go back to the inbox; lapsed claims are forgotten.
+  claimSweep_.start(std::chrono::seconds(5), [this] { procedureService_->sweep(); });
   // The DPOs' alerts that the log itself shows (bursts of denials, probing outside a mandate, unusual volume).
   alertTask_.start(std::chrono::milliseconds(config_.alerts.sweepIntervalMs), [this] { detectAlerts(); });
   // Mandates changed through another node sharing the database reach this one within seconds; so do the
@@ -142,6 +157,7 @@ void Node::start(std::chrono::seconds databaseWait) {
     witnessing_ = std::make_unique<Witnessing>(config_, metrics_, federation_.get());
     federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *mandateService_,
                                                            *mandates_, *witnessing_, *host_, *audit_);
+    federationServer_->serveProcedures(*procedureService_);
     federationServer_->start();
     // This node's newest signed head goes to its peers for cosigning at a fixed interval.
     witnessTask_.start(std::chrono::milliseconds(config_.federation.witnessIntervalMs),
@@ -171,7 +187,8 @@ void Node::start(std::chrono::seconds databaseWait) {
   server_ = std::make_unique<HttpServer>(
       config_, metrics_,
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *oversightService_,
-                             *reviewService_, *host_, *audit_, federation_.get()}),
+                             *reviewService_, *procedureService_, *host_, *audit_,
+                             federation_.get()}),
       socket);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
@@ -185,10 +202,12 @@ void Node::stop() {
   }
   // The periodic tasks call peers: they end before the federation does.
   refresher_.stop();
+  claimSweep_.stop();
   witnessTask_.stop();
   alertTask_.stop();
   if (federationServer_) federationServer_->stop();
   if (federation_) federation_->stop();
+  if (procedureHost_) procedureHost_->stop();
   if (host_) host_->stop();
   if (audit_) {
     audit_->stop();

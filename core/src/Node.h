@@ -21,6 +21,8 @@
 #include "OversightService.h"
 #include "OversightStore.h"
 #include "PeriodicTask.h"
+#include "ProcedureHost.h"
+#include "ProcedureService.h"
 #include "QueryService.h"
 #include "TokenVerifier.h"
 #include "Witnessing.h"
@@ -54,6 +56,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   Config config_;
   Metrics metrics_;
   std::unique_ptr<AdapterHost> host_;
+  std::unique_ptr<ProcedureHost> procedureHost_;  // after host_: destroyed before the plugins are unloaded
   std::unique_ptr<regfed::audit::AuditWriter> audit_;
   std::unique_ptr<TokenVerifier> tokens_;
   std::unique_ptr<Database> database_;
@@ -65,6 +68,8 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<MandateService> mandateService_;
   std::unique_ptr<OversightService> oversightService_;
   std::unique_ptr<AuditReviewService> reviewService_;
+  std::unique_ptr<ProcedureService> procedureService_;
+  PeriodicTask claimSweep_;
   PeriodicTask alertTask_;
   PeriodicTask refresher_;
   std::unique_ptr<Witnessing> witnessing_;

@@ -297,7 +297,10 @@ Answer QueryService::refuse(const Principal& principal, const RequestMeta& meta,
 Answer QueryService::query(const Principal& principal, const RequestMeta& meta, const std::string& body) {
   QueryRequest request;
   try {
-    parseQuery(body, request);
+    CaseDefaults defaults;
+    if (caseLinks_)
+      defaults = [&](const std::optional<std::string>& mandate) { return caseLinks_->caseDefault(principal, mandate); };
+    parseQuery(body, request, defaults);
   } catch (const RequestError& e) {
     return refuse(principal, meta, request, e);
   }
@@ -520,8 +523,14 @@ AuditEvent recordEvent(const Config& config, const Principal& principal, const R
 
 }  // namespace
 
-RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
+RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& asked,
                                  std::optional<std::int64_t> budgetMs) {
+  RecordRequest request = asked;
+  if (request.caseRef.empty() && caseLinks_ && !meta.viaPeer)
+    if (auto d = caseLinks_->caseDefault(principal, request.mandate)) {
+      request.caseRef = d->caseRef;
+      if (request.purpose.empty()) request.purpose = d->purpose;
+    }
   if (auto refused = notHomeNode(config_, principal, meta)) {
     AuditEvent event = recordEvent(config_, principal, meta, request);
     event.decision = "deny";
@@ -622,7 +631,11 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
     decision = decide(principal, access, rulesOf(*entry), context);
     // Only a request that passes every other rule asks the log whether a search disclosed the record.
     if (decision.outcome == Outcome::NotFound) {
-      context.recordDisclosed = disclosedBefore(principal, request);
+      // A record the work item the person holds refers to was found by the case, as if by a search.
+      context.recordDisclosed =
+          disclosedBefore(principal, request) ||
+          (caseLinks_ && caseLinks_->foundByCase(principal, request.mandate, request.ags, request.registerName,
+                                                 request.id, request.caseRef));
       decision = decide(principal, access, rulesOf(*entry), context);
     }
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "AdapterHost.h"
+#include "CaseLinks.h"
 #include "Config.h"
 #include "DataAnswer.h"
 #include "DataRequest.h"
@@ -47,6 +48,10 @@ class QueryService {
   /// register call (a peer's remaining deadline).
   RecordAnswer fetch(const Principal& principal, const RequestMeta& meta, const RecordRequest& request,
                      std::optional<std::int64_t> budgetMs = std::nullopt);
+
+  /// The work items people hold: lookups without a case reference take the item's, and records an item refers
+  /// to open without a search. Set once before serving.
+  void setCaseLinks(CaseLinks* links) { caseLinks_ = links; }
 
   /// Audits and answers a data request refused before its register was asked (bad input, body too large,
   /// body too slow).
@@ -85,6 +90,7 @@ class QueryService {
   OversightStore& oversight_;
   Database& database_;
   RemoteNodes* remote_;
+  CaseLinks* caseLinks_ = nullptr;
 
   std::mutex reportMutex_;
   std::condition_variable reportQueued_;

@@ -92,10 +92,34 @@ int configCheck(const std::string& path) {
   if (!c.pluginDir.empty() && Poco::File(c.pluginDir).exists()) {
     regfed::sdk::host::AdapterLoader loader;
     for (const auto& p : loader.loadDirectory(c.pluginDir)) problems.push_back("plugin_dir: " + p);
+    using regfed::sdk::host::ModuleKind;
+    // Each adapter checks its own options without connecting (modules of SDK 1.1 and newer).
+    auto check = [&](const std::string& where, const std::string& adapter, ModuleKind kind,
+                     const std::vector<regfed::sdk::Option>& options) {
+      const regfed::sdk::host::LoadedModule* module = loader.module(adapter);
+      if (adapter.empty()) return;
+      if (!module || module->kind != kind) {
+        problems.push_back(where + ".adapter: no plugin in " + c.pluginDir + " provides the " +
+                           (kind == ModuleKind::Register ? "register" : "procedure") + " adapter '" + adapter + "'");
+        return;
+      }
+      try {
+        std::vector<std::string> found;
+        if (kind == ModuleKind::Register)
+          found = regfed::sdk::host::validateOptions(*module, *loader.create(adapter), options);
+        else
+          found = regfed::sdk::host::validateOptions(*module, *loader.createProcedure(adapter), options);
+        for (const auto& p : found) problems.push_back(where + ".options: " + p);
+      } catch (const std::exception& e) {
+        problems.push_back(where + ".adapter: checking its options failed: " + e.what());
+      }
+    };
     for (std::size_t i = 0; i < c.registers.size(); ++i)
-      if (!c.registers[i].adapter.empty() && !loader.modules().count(c.registers[i].adapter))
-        problems.push_back("registers[" + std::to_string(i) + "].adapter: no plugin in " + c.pluginDir +
-                           " provides adapter '" + c.registers[i].adapter + "'");
+      check("registers[" + std::to_string(i) + "]", c.registers[i].adapter, ModuleKind::Register,
+            c.registers[i].options);
+    for (std::size_t i = 0; i < c.procedures.size(); ++i)
+      check("procedures[" + std::to_string(i) + "]", c.procedures[i].adapter, ModuleKind::Procedure,
+            c.procedures[i].options);
   }
   if (load.problems.empty()) {
     try {
@@ -110,7 +134,8 @@ int configCheck(const std::string& path) {
     return 1;
   }
   std::cout << path << ": OK (node " << c.nodeId << ", " << c.municipalities.size() << " municipalities, "
-            << c.registers.size() << " registers, " << c.issuers.size() << " trusted issuers)\n";
+            << c.registers.size() << " registers, " << c.procedures.size() << " procedures, " << c.issuers.size()
+            << " trusted issuers)\n";
   return 0;
 }
 

@@ -22,16 +22,25 @@ LoadedModule readModuleInfo(const std::string& path) {
   } catch (const Poco::Exception& e) {
     throw PluginLoadError("cannot load plugin " + path + ": " + e.displayText());
   }
-  if (!library.hasSymbol(REGFED_MODULE_INFO_SYMBOL)) {
+  const bool registerModule = library.hasSymbol(REGFED_MODULE_INFO_SYMBOL);
+  const bool procedureModule = library.hasSymbol(REGFED_PROCEDURE_MODULE_INFO_SYMBOL);
+  if (registerModule == procedureModule) {
     library.unload();
-    throw PluginLoadError("plugin " + path + " is not a regfed adapter: it does not export " +
-                          REGFED_MODULE_INFO_SYMBOL + " (build it with REGFED_EXPORT_ADAPTER)");
+    throw PluginLoadError("plugin " + path + (registerModule ? " exports both a register and a procedure adapter; "
+                                                               "build one module per adapter"
+                                                             : " is not a regfed adapter: it exports neither " +
+                                                                   std::string(REGFED_MODULE_INFO_SYMBOL) + " nor " +
+                                                                   REGFED_PROCEDURE_MODULE_INFO_SYMBOL +
+                                                                   " (build it with REGFED_EXPORT_ADAPTER or "
+                                                                   "REGFED_EXPORT_PROCEDURE)"));
   }
   using InfoFn = const ModuleInfo* (*)();
-  auto fn = reinterpret_cast<InfoFn>(library.getSymbol(REGFED_MODULE_INFO_SYMBOL));
+  auto fn = reinterpret_cast<InfoFn>(
+      library.getSymbol(registerModule ? REGFED_MODULE_INFO_SYMBOL : REGFED_PROCEDURE_MODULE_INFO_SYMBOL));
   const ModuleInfo* info = fn();
   LoadedModule module;
   module.path = path;
+  module.kind = registerModule ? ModuleKind::Register : ModuleKind::Procedure;
   if (info != nullptr) {
     module.sdkMajor = info->sdkVersionMajor;
     module.sdkMinor = info->sdkVersionMinor;
@@ -48,16 +57,48 @@ LoadedModule readModuleInfo(const std::string& path) {
                           ", but this node provides SDK " + versionText(kSdkVersionMajor, kSdkVersionMinor) +
                           "; rebuild the plugin against SDK " + std::to_string(kSdkVersionMajor) +
                           ".x (at most " + versionText(kSdkVersionMajor, kSdkVersionMinor) + ")");
+  if (module.kind == ModuleKind::Procedure && !hasCall(module, kSinceProcedures))
+    throw PluginLoadError("plugin " + path + " (procedure adapter '" + module.adapter + "') states SDK " +
+                          versionText(module.sdkMajor, module.sdkMinor) + ", but procedure adapters exist since " +
+                          versionText(kSdkVersionMajor, kSinceProcedures) + "; rebuild it against this SDK");
   return module;
 }
 
+// Calls validateOptions only where the module's virtual table has it (Version.h); contains one that throws.
+template <class Adapter>
+std::vector<std::string> validateIfSupported(const LoadedModule& module, const Adapter& adapter,
+                                             const std::vector<Option>& options) {
+  std::vector<std::string> problems;
+  if (!hasCall(module, kSinceProcedures)) return problems;
+  try {
+    adapter.validateOptions(options, problems);
+  } catch (const std::exception& e) {
+    problems.push_back("adapter '" + module.adapter + "' failed while checking its options: " + e.what());
+  } catch (...) {
+    problems.push_back("adapter '" + module.adapter + "' failed while checking its options");
+  }
+  return problems;
+}
+
 }  // namespace
+
+std::vector<std::string> validateOptions(const LoadedModule& module, const RegisterAdapter& adapter,
+                                         const std::vector<Option>& options) {
+  return validateIfSupported(module, adapter, options);
+}
+
+std::vector<std::string> validateOptions(const LoadedModule& module, const ProcedureAdapter& adapter,
+                                         const std::vector<Option>& options) {
+  return validateIfSupported(module, adapter, options);
+}
 
 bool isCompatible(int major, int minor) {
   return major == kSdkVersionMajor && minor >= 0 && minor <= kSdkVersionMinor;
 }
 
-AdapterLoader::AdapterLoader() : classLoader_(std::make_unique<Poco::ClassLoader<RegisterAdapter>>()) {}
+AdapterLoader::AdapterLoader()
+    : classLoader_(std::make_unique<Poco::ClassLoader<RegisterAdapter>>()),
+      procedureLoader_(std::make_unique<Poco::ClassLoader<ProcedureAdapter>>()) {}
 
 AdapterLoader::~AdapterLoader() = default;
 
@@ -71,16 +112,22 @@ const LoadedModule& AdapterLoader::load(const std::string& path) {
     throw PluginLoadError("adapter name '" + module.adapter + "' is provided by both " +
                           existing->second.path + " and " + absolute + "; remove one of them");
   }
-  try {
-    classLoader_->loadLibrary(absolute);
-  } catch (const Poco::Exception& e) {
-    throw PluginLoadError("cannot load plugin " + absolute + ": " + e.displayText());
-  }
-  if (classLoader_->findClass(module.className) == nullptr) {
-    classLoader_->unloadLibrary(absolute);
-    throw PluginLoadError("plugin " + absolute + " does not export class " + module.className +
-                          " in its manifest");
-  }
+  auto loadInto = [&](auto& loader) {
+    try {
+      loader.loadLibrary(absolute);
+    } catch (const Poco::Exception& e) {
+      throw PluginLoadError("cannot load plugin " + absolute + ": " + e.displayText());
+    }
+    if (loader.findClass(module.className) == nullptr) {
+      loader.unloadLibrary(absolute);
+      throw PluginLoadError("plugin " + absolute + " does not export class " + module.className +
+                            " in its manifest");
+    }
+  };
+  if (module.kind == ModuleKind::Register)
+    loadInto(*classLoader_);
+  else
+    loadInto(*procedureLoader_);
   return modules_.emplace(module.adapter, module).first->second;
 }
 
@@ -105,15 +152,34 @@ std::vector<std::string> AdapterLoader::loadDirectory(const std::string& directo
   return problems;
 }
 
-std::unique_ptr<RegisterAdapter> AdapterLoader::create(const std::string& adapter) const {
+const LoadedModule* AdapterLoader::module(const std::string& adapter) const {
   auto it = modules_.find(adapter);
-  if (it == modules_.end()) {
-    std::string known;
-    for (const auto& [name, m] : modules_) known += (known.empty() ? "" : ", ") + name;
-    throw PluginLoadError("no adapter named '" + adapter +
-                          "' is loaded (loaded: " + (known.empty() ? "none" : known) + ")");
-  }
-  return std::unique_ptr<RegisterAdapter>(classLoader_->create(it->second.className));
+  return it == modules_.end() ? nullptr : &it->second;
+}
+
+const LoadedModule& AdapterLoader::find(const std::string& adapter, ModuleKind kind) const {
+  const char* wanted = kind == ModuleKind::Register ? "register" : "procedure";
+  std::string known;
+  for (const auto& [name, m] : modules_)
+    if (m.kind == kind) known += (known.empty() ? "" : ", ") + name;
+  auto it = modules_.find(adapter);
+  if (it == modules_.end() || it->second.kind != kind)
+    throw PluginLoadError("no " + std::string(wanted) + " adapter named '" + adapter + "' is loaded" +
+                          (it != modules_.end() ? " ('" + adapter + "' is a " +
+                                                      (kind == ModuleKind::Register ? "procedure" : "register") +
+                                                      " adapter)"
+                                                : "") +
+                          " (loaded: " + (known.empty() ? "none" : known) + ")");
+  return it->second;
+}
+
+std::unique_ptr<RegisterAdapter> AdapterLoader::create(const std::string& adapter) const {
+  return std::unique_ptr<RegisterAdapter>(classLoader_->create(find(adapter, ModuleKind::Register).className));
+}
+
+std::unique_ptr<ProcedureAdapter> AdapterLoader::createProcedure(const std::string& adapter) const {
+  return std::unique_ptr<ProcedureAdapter>(
+      procedureLoader_->create(find(adapter, ModuleKind::Procedure).className));
 }
 
 }  // namespace regfed::sdk::host

@@ -38,6 +38,20 @@ const std::map<std::string, std::string> kRows = {
 
 }  // namespace
 
+// Merseburg's online applications, processed by helpers of other nodes: OA-F-001 refers to MER-000001.
+static std::string procedureSql() {
+  std::ifstream in(sourceDir() + "/schemas/antraege.sql");
+  std::stringstream schema;
+  schema << in.rdbuf();
+  std::string sql = schema.str();
+  for (const char* id : {"OA-F-001", "OA-F-002", "OA-F-003"})
+    sql += std::string("INSERT INTO antraege.items (ags, id, kind, title, received, refs) VALUES ('15088220', '") +
+           id + "', 'Wohnsitzanmeldung', 'Wohnsitzanmeldung " + id + "', now(), "
+           "'[{\"register\": \"melderegister\", \"id\": \"MER-000001\", \"label\": \"Antragsteller/in\"}]');";
+  return sql + "GRANT USAGE ON SCHEMA antraege TO regfed_reader;"
+               "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA antraege TO regfed_reader;";
+}
+
 int freePort() {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   const int port = socket.address().port();
@@ -74,6 +88,7 @@ FederationFixture::FederationFixture() {
       sql += "INSERT INTO melde.m_" + ags + " VALUES " + kRows.at(ags) + ";";
     }
     sql += "GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader;";
+    if (n.id == "merseburg") sql += procedureSql();
     n.db->exec(sql);
     ca->issue(n.id);
     n.configPath = dir.write(n.id + ".json", configFor(n));
@@ -169,6 +184,9 @@ std::string FederationFixture::configFor(const FederatedNode& n) const {
   "issuers": )" + issuers() + R"(,
   "registers": [)" + registers + R"(],
   "agreements": [{"id": "ZV-2026-01", "title": "IKZ Sachsen-Anhalt Süd", "support_days_per_year": 10}],
+  "procedures": [)" + (n.id == "merseburg" ? R"({"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge",
+     "adapter": "antraege", "options": {"conninfo": ")" + n.db->dsn("regfed_reader") + R"(", "municipality": "15088220"}})"
+                                           : std::string()) + R"(],
   )" + federationSection(n.id, dir.path() + "/" + n.id + ".pem", dir.path() + "/" + n.id + ".key") + R"(
 })";
 }

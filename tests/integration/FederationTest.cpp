@@ -438,6 +438,7 @@ class OldNode : public wire::RegfedNodeIf {
   void decide_mandate(wire::MandateAnswer&, const wire::MandateDecision&) override { unknown(); }
   void cosign(wire::CosignAnswer&, const wire::CosignRequest&) override { unknown(); }
   void witnessed_head(wire::WitnessedHeadInfo&, const int32_t) override { unknown(); }
+  void item_call(wire::ItemAnswer&, const wire::ItemCall&) override { unknown(); }
 
  private:
   [[noreturn]] static void unknown() {
@@ -855,6 +856,70 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
   a = wire::MandateAnswer();
   asPeer("leuna")->client->change_mandate(a, change);
   BOOST_TEST(a.refused.kind == "unauthenticated");
+}
+
+BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_through_their_home_node) {
+  const std::string day = regfed::core::formatDay(regfed::core::berlinToday());
+  const std::string merAdmin = token("admin.15088220", "15088220", {"admin"});
+  auto created = post("merseburg", merAdmin, "/v1/mandates",
+                      R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
+                      R"("registers":["melderegister"],"procedures":["online-antraege"],)"
+                      R"("operations":["get","search","process"],"fields":["familienname","vornamen","anschrift"],)"
+                      R"("purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01","valid_from":")" + day +
+                          R"(","valid_until":")" + day + "\"}");
+  BOOST_TEST_REQUIRE(created.status == 201, created.body);
+  const std::string id = created.json()->getValue<std::string>("id");
+  BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id + "/approve").status == 200);
+  BOOST_TEST_REQUIRE(post("leuna", token("admin.leuna", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve").status == 200);
+
+  const std::string lena = token("lena.wagner", "15088205", {"helper"});
+  const std::string items = "/v1/procedures/15088220/online-antraege/items";
+  auto at = [&](const std::string& method, const std::string& path) {
+    return method == "GET" ? get("leuna", lena, path, {{"Regfed-Mandate", id}})
+                           : HttpResponse(http(node("leuna").process->port(), "POST", path, "{}",
+                                               {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}}));
+  };
+  // Leuna's node shows Merseburg's procedure as Merseburg's catalog has it.
+  auto catalog = get("leuna", lena, "/v1/procedures");
+  BOOST_TEST(catalog.body.find(R"("procedure":"online-antraege","title":"Online-Anträge","node":"merseburg","status":"ok")") !=
+                 std::string::npos,
+             catalog.body);
+  auto inbox = at("GET", items);
+  BOOST_TEST_REQUIRE(inbox.status == 200, inbox.body);
+  BOOST_TEST(inbox.json()->getArray("items")->size() == 3u);
+
+  // The claim goes to Merseburg's node; both logs hold it under the same request id.
+  auto claimed = at("POST", items + "/OA-F-001/claim");
+  BOOST_TEST_REQUIRE(claimed.status == 200, claimed.body);
+  const std::string rid = claimed.json()->getValue<std::string>("request_id");
+  BOOST_TEST(audit("merseburg", rid, "action || ':' || decision || ':' || reason || ':' || peer || ':' || case_ref") ==
+             "item_claim:allow:mandate:leuna:OA-F-001");
+  BOOST_TEST(audit("leuna", rid, "action || ':' || decision || ':' || reason || ':' || peer") ==
+             "item_claim:allow:forwarded:merseburg");
+  // A second claim of the same item from Merseburg's own clerk loses.
+  auto lost = post("merseburg", token("max.klein", "15088220", {"clerk"}), items + "/OA-F-001/claim");
+  BOOST_TEST(lost.errorCode() == "already_claimed");
+
+  // The applicant's record, opened at Leuna's node without a search and without a case reference: found by the
+  // case at Merseburg, logged there under the item.
+  auto record = get("leuna", lena, "/v1/registers/15088220/melderegister/records/MER-000001", {{"Regfed-Mandate", id}});
+  BOOST_TEST_REQUIRE(record.status == 200, record.body);
+  BOOST_TEST(audit("merseburg", record.json()->getValue<std::string>("request_id"), "case_ref") == "OA-F-001");
+
+  auto decided = http(node("leuna").process->port(), "POST", items + "/OA-F-001/complete",
+                      R"({"decision":"approved"})", {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}});
+  BOOST_TEST_REQUIRE(decided.status == 200, decided.body);
+  BOOST_TEST(at("GET", items).json()->getArray("items")->size() == 2u);
+
+  // Revoked at the owner mid-work: the helper's next step says so, and the item is free again.
+  BOOST_TEST_REQUIRE(at("POST", items + "/OA-F-002/claim").status == 200);
+  BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id + "/revoke").status == 200);
+  auto told = at("GET", items + "/OA-F-002");
+  BOOST_TEST(told.errorCode() == "mandate_revoked", told.body);
+  BOOST_TEST((told.body.find("OA-F-002") != std::string::npos || told.body.find("go back to") != std::string::npos),
+             told.body);
+  BOOST_TEST(node("merseburg").db->scalar("SELECT coalesce(claim_holder, '-') FROM antraege.items WHERE id = 'OA-F-002'") == "-");
+  BOOST_TEST(node("leuna").db->scalar("SELECT count(*) FROM regfed.claims") == "0");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -50,10 +50,41 @@ INSERT INTO melde.m_15088205 VALUES
 GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader;
 )sql";
 
+// Merseburg's online applications: open items referring to Melderegister records (OA-T-001 to MER-000001, …),
+// one of them with an attachment, and one decided item.
+std::string procedureItems() {
+  std::string sql;
+  for (int i = 1; i <= kOpenItems; ++i) {
+    char id[16], record[16];
+    std::snprintf(id, sizeof id, "OA-T-%03d", i);
+    std::snprintf(record, sizeof record, "MER-%06d", (i - 1) % 5 + 1);
+    sql += std::string("INSERT INTO antraege.items (ags, id, kind, title, received, applicant, refs) VALUES "
+                       "('15088220', '") + id + "', 'Wohnsitzanmeldung', 'Wohnsitzanmeldung " + id +
+           "', now() - interval '" + std::to_string(100 - i) + " minutes', "
+           "'[{\"name\": \"familienname\", \"label\": \"Familienname\", \"value\": \"Müller\"}]', "
+           "'[{\"register\": \"melderegister\", \"id\": \"" + record +
+           "\", \"label\": \"Antragsteller/in\"}]');"
+           "INSERT INTO antraege.history (ags, item_id, status, actor) VALUES ('15088220', '" + id +
+           "', 'open', 'antragsteller');";
+  }
+  sql += "INSERT INTO antraege.attachments VALUES ('15088220', 'OA-T-001', 'Wohnungsgeberbestätigung.pdf', "
+         "'application/pdf', 183204, NULL);"
+         "INSERT INTO antraege.items (ags, id, kind, title, received, status) VALUES ('15088220', 'OA-T-900', "
+         "'Abmeldung', 'Abmeldung OA-T-900', now() - interval '3 days', 'approved');";
+  return sql;
+}
+
 }  // namespace
 
 NodeFixture::NodeFixture(NodeOptions options) {
   db.exec(kTables);
+  // The procedure's tables as production has them, written through the adapter's own role.
+  std::ifstream antraege(sourceDir() + "/schemas/antraege.sql");
+  std::stringstream schema;
+  schema << antraege.rdbuf();
+  db.exec(schema.str() + procedureItems() +
+          "GRANT USAGE ON SCHEMA antraege TO regfed_reader;"
+          "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA antraege TO regfed_reader;");
   dir.write("gewerbe.jsonl",
             "{\"id\":\"GEW-MER-00001\",\"betriebsname\":\"Bäckerei Krause\",\"inhaber\":\"Krause, "
             "Jens\",\"steuernummer\":\"0000000000001\"}\n"
@@ -114,7 +145,9 @@ NodeFixture::NodeFixture(NodeOptions options) {
                      std::to_string(options.mainAgreementDays) + R"(},
                  {"id": "ZV-TEST", "title": "small test agreement", "support_days_per_year": )" +
                      std::to_string(options.smallAgreementDays) + R"(}],
-  "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge"}])" +
+  "procedures": [{"ags": "15088220", "name": "online-antraege", "title": "Online-Anträge", "adapter": "antraege",
+                  "claim_idle_s": )" + std::to_string(options.claimIdleSeconds) + R"(,
+                  "options": {"conninfo": ")" + conninfo + R"(", "municipality": "15088220", "pool_size": 4}}])" +
                      options.rootExtra + R"(
 })";
   configPath = dir.write("node.json", json);

@@ -13,6 +13,8 @@ namespace regfed::test {
 
 constexpr const char* kMerseburg = "15088220";
 constexpr const char* kLeuna = "15088205";
+/// Open items OA-T-001 … OA-T-012 in Merseburg's procedure "online-antraege" (OA-T-900 is decided).
+constexpr int kOpenItems = 12;
 
 /// Settings that differ between suites.
 struct NodeOptions {
@@ -21,6 +23,7 @@ struct NodeOptions {
   int smallAgreementDays = 4;  ///< support days per year of agreement "ZV-TEST"
   int mainAgreementDays = 10;  ///< support days per year of agreement "ZV-2026-01"
   bool tls = false;  ///< serve HTTPS with a self-signed certificate (cert.pem in the fixture folder)
+  int claimIdleSeconds = 1800;  ///< procedures[0].claim_idle_s
   std::string nodeExtra;  ///< JSON members added to the "node" object, e.g. R"(, "limits": {...})"
   std::string rootExtra;  ///< JSON members added to the config's top level, e.g. R"(, "alerts": {...})"
 };

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE plugin_loading_tests
 #include <AdapterLoader.h>
 #include <Poco/File.h>
+#include <Poco/SharedLibrary.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -34,6 +35,22 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// A counter a fixture module exports; the loader's handle keeps the module loaded, this one shares it.
+int exportedCounter(const std::string& path, const std::string& symbol) {
+  Poco::SharedLibrary library(path);
+  return *static_cast<int*>(library.getSymbol(symbol));
+}
+
+template <class Create>
+std::string createError(Create create) {
+  try {
+    create();
+  } catch (const PluginLoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(plugin_loading)
@@ -50,6 +67,76 @@ BOOST_AUTO_TEST_CASE(shipped_adapters_load_and_report_themselves) {
     BOOST_REQUIRE(adapter);
     BOOST_TEST(adapter->describe().capabilities.get);
   }
+}
+
+BOOST_AUTO_TEST_CASE(shipped_procedure_adapters_load_and_describe_themselves_before_open) {
+  AdapterLoader loader;
+  BOOST_TEST(loader.loadDirectory(regfed::test::pluginDir()).empty());
+  for (const char* name : {"antraege", "template_procedure"}) {
+    BOOST_REQUIRE_MESSAGE(loader.modules().count(name), name << " not loaded");
+    const auto& m = loader.modules().at(name);
+    BOOST_TEST((m.kind == regfed::sdk::host::ModuleKind::Procedure));
+    BOOST_TEST(m.sdkMinor >= regfed::sdk::host::kSinceProcedures);
+    BOOST_TEST(!m.description.empty());
+    auto adapter = loader.createProcedure(name);
+    BOOST_REQUIRE(adapter);
+    BOOST_TEST(adapter->describe().capabilities.claim);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(validate_options_is_called_only_on_modules_that_have_it) {
+  using regfed::sdk::host::validateOptions;
+  AdapterLoader loader;
+  const std::vector<sdk::Option> options = {{"x", "y"}};
+  // A 1.0 module: its virtual table would have no validateOptions, so the host must not call it.
+  const auto& old = loader.load(fixture("sdk10_validating_adapter"));
+  BOOST_TEST(old.sdkMinor == 0);
+  BOOST_TEST(validateOptions(old, *loader.create("validating10"), options).empty());
+  BOOST_TEST(exportedCounter(fixture("sdk10_validating_adapter"), "fixtureValidateCalls10") == 0);
+  // A 1.1 module is asked, and its problems come back.
+  const auto& current = loader.load(fixture("sdk11_validating_adapter"));
+  const auto problems = validateOptions(current, *loader.create("validating11"), options);
+  BOOST_TEST(exportedCounter(fixture("sdk11_validating_adapter"), "fixtureValidateCalls11") == 1);
+  BOOST_REQUIRE(problems.size() == 1u);
+  BOOST_TEST(problems[0] == "option 'x' was checked by the adapter");
+  // The procedure side: a 1.1 module is asked; the same adapter seen as a 1.0 module would not be.
+  const auto& antraege = loader.load(regfed::test::pluginDir() + "/regfed-procedure-antraege.so");
+  auto procedure = loader.createProcedure("antraege");
+  BOOST_TEST(!validateOptions(antraege, *procedure, {}).empty());
+  regfed::sdk::host::LoadedModule older = antraege;
+  older.sdkMinor = 0;
+  BOOST_TEST(validateOptions(older, *procedure, {}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_procedure_module_stating_an_sdk_before_procedures) {
+  const std::string message = loadError(fixture("sdk10_procedure"));
+  BOOST_TEST(contains(message, "states SDK 1.0"), message);
+  BOOST_TEST(contains(message, "since " + std::to_string(sdk::kSdkVersionMajor) + "." +
+                                   std::to_string(regfed::sdk::host::kSinceProcedures)),
+             message);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_module_that_is_both_kinds) {
+  const std::string message = loadError(fixture("both_kinds_adapter"));
+  BOOST_TEST(contains(message, "exports both a register and a procedure adapter"), message);
+}
+
+BOOST_AUTO_TEST_CASE(creating_the_wrong_kind_names_what_the_adapter_is) {
+  AdapterLoader loader;
+  loader.load(regfed::test::pluginDir() + "/regfed-adapter-template.so");
+  loader.load(regfed::test::pluginDir() + "/regfed-procedure-template.so");
+  const std::string asProcedure = createError([&] { loader.createProcedure("template"); });
+  BOOST_TEST(contains(asProcedure,
+                      "no procedure adapter named 'template' is loaded ('template' is a register "
+                      "adapter) (loaded: template_procedure)"),
+             asProcedure);
+  const std::string asRegister = createError([&] { loader.create("template_procedure"); });
+  BOOST_TEST(contains(asRegister,
+                      "no register adapter named 'template_procedure' is loaded ('template_procedure' "
+                      "is a procedure adapter) (loaded: template)"),
+             asRegister);
+  BOOST_TEST(
+      contains(createError([&] { loader.createProcedure("nosuch"); }), "(loaded: template_procedure)"));
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_plugin_built_for_another_sdk_major_naming_both_versions) {

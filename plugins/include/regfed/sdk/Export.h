@@ -4,8 +4,12 @@
 // library.
 //
 //   REGFED_EXPORT_ADAPTER(MyAdapter, "myadapter", "Reads registers from My Fachverfahren")
+//   REGFED_EXPORT_PROCEDURE(MyInbox, "myinbox", "Online applications from My Fachverfahren")   (since 1.1)
+//
+// One module exports one adapter.
 
 #include <Poco/ClassLibrary.h>
+#include <regfed/sdk/ProcedureAdapter.h>
 #include <regfed/sdk/RegisterAdapter.h>
 #include <regfed/sdk/Version.h>
 
@@ -17,5 +21,16 @@
     return &info;                                                                                         \
   }                                                                                                       \
   POCO_BEGIN_MANIFEST(::regfed::sdk::RegisterAdapter)                                                     \
+  POCO_EXPORT_CLASS(ClassName)                                                                            \
+  POCO_END_MANIFEST
+
+#define REGFED_EXPORT_PROCEDURE(ClassName, AdapterName, Description)                                      \
+  extern "C" POCO_LIBRARY_API const ::regfed::sdk::ModuleInfo* regfedProcedureModuleInfo() {              \
+    static const ::regfed::sdk::ModuleInfo info{::regfed::sdk::kSdkVersionMajor,                          \
+                                                ::regfed::sdk::kSdkVersionMinor, AdapterName, #ClassName, \
+                                                Description};                                             \
+    return &info;                                                                                         \
+  }                                                                                                       \
+  POCO_BEGIN_MANIFEST(::regfed::sdk::ProcedureAdapter)                                                    \
   POCO_EXPORT_CLASS(ClassName)                                                                            \
   POCO_END_MANIFEST

@@ -28,6 +28,13 @@ class RegisterAdapter {
 
   /// Reports whether the backend can serve right now.
   virtual Health health() = 0;
+
+  /// Since 1.1. Checks the options without connecting, for `regfed config check`: appends one plain sentence per
+  /// problem (naming the option) to `problems`. The default accepts everything; open() still checks them.
+  virtual void validateOptions(const std::vector<Option>& options, std::vector<std::string>& problems) const {
+    (void)options;
+    (void)problems;
+  }
 };
 
 }  // namespace regfed::sdk
