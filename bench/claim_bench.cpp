@@ -186,6 +186,26 @@ std::string approvedMandate(const Args& a, int port, const regfed::core::Config&
   return id;
 }
 
+// Transactions committed in one database and WAL written by the whole cluster, so far.
+struct DatabaseWork {
+  double commits = 0, walBytes = 0;
+};
+
+DatabaseWork databaseWork(const Args& a, const std::string& db) {
+  pqxx::connection c(dsnFor(a, "postgres", "postgres"));
+  auto r = pqxx::nontransaction(c).exec_params(
+      "SELECT xact_commit, pg_current_wal_lsn() - '0/0'::pg_lsn FROM pg_stat_database WHERE datname = $1",
+      db);
+  return {r[0][0].as<double>(), r[0][1].as<double>()};
+}
+
+// A backend reports its transactions when it ends (or idles): called once the phase's connections are closed.
+void printDatabaseWork(const DatabaseWork& before, const DatabaseWork& after, long long won) {
+  const double items = static_cast<double>(std::max<long long>(1, won));
+  std::printf("  PostgreSQL: %.1f transactions committed and %.1f kB WAL written per claimed item\n",
+              (after.commits - before.commits) / items, (after.walBytes - before.walBytes) / items / 1024);
+}
+
 // A value of the node's /metrics: the series `key` (name with labels) as written there; 0 when absent.
 double metric(const std::string& metrics, const std::string& key) {
   const auto at = metrics.find("\n" + key + " ");
@@ -362,6 +382,7 @@ int main(int argc, char** argv) {
 
     const bench::HelperRunOptions options{a.helpers, a.page, a.timeoutSeconds};
     checkpoint();
+    const DatabaseWork baseBefore = databaseWork(a, baseDb);
     bench::CpuMeter baseMeter(0, postmaster);
     const bench::HelperRun base = bench::runHelpers(
         options,
@@ -373,11 +394,14 @@ int main(int argc, char** argv) {
         baseMeter);
     printRun("baseline: the adapter's SQL over libpqxx, one connection per helper (no node, no audit)", base,
              a.items);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the helpers' backends report as they end
+    printDatabaseWork(baseBefore, databaseWork(a, baseDb), base.tally.won);
     std::fflush(stdout);
 
     checkpoint();
     const std::string itemsPath = std::string("/v1/procedures/") + kOwnerAgs + "/" + kProcedure + "/items";
     const std::string before = request(node.port(), "GET", "/metrics").second;
+    const DatabaseWork nodeBefore = databaseWork(a, nodeDb);
     bench::CpuMeter nodeMeter(node.pid(), postmaster);
     const bench::HelperRun http = bench::runHelpers(
         options,
@@ -391,6 +415,8 @@ int main(int argc, char** argv) {
              http, a.items);
     printNodeMetrics(before, after);
     const int stopped = node.stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    printDatabaseWork(nodeBefore, databaseWork(a, nodeDb), http.tally.won);
 
     std::printf("\nchecks\n");
     bool ok = check(base.emptied && http.emptied && !base.tally.failures && !http.tally.failures,

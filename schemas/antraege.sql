@@ -1,8 +1,15 @@
 -- Online-Anträge: the work items a municipality receives from its online services, served to regfed by the
 -- antraege procedure adapter (adapters/antraege). One schema may hold the items of several municipalities
 -- (column ags); the adapter's option "municipality" selects one. Idempotent: running it again leaves what exists
--- as it is. The adapter's role needs USAGE on the schema and SELECT, INSERT, UPDATE on the three tables (never
--- DELETE): a decision is a row change and a history row, nothing is removed.
+-- as it is. The adapter's role needs no more than this (what the application arrived with — applicant data,
+-- the register records it refers to, attachments — stays as the online service wrote it; a helper who holds an
+-- item opens the records it refers to without a search, so the node's role must not be able to add any):
+--   GRANT USAGE ON SCHEMA antraege TO <role>;
+--   GRANT SELECT ON antraege.items, antraege.attachments, antraege.history TO <role>;
+--   GRANT UPDATE (status, decision, note, decided_by, decided_at, claim_holder, claim_since, claim_expires)
+--     ON antraege.items TO <role>;
+--   GRANT INSERT ON antraege.history TO <role>;
+-- Never DELETE: a decision is a row change and a history row, nothing is removed.
 --
 -- Times are timestamptz; the adapter takes every time it writes from the database clock (now()), so nodes with
 -- skewed clocks still agree on when a claim lapses.

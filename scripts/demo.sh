@@ -100,7 +100,9 @@ SQL
     -c "GRANT SELECT ON ALL TABLES IN SCHEMA melde TO regfed_reader_$s" \
     -c "DELETE FROM antraege.items WHERE NOT ags = ANY (string_to_array('${hosts[$node]}', ' '))" \
     -c "GRANT USAGE ON SCHEMA antraege TO regfed_procedures_$s" \
-    -c "GRANT SELECT, INSERT, UPDATE ON antraege.items, antraege.attachments, antraege.history TO regfed_procedures_$s" \
+    -c "GRANT SELECT ON antraege.items, antraege.attachments, antraege.history TO regfed_procedures_$s" \
+    -c "GRANT UPDATE (status, decision, note, decided_by, decided_at, claim_holder, claim_since, claim_expires) ON antraege.items TO regfed_procedures_$s" \
+    -c "GRANT INSERT ON antraege.history TO regfed_procedures_$s" \
     >/dev/null
 done
 "${psql[@]}" -d postgres -c "REVOKE CONNECT ON DATABASE regfed_demo_data FROM PUBLIC" >/dev/null

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "DataRequest.h"
 #include "Principal.h"
@@ -15,9 +16,10 @@ class CaseLinks {
  public:
   virtual ~CaseLinks() = default;
   /// The case reference (the item's id) and purpose for a data request that names none: the one item the
-  /// person holds (under `mandate`, when named); nothing when they hold none or several.
-  virtual std::optional<CaseDefault> caseDefault(const Principal& principal,
-                                                 const std::optional<std::string>& mandate) = 0;
+  /// person holds under exactly this mandate (or none) of the one municipality the request is for; nothing when
+  /// they hold none or several, or the request goes elsewhere (or to several municipalities).
+  virtual std::optional<CaseDefault> caseDefault(const Principal& principal, const std::optional<std::string>& mandate,
+                                                 const std::vector<std::string>& municipalities) = 0;
   /// True when the person holds item `caseRef` of a procedure of `ags` (under `mandate`) and the item refers
   /// to record `recordId` of register `registerName`: the record was found by the case. Renews the claim.
   virtual bool foundByCase(const Principal& principal, const std::optional<std::string>& mandate,

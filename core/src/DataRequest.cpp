@@ -180,11 +180,6 @@ void parseQuery(const std::string& body, QueryRequest& out, const CaseDefaults& 
   if (o->has("purpose")) out.purpose = requireString(o, "purpose");
   if (o->has("case_ref")) out.caseRef = requireString(o, "case_ref");
   if (o->has("mandate") && !o->get("mandate").isEmpty()) out.mandate = requireString(o, "mandate");
-  if (out.caseRef.empty() && defaults)
-    if (auto d = defaults(out.mandate)) {
-      out.caseRef = d->caseRef;
-      if (out.purpose.empty()) out.purpose = d->purpose;
-    }
   if (!o->has("register")) reject("missing_register", "Name the register to query, e.g. \"melderegister\".");
   out.registerName = requireString(o, "register");
   if (out.registerName.empty() || out.registerName.size() > 64)
@@ -259,6 +254,11 @@ void parseQuery(const std::string& body, QueryRequest& out, const CaseDefaults& 
     if (out.timeoutMs < 1 || out.timeoutMs > 30000)
       reject("invalid_timeout", "'timeout_ms' must be between 1 and 30000.");
   }
+  if (out.caseRef.empty() && defaults)
+    if (auto d = defaults(out.mandate, out.municipalities)) {
+      out.caseRef = d->caseRef;
+      if (out.purpose.empty()) out.purpose = d->purpose;
+    }
   checkPurpose(out.purpose, out.caseRef);
   checkMandate(out.mandate);
 }

@@ -64,8 +64,10 @@ struct CaseDefault {
   std::string caseRef;
   std::string purpose;
 };
-/// Finds the default for a request naming `mandate` (or none); empty function or nullopt: no default.
-using CaseDefaults = std::function<std::optional<CaseDefault>(const std::optional<std::string>& mandate)>;
+/// Finds the default for a request naming `mandate` (or none) to `municipalities` (as given; empty: the caller's
+/// own); empty function or nullopt: no default.
+using CaseDefaults = std::function<std::optional<CaseDefault>(const std::optional<std::string>& mandate,
+                                                              const std::vector<std::string>& municipalities)>;
 
 /// Parses a POST /v1/query body into `out`; throws RequestError. What was read before the error stays in
 /// `out`, so the audit event of a refused request still says what was asked. A body without `case_ref`

@@ -190,10 +190,11 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     }
     if (s.size() >= 3 && s[0] == "v1" && s[1] == "audit") return auditReview(request, meta, route, query);
     if (s.size() >= 2 && s[0] == "v1" && s[1] == "procedures") return procedures(request, meta, route, query);
-    if (method == "GET" && s.size() >= 1 && (s[0] == "dpo" || s[0] == "helfer")) {
+    // The DPOs' and the helpers' pages, and what both use (web/common).
+    if (method == "GET" && s.size() >= 1 && (s[0] == "dpo" || s[0] == "helfer" || s[0] == "common")) {
       route = "/" + s[0] + "/";
       if (path == "/" + s[0]) return {301, "", {{"Location", route}}};
-      auto file = findStaticFile(ctx_.config.webDir, {"dpo", "helfer"}, path);
+      auto file = findStaticFile(ctx_.config.webDir, {"dpo", "helfer", "common"}, path);
       if (!file) return {404, errorBody("not_found", "There is no page " + path + ".", meta.id)};
       contentType = file->contentType;
       Response page{200, std::move(file->body), webPageHeaders()};
@@ -435,6 +436,12 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
     for (const auto& r : ctx_.host.registers()) {
       registersUp = registersUp && r->up();
       w.key(r->id()).value(r->up() ? "ok" : "unavailable");
+    }
+    w.endObject();
+    w.key("procedures").beginObject();
+    for (const auto& p : ctx_.procedures.host().procedures()) {
+      registersUp = registersUp && p->up();
+      w.key(p->id()).value(p->up() ? "ok" : "unavailable");
     }
     w.endObject();
     if (ctx_.federation) {

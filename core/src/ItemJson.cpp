@@ -36,9 +36,13 @@ std::string itemJson(const WorkItem& item, const std::string& ags, const std::st
     w.key("size_bytes").value(a.sizeBytes).key("sha256").value(a.sha256).endObject();
   }
   w.endArray().key("history").beginArray();
-  for (const auto& h : item.history)
-    w.beginObject().key("at").value(h.at).key("status").value(h.status).key("by").value(h.by).key("note").value(h.note)
-        .endObject();
+  // Who else worked on it is the owner's business; a helper sees their own steps and the applicant's.
+  for (const auto& h : item.history) {
+    const bool shown = ownStaff || h.by == viewer || h.by.find('@') == std::string::npos;
+    w.beginObject().key("at").value(h.at).key("status").value(h.status);
+    w.key("by").value(shown ? h.by : std::string("Sachbearbeitung"));
+    w.key("note").value(shown ? h.note : std::string()).endObject();
+  }
   w.endArray().endObject();
   return w.str();
 }

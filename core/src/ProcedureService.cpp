@@ -2,11 +2,11 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <algorithm>
 
 #include "CalendarDate.h"
+#include "DataRequest.h"
 #include "ItemJson.h"
 #include "JsonBody.h"
 #include "Log.h"
@@ -22,6 +22,9 @@ namespace {
 constexpr std::size_t kMaxNoteCharacters = 2000;
 
 StateConflict backendFailed(const ProcedureEntry& entry, const Status& s, const std::string& consequence) {
+  if (s.code == StatusCode::InvalidArgument)
+    return StateConflict(Failure::Invalid, "invalid_request",
+                         "Procedure " + entry.config().title + " cannot take this request: " + s.message);
   const bool late = s.code == StatusCode::Timeout;
   return StateConflict(Failure::Unavailable, late ? "procedure_timeout" : "procedure_unavailable",
                        "Procedure " + entry.config().title + " of municipality " + entry.config().ags +
@@ -31,6 +34,12 @@ StateConflict backendFailed(const ProcedureEntry& entry, const Status& s, const 
 
 std::string idleText(std::int64_t seconds) {
   return seconds % 60 == 0 ? std::to_string(seconds / 60) + " minutes" : std::to_string(seconds) + " seconds";
+}
+
+StateConflict notClaimed(const ItemCall& call, const ProcedureEntry& entry) {
+  return StateConflict(Failure::Conflict, "not_claimed",
+                       "You do not hold item " + call.itemId + " (any more): claim it first; a claim lapses after " +
+                           idleText(entry.config().claimIdleSeconds) + " without work on it.");
 }
 
 StateConflict itemNotFound(const ItemCall& call) {
@@ -69,60 +78,83 @@ bool ProcedureService::elsewhere(const ItemCall& call, const RequestMeta& meta) 
 
 Answer ProcedureService::forward(const std::string& action, const Principal& p, const RequestMeta& meta,
                                  const ItemCall& call) {
-  if (auto e = notHomeNode(config_, p, meta)) return refused(p, meta, "item_" + action, call, StateConflict(e->kind, e->code, e->message));
-  // Refused here at once what the owner would refuse too: no mandate named for another municipality's items.
-  if (!call.mandate)
-    return refused(p, meta, "item_" + action, call,
-                   StateConflict(Failure::Forbidden, "no_mandate",
-                                 "Items of municipality " + call.ags +
-                                     " are processed by helpers under a support mandate; name it in the "
-                                     "Regfed-Mandate header."));
+  const std::string auditAction = "item_" + action;
+  try {
+    if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
+    // Refused here at once what the owner would refuse too: no mandate named for another municipality's items.
+    if (!call.mandate)
+      throw StateConflict(Failure::Forbidden, "no_mandate",
+                          "Items of municipality " + call.ags +
+                              " are processed by helpers under a support mandate; name it in the Regfed-Mandate "
+                              "header.");
+    // Revoked here (perhaps not yet confirmed by the owner): nothing goes out under it any more.
+    if (auto copy = mandates_.find(*call.mandate); copy && copy->status() == "revoked") {
+      noteHomeClaim(action, p, call, Answer::refused(RequestError{Failure::Forbidden, "mandate_revoked", "", {}}));
+      throw StateConflict(Failure::Forbidden, "mandate_revoked",
+                          "Mandate " + *call.mandate + " was revoked; you can no longer process items of " +
+                              config_.federationMunicipalityName(call.ags) +
+                              " under it. Items you held under it go back to their inbox; nothing was decided on "
+                              "them.");
+    }
+  } catch (const StateConflict& c) {
+    return refused(p, meta, auditAction, call, c);
+  }
+  // Nothing changes at the owner that this node could not log too.
+  if (!audit_.available()) return auditUnavailable("nothing was sent to the owner's node");
   bool delivered = false;
   const Answer answer = remote_->itemCall(p, meta, action, call, DeadlineClock::now() + std::chrono::seconds(5),
                                           delivered);
-  AuditEvent e = event(p, meta, "item_" + action, call, Grant{std::nullopt, "forwarded", ""});
+  const auto copy = mandates_.find(*call.mandate);
+  AuditEvent e = event(p, meta, auditAction, call, Grant{std::nullopt, "forwarded", copy ? copy->purpose : ""});
   e.peer = remote_->nodeOf(call.ags);
   if (answer.error) {
     e.decision = onNodeSide(answer.error->kind) ? "error" : "deny";
     e.reason = answer.error->code;
+  } else {
+    describeForwarded(e, action, call, answer);
   }
-  if (!record(e)) return auditUnavailable(action == "view" || action == "list" ? "nothing is shown"
-                                                                                 : "the owner's answer is not shown");
+  if (!record(e))
+    return auditUnavailable(action == "view" || action == "list" ? "nothing is shown"
+                                                                 : "the owner's answer is not shown (ask again)");
   noteHomeClaim(action, p, call, answer);
   metrics_.itemStep(action, answer.error ? answer.error->code : "ok");
   return answer;
 }
 
-void ProcedureService::noteHomeClaim(const std::string& action, const Principal& p, const ItemCall& call,
-                                     const Answer& answer) {
+void ProcedureService::describeForwarded(AuditEvent& e, const std::string& action, const ItemCall& call,
+                                         const Answer& answer) const {
+  // As the owner logs it: the ids an inbox showed, the decision taken.
   try {
-    database_.transaction([&](pqxx::work& tx) {
-      const bool ended = answer.error && (answer.error->code == "mandate_revoked" ||
-                                          answer.error->code == "mandate_not_in_force");
-      if (ended) {
-        tx.exec_params("DELETE FROM regfed.claims WHERE side = 'home' AND actor = $1 AND actor_ags = $2 AND "
-                       "mandate IS NOT DISTINCT FROM $3",
-                       p.id, p.ags, call.mandate);
-      } else if (!answer.error && action == "claim") {
-        const auto item = Poco::JSON::Parser().parse(answer.payload).extract<Poco::JSON::Object::Ptr>()->getObject("item");
-        const std::string expires = item->getObject("claim")->getValue<std::string>("expires");
-        tx.exec_params(
-            "INSERT INTO regfed.claims (side, owner_ags, procedure, item_id, actor, actor_ags, mandate, expires) "
-            "VALUES ('home', $1, $2, $3, $4, $5, $6, $7::timestamptz) ON CONFLICT (side, owner_ags, procedure, "
-            "item_id) DO UPDATE SET actor = EXCLUDED.actor, actor_ags = EXCLUDED.actor_ags, mandate = "
-            "EXCLUDED.mandate, expires = EXCLUDED.expires",
-            call.ags, call.procedure, call.itemId, p.id, p.ags, call.mandate, expires);
-      } else if ((!answer.error && (action == "release" || action == "complete")) ||
-                 (answer.error && answer.error->code == "not_claimed")) {
-        tx.exec_params("DELETE FROM regfed.claims WHERE side = 'home' AND owner_ags = $1 AND procedure = $2 AND "
-                       "item_id = $3 AND actor = $4 AND actor_ags = $5",
-                       call.ags, call.procedure, call.itemId, p.id, p.ags);
-      }
-    });
-  } catch (const std::exception& e) {
-    // Only the default case reference of later lookups depends on it; the owner holds the truth.
-    log::warn("held items of " + p.id + " not noted: " + e.what());
+    Poco::JSON::Parser parser;
+    if (action == "list") {
+      auto items = parser.parse(answer.payload).extract<Poco::JSON::Object::Ptr>()->getArray("items");
+      for (std::size_t i = 0; items && i < items->size(); ++i)
+        e.subjects.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+      e.resultCount = static_cast<std::int64_t>(e.subjects.size());
+      e.criteria = "{\"status\":" + jsonStringOrNull(call.status) + "}";
+    } else if (action == "complete") {
+      auto item = parser.parse(answer.payload).extract<Poco::JSON::Object::Ptr>()->getObject("item");
+      e.criteria = "{\"decision\":" + jsonStringOrNull(item->getValue<std::string>("decision")) + "}";
+    }
+  } catch (const std::exception& ex) {
+    log::warn("the answer of node " + e.peer.value_or("?") + " to " + e.requestId + " is not what was expected: " +
+              ex.what());
   }
+}
+
+void ProcedureService::checkCall(const ItemCall& call) {
+  try {
+    checkText(call.itemId, "The item id");
+    checkMandate(call.mandate);
+  } catch (const RequestError& e) {
+    throw StateConflict(e.kind, e.code, e.message);
+  }
+  if (call.itemId.size() > 200 ||
+      std::any_of(call.itemId.begin(), call.itemId.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    throw StateConflict(Failure::Invalid, "invalid_item_id",
+                        "An item id is at most 200 characters without control characters.");
+  if (call.after.size() > 200) throw StateConflict(Failure::Invalid, "invalid_after", "'after' is an item id.");
 }
 
 namespace {
@@ -295,6 +327,7 @@ Answer ProcedureService::list(const Principal& p, const RequestMeta& meta, const
   if (elsewhere(call, meta)) return forward("list", p, meta, call);
   try {
     if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
     ProcedureEntry& entry = entryFor(call);
     const Grant grant = authorize(p, call, entry);
     static const std::vector<std::string> statuses = {"open", "needs_info", "approved", "rejected"};
@@ -335,6 +368,7 @@ Answer ProcedureService::view(const Principal& p, const RequestMeta& meta, const
   if (elsewhere(call, meta)) return forward("view", p, meta, call);
   try {
     if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
     ProcedureEntry& entry = entryFor(call);
     const Grant grant = authorize(p, call, entry);
     std::optional<WorkItem> item;
@@ -368,6 +402,7 @@ Answer ProcedureService::claim(const Principal& p, const RequestMeta& meta, cons
   if (elsewhere(call, meta)) return forward("claim", p, meta, call);
   try {
     if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
     ProcedureEntry& entry = entryFor(call);
     const Grant grant = authorize(p, call, entry);
     ClaimResult result;
@@ -377,6 +412,8 @@ Answer ProcedureService::claim(const Principal& p, const RequestMeta& meta, cons
       case ClaimOutcome::NotFound:
         throw itemNotFound(call);
       case ClaimOutcome::NotOpen:
+        // Helpers know open items only (as in the inbox and when opening one).
+        if (grant.mandate) throw itemNotFound(call);
         throw StateConflict(Failure::Conflict, "item_not_open", "Item " + call.itemId + " is not open any more.");
       case ClaimOutcome::HeldByOther:
         throw StateConflict(Failure::Conflict, "already_claimed",
@@ -415,8 +452,15 @@ Answer ProcedureService::release(const Principal& p, const RequestMeta& meta, co
   if (elsewhere(call, meta)) return forward("release", p, meta, call);
   try {
     if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
     ProcedureEntry& entry = entryFor(call);
     const Grant grant = authorize(p, call, entry);
+    std::optional<WorkItem> item;
+    if (Status s = host_.get(entry, ItemRequest{call.itemId, entry.config().timeoutMs}, item); !s.ok())
+      throw backendFailed(entry, s, "The item stays claimed.");
+    if (!item || (grant.mandate && item->summary.status != "open")) throw itemNotFound(call);
+    if (!item->summary.claim || item->summary.claim->holder != holderOf(p))
+      throw StateConflict(Failure::Conflict, "not_claimed", "You do not hold item " + call.itemId + ".");
     // Logged first: the item is free for others the moment the procedure releases it.
     AuditEvent e = event(p, meta, action, call, grant);
     if (!record(e)) return auditUnavailable("the item stays claimed");
@@ -441,6 +485,7 @@ Answer ProcedureService::complete(const Principal& p, const RequestMeta& meta, c
   if (elsewhere(call, meta)) return forward("complete", p, meta, call);
   try {
     if (auto e = notHomeNode(config_, p, meta)) throw StateConflict(e->kind, e->code, e->message);
+    checkCall(call);
     ProcedureEntry& entry = entryFor(call);
     const Grant grant = authorize(p, call, entry);
     Poco::JSON::Object::Ptr body = parseObjectBody(call.body);
@@ -463,7 +508,18 @@ Answer ProcedureService::complete(const Principal& p, const RequestMeta& meta, c
     if (*decision != Decision::Approved && note.empty())
       throw StateConflict(Failure::Invalid, "missing_note",
                           "A rejection or a request for information needs a note saying why.");
-    // A decision cannot be undone: the log has it before the procedure does.
+    // Most refusals are known before anything is logged: the item and who holds it.
+    std::optional<WorkItem> item;
+    if (Status s = host_.get(entry, ItemRequest{call.itemId, entry.config().timeoutMs}, item); !s.ok())
+      throw backendFailed(entry, s, "Nothing was decided.");
+    if (!item) throw itemNotFound(call);
+    if (item->summary.status != "open") {
+      if (grant.mandate) throw itemNotFound(call);
+      throw StateConflict(Failure::Conflict, "item_not_open", "Item " + call.itemId + " is not open any more.");
+    }
+    if (!item->summary.claim || item->summary.claim->holder != holderOf(p)) throw notClaimed(call, entry);
+    // A decision cannot be undone: the log has it before the procedure does (a refusal by the procedure after
+    // that, e.g. the claim lapsed in between, is a second event of the same request).
     AuditEvent e = event(p, meta, action, call, grant);
     e.criteria = std::string("{\"decision\":\"") + decisionName(*decision) + "\"}";
     if (!record(e)) return auditUnavailable("nothing was decided");
@@ -474,11 +530,7 @@ Answer ProcedureService::complete(const Principal& p, const RequestMeta& meta, c
     if (outcome == ChangeOutcome::NotFound) throw itemNotFound(call);
     if (outcome == ChangeOutcome::NotOpen)
       throw StateConflict(Failure::Conflict, "item_not_open", "Item " + call.itemId + " is not open any more.");
-    if (outcome == ChangeOutcome::NotHeld)
-      throw StateConflict(Failure::Conflict, "not_claimed",
-                          "You do not hold item " + call.itemId +
-                              " (any more): claim it first; a claim lapses after " +
-                              idleText(entry.config().claimIdleSeconds) + " without work on it.");
+    if (outcome == ChangeOutcome::NotHeld) throw notClaimed(call, entry);
     forgetClaim(call);
     metrics_.itemStep("complete", "ok");
     return Answer::ok("{\"request_id\":\"" + meta.id + "\",\"item\":{\"id\":" + jsonStringOrNull(call.itemId) +
@@ -486,139 +538,6 @@ Answer ProcedureService::complete(const Principal& p, const RequestMeta& meta, c
   } catch (const StateConflict& c) {
     return refused(p, meta, action, call, c);
   }
-}
-
-void ProcedureService::rememberClaim(const Principal& p, const ItemCall& call, const std::string& expires) {
-  try {
-    database_.transaction([&](pqxx::work& tx) {
-      tx.exec_params(
-          "INSERT INTO regfed.claims (side, owner_ags, procedure, item_id, actor, actor_ags, mandate, expires) "
-          "VALUES ('owner', $1, $2, $3, $4, $5, $6, $7::timestamptz) ON CONFLICT (side, owner_ags, procedure, item_id) "
-          "DO UPDATE SET actor = EXCLUDED.actor, actor_ags = EXCLUDED.actor_ags, mandate = EXCLUDED.mandate, "
-          "expires = EXCLUDED.expires, claimed_at = CASE WHEN regfed.claims.actor = EXCLUDED.actor AND "
-          "regfed.claims.actor_ags = EXCLUDED.actor_ags THEN regfed.claims.claimed_at ELSE now() END",
-          call.ags, call.procedure, call.itemId, p.id, p.ags, call.mandate, expires);
-    });
-  } catch (const std::exception& e) {
-    // The procedure holds the claim either way and lets it lapse; only the release on revocation waits.
-    log::warn("claim on " + call.itemId + " not noted (" + std::string(e.what()) + ")");
-  }
-}
-
-void ProcedureService::forgetClaim(const ItemCall& call) {
-  try {
-    database_.transaction([&](pqxx::work& tx) {
-      tx.exec_params("DELETE FROM regfed.claims WHERE side = 'owner' AND owner_ags = $1 AND procedure = $2 AND item_id = $3",
-                     call.ags, call.procedure, call.itemId);
-    });
-  } catch (const std::exception& e) {
-    log::warn("claim on " + call.itemId + " not forgotten yet (the sweep does it): " + e.what());
-  }
-}
-
-void ProcedureService::releaseForNode(const std::string& ags, const std::string& procedure, const std::string& itemId,
-                                      const std::string& holder, const std::string& actor, const std::string& actorAgs,
-                                      const std::optional<std::string>& mandate, const std::string& reason,
-                                      bool callAdapter) {
-  ProcedureEntry* entry = host_.find(ags, procedure);
-  if (!entry) return;
-  ItemCall call{ags, procedure, itemId, mandate, "open", "", 50, ""};
-  if (callAdapter) {
-    ChangeOutcome outcome;
-    if (!host_.release(*entry, ReleaseRequest{itemId, holder, entry->config().timeoutMs}, outcome).ok()) return;
-  }
-  // The node acts, for the person who held the item: both are in the event.
-  const Principal node{"regfed:" + config_.nodeId, ags, {}, "", "", 0, 0, ""};
-  AuditEvent e = event(node, RequestMeta{Poco::UUIDGenerator::defaultGenerator().createRandom().toString(), {}, {}},
-                       "item_release", call, Grant{mandate ? mandates_.find(*mandate) : std::nullopt, reason, ""});
-  e.criteria = "{\"holder\":" + jsonStringOrNull(actor + "@" + actorAgs) + "}";
-  if (!record(e)) return;  // the row stays: the next sweep tries again
-  forgetClaim(call);
-  metrics_.itemStep("release", reason);
-  log::info("item " + itemId + " of " + ags + "/" + procedure + " released from " + actor + " (" + reason + ")");
-}
-
-void ProcedureService::sweep() {
-  try {
-    auto rows = database_.transaction([&](pqxx::work& tx) {
-      tx.exec("DELETE FROM regfed.claims WHERE side = 'home' AND expires < now()");
-      return tx.exec(
-          "SELECT owner_ags, procedure, item_id, actor, actor_ags, mandate, expires < now() FROM regfed.claims "
-          "WHERE side = 'owner'");
-    });
-    const Day today = berlinToday();
-    std::int64_t held = 0;
-    for (const auto& r : rows) {
-      const std::string ags = r[0].c_str(), procedure = r[1].c_str(), itemId = r[2].c_str();
-      const std::string actor = r[3].c_str(), actorAgs = r[4].c_str();
-      const std::optional<std::string> mandate =
-          r[5].is_null() ? std::nullopt : std::optional<std::string>(r[5].c_str());
-      const std::string holder = actor + "@" + actorAgs;
-      if (mandate) {
-        auto m = mandates_.find(*mandate);
-        if (!m || m->status() == "revoked" || !m->inForce(today)) {
-          releaseForNode(ags, procedure, itemId, holder, actor, actorAgs, mandate,
-                         m && m->status() == "revoked" ? "mandate_revoked" : "mandate_ended", true);
-          continue;
-        }
-      }
-      if (r[6].as<bool>()) {
-        // Past the lease as this node knows it: the procedure says whether it was renewed elsewhere.
-        ProcedureEntry* entry = host_.find(ags, procedure);
-        std::optional<WorkItem> item;
-        if (!entry || !host_.get(*entry, ItemRequest{itemId, entry->config().timeoutMs}, item).ok()) continue;
-        if (!item || !item->summary.claim || item->summary.claim->holder != holder) {
-          releaseForNode(ags, procedure, itemId, holder, actor, actorAgs, mandate, "claim_lapsed", false);
-          continue;
-        }
-        rememberClaim(Principal{actor, actorAgs, {}, "", "", 0, 0, ""},
-                      ItemCall{ags, procedure, itemId, mandate, "open", "", 50, ""}, item->summary.claim->expires);
-      }
-      ++held;
-    }
-    metrics_.setClaimsHeld(held);
-  } catch (const std::exception& e) {
-    log::warn(std::string("claims sweep failed (retrying): ") + e.what());
-  }
-}
-
-std::optional<CaseDefault> ProcedureService::caseDefault(const Principal& principal,
-                                                        const std::optional<std::string>& mandate) {
-  try {
-    auto rows = database_.transaction([&](pqxx::work& tx) {
-      return tx.exec_params(
-          "SELECT owner_ags, procedure, item_id FROM regfed.claims WHERE actor = $1 AND actor_ags = $2 "
-          "AND expires > now() AND ($3::text IS NULL OR mandate IS NOT DISTINCT FROM $3) LIMIT 2",
-          principal.id, principal.ags, mandate);
-    });
-    if (rows.size() != 1) return std::nullopt;
-    const std::string ags = rows[0][0].c_str(), procedure = rows[0][1].c_str(), itemId = rows[0][2].c_str();
-    const ProcedureEntry* entry = host_.find(ags, procedure);
-    return CaseDefault{itemId, "Bearbeitung " + (entry ? entry->config().title : procedure) + " " + itemId};
-  } catch (const std::exception& e) {
-    log::warn(std::string("case reference of a held item not looked up: ") + e.what());
-    return std::nullopt;
-  }
-}
-
-bool ProcedureService::foundByCase(const Principal& principal, const std::optional<std::string>& mandate,
-                                   const std::string& ags, const std::string& registerName,
-                                   const std::string& recordId, const std::string& caseRef) {
-  auto rows = database_.transaction([&](pqxx::work& tx) {
-    return tx.exec_params(
-        "SELECT procedure FROM regfed.claims WHERE side = 'owner' AND owner_ags = $1 AND item_id = $2 "
-        "AND actor = $3 AND actor_ags = $4 AND mandate IS NOT DISTINCT FROM $5 AND expires > now()",
-        ags, caseRef, principal.id, principal.ags, mandate);
-  });
-  for (const auto& r : rows) {
-    ProcedureEntry* entry = host_.find(ags, r[0].c_str());
-    std::optional<WorkItem> item;
-    if (!entry || !host_.get(*entry, ItemRequest{caseRef, entry->config().timeoutMs}, item).ok() || !item) continue;
-    if (!item->summary.claim || item->summary.claim->holder != holderOf(principal)) continue;
-    for (const auto& ref : item->references)
-      if (ref.registerName == registerName && ref.recordId == recordId) return true;
-  }
-  return false;
 }
 
 }  // namespace regfed::core

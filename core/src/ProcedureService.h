@@ -57,8 +57,8 @@ class ProcedureService : public CaseLinks {
   /// audited as the node's own step; run periodically.
   void sweep();
 
-  std::optional<CaseDefault> caseDefault(const Principal& principal,
-                                         const std::optional<std::string>& mandate) override;
+  std::optional<CaseDefault> caseDefault(const Principal& principal, const std::optional<std::string>& mandate,
+                                         const std::vector<std::string>& municipalities) override;
   bool foundByCase(const Principal& principal, const std::optional<std::string>& mandate, const std::string& ags,
                    const std::string& registerName, const std::string& recordId,
                    const std::string& caseRef) override;
@@ -76,6 +76,10 @@ class ProcedureService : public CaseLinks {
   /// Forwards a step to that node, logs it here under the same request id, and keeps the home node's note of
   /// the person's claims.
   Answer forward(const std::string& action, const Principal& p, const RequestMeta& meta, const ItemCall& call);
+  void describeForwarded(regfed::audit::AuditEvent& e, const std::string& action, const ItemCall& call,
+                         const Answer& answer) const;
+  /// Item id, `after` and mandate id are sane (length, text, format); throws StateConflict 422.
+  static void checkCall(const ItemCall& call);
   void noteHomeClaim(const std::string& action, const Principal& p, const ItemCall& call, const Answer& answer);
   Grant authorize(const Principal& p, const ItemCall& call, const ProcedureEntry& entry);
   /// The refusal for a mandate that no longer allows work; releases what the person still holds under it.

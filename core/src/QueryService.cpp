@@ -299,7 +299,10 @@ Answer QueryService::query(const Principal& principal, const RequestMeta& meta, 
   try {
     CaseDefaults defaults;
     if (caseLinks_)
-      defaults = [&](const std::optional<std::string>& mandate) { return caseLinks_->caseDefault(principal, mandate); };
+      defaults = [&](const std::optional<std::string>& mandate, const std::vector<std::string>& municipalities) {
+        return caseLinks_->caseDefault(principal, mandate,
+                                       municipalities.empty() ? std::vector<std::string>{principal.ags} : municipalities);
+      };
     parseQuery(body, request, defaults);
   } catch (const RequestError& e) {
     return refuse(principal, meta, request, e);
@@ -527,7 +530,7 @@ RecordAnswer QueryService::fetch(const Principal& principal, const RequestMeta& 
                                  std::optional<std::int64_t> budgetMs) {
   RecordRequest request = asked;
   if (request.caseRef.empty() && caseLinks_ && !meta.viaPeer)
-    if (auto d = caseLinks_->caseDefault(principal, request.mandate)) {
+    if (auto d = caseLinks_->caseDefault(principal, request.mandate, {request.ags})) {
       request.caseRef = d->caseRef;
       if (request.purpose.empty()) request.purpose = d->purpose;
     }
@@ -625,6 +628,7 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
   access.mandate = request.mandate;
   Facts facts;
   PolicyDecision decision;
+  bool foundByCase = false;
   try {
     facts = gather(principal, request.mandate);
     PolicyContext context{facts.today, facts.mandate ? &*facts.mandate : nullptr, facts.emergencyActive, false};
@@ -632,10 +636,11 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
     // Only a request that passes every other rule asks the log whether a search disclosed the record.
     if (decision.outcome == Outcome::NotFound) {
       // A record the work item the person holds refers to was found by the case, as if by a search.
-      context.recordDisclosed =
-          disclosedBefore(principal, request) ||
-          (caseLinks_ && caseLinks_->foundByCase(principal, request.mandate, request.ags, request.registerName,
-                                                 request.id, request.caseRef));
+      context.recordDisclosed = disclosedBefore(principal, request);
+      foundByCase = !context.recordDisclosed && caseLinks_ &&
+                    caseLinks_->foundByCase(principal, request.mandate, request.ags, request.registerName, request.id,
+                                            request.caseRef);
+      context.recordDisclosed = context.recordDisclosed || foundByCase;
       decision = decide(principal, access, rulesOf(*entry), context);
     }
   } catch (const std::exception& e) {
@@ -682,7 +687,8 @@ RecordAnswer QueryService::fetchLocal(const Principal& principal, const RequestM
                                {}});
   }
   event.decision = "allow";
-  event.reason = decision.reason;
+  // A DPO sees which records were opened because the held item named them rather than after a search.
+  event.reason = foundByCase ? "found_by_case" : decision.reason;
   if (!found.row) return answer(RecordAnswer{notFound(), {}, {}});
   if (decision.withholdBlocked && isBlocked(*found.row, firstBlock, reg.blockFields.size())) {
     event.withheld = {request.id};

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End-to-end test of the DPO page (web/dpo, served by the node under /dpo/) in Debian's Chromium, driven by
-// playwright-core from tests/js (scripts/npm-tools.sh installs it; Playwright's own browser download never runs).
+// playwright-core (common.mjs holds what the tests of both pages share).
 //
 // Environment:
 //   REGFED_URL              base URL of a running node, e.g. http://127.0.0.1:8443
@@ -12,45 +12,19 @@
 // The log must hold more than 10 events visible to the DPO (paging is checked with 10 per page) and at least one
 // open alert (it is acknowledged and closed). Exit 0 when every step passed, 1 with the failing step otherwise.
 
-import {createRequire} from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-const require = createRequire(new URL('../js/package.json', import.meta.url));
-const {chromium} = require('playwright-core');
-
-const STEP_MS = 15_000;
-
-function fail(message) {
-  console.error(`dpo-page: ${message}`);
-  process.exit(1);
-}
+import {STEP_MS, claimsOf, environment, fail, openPage, waitUntil, withResponse} from './common.mjs';
 
 function config() {
-  const missing = ['REGFED_URL', 'REGFED_DPO_TOKEN', 'REGFED_SUBJECT', 'REGFED_ACTOR'].filter((k) => !process.env[k]);
-  if (missing.length) fail(`set ${missing.join(', ')} (see the head of ${path.basename(new URL(import.meta.url).pathname)})`);
+  const base = environment(['REGFED_DPO_TOKEN', 'REGFED_SUBJECT', 'REGFED_ACTOR']);
   const subject = process.env.REGFED_SUBJECT.match(/^([^/]+)\/([^/]+)\/(.+)$/);
   if (!subject) fail('REGFED_SUBJECT must be ags/register/id');
-  const screenshots = process.env.REGFED_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'regfed-dpo-'));
-  fs.mkdirSync(screenshots, {recursive: true});
   return {
-    url: process.env.REGFED_URL.replace(/\/+$/, ''),
+    ...base,
     token: process.env.REGFED_DPO_TOKEN.trim(),
     subject: {ags: subject[1], register: subject[2], id: subject[3]},
     actor: process.env.REGFED_ACTOR,
-    screenshots,
-    chromium: process.env.REGFED_CHROMIUM || '/usr/bin/chromium',
   };
-}
-
-/** The token's claims, to check that the header names the signed-in user. */
-function claimsOf(token) {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
-  } catch {
-    return fail('REGFED_DPO_TOKEN is not a JWT');
-  }
 }
 
 /** The same token with a changed signature: well-formed, but the node must refuse it with 401. */
@@ -61,92 +35,24 @@ function tamperedToken(token) {
   return `${header}.${payload}.${signature.slice(0, i)}${changed}${signature.slice(i + 1)}`;
 }
 
-async function waitUntil(condition, what, timeout = STEP_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await condition();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Runs an action and waits for the API answer it causes (and for the page to have handled it). */
-async function withResponse(page, matches, action) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/v1/') && matches(new URL(r.url()), r.request()), {timeout: STEP_MS}),
-    action(),
-  ]);
-  return response;
-}
-
 const isEvents = (url) => url.pathname === '/v1/audit/events';
 
 async function main() {
   const cfg = config();
-  const claims = claimsOf(cfg.token);
-  const browser = await chromium.launch({executablePath: cfg.chromium, args: ['--no-sandbox'], headless: true});
-  const context = await browser.newContext({acceptDownloads: true, locale: 'de-DE', viewport: {width: 1400, height: 900}});
-  // Chromium reports CSP violations on the console; the event listener makes sure none goes unseen.
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-    });
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
+  const claims = claimsOf('REGFED_DPO_TOKEN');
+  const t = await openPage({url: cfg.url, site: '/dpo/', screenshots: cfg.screenshots, chromium: cfg.chromium});
+  const {page, step, shot, nav, region} = t;
 
-  const problems = [];
-  let tolerated = []; // console errors expected in the current step (a 401 the step provokes)
-  page.on('console', (msg) => {
-    const text = msg.text();
-    const csp = /Content Security Policy|CSP violation/i.test(text);
-    if ((msg.type() === 'error' || csp) && !(tolerated.some((re) => re.test(text)) && !csp)) {
-      problems.push(`console ${msg.type()}: ${text}`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (r) => {
-    if (new URL(r.url()).pathname.startsWith('/dpo/') && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
-  });
-
-  let current = '';
-  const step = async (name, fn) => {
-    current = name;
-    const started = Date.now();
-    await fn();
-    if (problems.length) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
-    tolerated = [];
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  };
-  const shot = (name) => page.screenshot({path: path.join(cfg.screenshots, name), fullPage: true});
-  const nav = (name) => page.getByRole('navigation', {name: 'Bereiche'}).getByRole('button', {name, exact: false});
-  const region = (name) => page.getByRole('region', {name, exact: true});
-
-  try {
+  await t.run(async () => {
     const events = region('Ereignisse im Protokoll');
     const eventsTable = events.getByRole('table', {name: 'Ereignisse, neueste zuerst'});
     const eventRows = eventsTable.locator('tbody tr');
-    const rowSeqs = () => eventsTable.locator('tbody tr > th').allTextContents().then((t) => t.map(Number));
+    const rowSeqs = () => eventsTable.locator('tbody tr > th').allTextContents().then((texts) => texts.map(Number));
 
-    await step('the page loads under /dpo/ with its Content-Security-Policy', async () => {
-      const response = await page.goto(`${cfg.url}/dpo/`);
-      if (!response || response.status() !== 200) throw new Error(`GET /dpo/ answered ${response && response.status()}`);
-      const csp = response.headers()['content-security-policy'] || '';
-      if (!/script-src 'self'/.test(csp) || /unsafe-inline/.test(csp)) throw new Error(`unexpected CSP header: "${csp}"`);
-      if ((await page.locator('html').getAttribute('lang')) !== 'de') throw new Error('html lang is not "de"');
-      await page.getByRole('heading', {name: 'Anmeldung', level: 1}).waitFor();
-    });
+    await step('the page loads under /dpo/ with its Content-Security-Policy', () => t.load());
 
     await step('a tampered token is refused, with the error code and request id shown', async () => {
-      tolerated = [/status of 401/];
+      t.tolerate(/status of 401/);
       await page.getByLabel('Zugangstoken (JWT)').fill(tamperedToken(cfg.token));
       await page.getByRole('button', {name: 'Anmelden'}).click();
       const alert = page.getByRole('alert');
@@ -155,19 +61,10 @@ async function main() {
       await page.getByRole('heading', {name: 'Anmeldung', level: 1}).waitFor();
     });
 
-    await step('sign in with the keyboard only (Tab to the token field, Enter)', async () => {
-      await page.locator('body').focus();
-      await waitUntil(async () => {
-        await page.keyboard.press('Tab');
-        return (await page.evaluate(() => document.activeElement && document.activeElement.id)) === 'token';
-      }, 'the token field to get the focus by Tab', 5_000);
-      await page.keyboard.insertText(cfg.token);
-      await withResponse(page, isEvents, () => page.keyboard.press('Enter'));
+    await step('sign in with the keyboard only (Tab to the token field, visible focus, Enter)', async () => {
+      await t.signInByKeyboard(cfg.token, isEvents);
       await events.waitFor();
-      const who = await page.locator('#user-info').textContent();
-      if (!who.includes(claims.sub)) throw new Error(`the header does not name ${claims.sub}: "${who}"`);
-      const stored = await page.evaluate(() => [sessionStorage.length, localStorage.length]);
-      if (stored[1] !== 0) throw new Error('the page wrote to localStorage');
+      await t.expectSignedIn(claims);
     });
 
     await step('the events table lists events', async () => {
@@ -334,13 +231,7 @@ async function main() {
         throw new Error('events are still shown after signing out');
       }
     });
-  } catch (error) {
-    await shot('failure.png').catch(() => {});
-    await browser.close();
-    fail(`FAILED: ${current}\n  ${error.message.split('\n').join('\n  ')}\n  (screenshots in ${cfg.screenshots})`);
-  }
-  await browser.close();
-  console.log(`dpo-page: all steps passed; screenshots in ${cfg.screenshots}`);
+  });
 }
 
 main().catch((error) => fail(error.stack || String(error)));

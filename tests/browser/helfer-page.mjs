@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End-to-end test of the helpers' page (web/helfer, served by the node under /helfer/) in Debian's Chromium, driven
-// by playwright-core from tests/js (scripts/npm-tools.sh installs it; Playwright's own browser download never runs).
+// by playwright-core (common.mjs holds what the tests of both pages share).
 //
 // Environment:
 //   REGFED_URL                 base URL of the helper's home node, e.g. http://127.0.0.1:8443
@@ -18,77 +18,21 @@
 // is decided, one claimed). The test revokes the mandate: run it again with a new one. Exit 0 when every step
 // passed, 1 with the failing step otherwise.
 
-import {createRequire} from 'node:module';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-const require = createRequire(new URL('../js/package.json', import.meta.url));
-const {chromium} = require('playwright-core');
-
-const STEP_MS = 15_000;
-
-function fail(message) {
-  console.error(`helfer-page: ${message}`);
-  process.exit(1);
-}
+import {STEP_MS, claimsOf, environment, fail, openPage, waitUntil, withResponse} from './common.mjs';
 
 function config() {
-  const required = ['REGFED_URL', 'REGFED_HELPER_TOKEN', 'REGFED_OTHER_HELPER_TOKEN', 'REGFED_MANDATE',
-    'REGFED_OWNER_AGS', 'REGFED_PROCEDURE', 'REGFED_ADMIN_TOKEN'];
-  const missing = required.filter((k) => !process.env[k]);
-  if (missing.length) fail(`set ${missing.join(', ')} (see the head of ${path.basename(new URL(import.meta.url).pathname)})`);
-  const screenshots = process.env.REGFED_SCREENSHOT_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'regfed-helfer-'));
-  fs.mkdirSync(screenshots, {recursive: true});
-  const url = process.env.REGFED_URL.replace(/\/+$/, '');
+  const base = environment(['REGFED_HELPER_TOKEN', 'REGFED_OTHER_HELPER_TOKEN', 'REGFED_MANDATE', 'REGFED_OWNER_AGS',
+    'REGFED_PROCEDURE', 'REGFED_ADMIN_TOKEN']);
   return {
-    url,
-    adminUrl: (process.env.REGFED_ADMIN_URL || url).replace(/\/+$/, ''),
+    ...base,
+    adminUrl: (process.env.REGFED_ADMIN_URL || base.url).replace(/\/+$/, ''),
     token: process.env.REGFED_HELPER_TOKEN.trim(),
     otherToken: process.env.REGFED_OTHER_HELPER_TOKEN.trim(),
     adminToken: process.env.REGFED_ADMIN_TOKEN.trim(),
     mandate: process.env.REGFED_MANDATE,
     ags: process.env.REGFED_OWNER_AGS,
     procedure: process.env.REGFED_PROCEDURE,
-    screenshots,
-    chromium: process.env.REGFED_CHROMIUM || '/usr/bin/chromium',
   };
-}
-
-/** The token's claims, to check that the header names the signed-in user. */
-function claimsOf(token) {
-  try {
-    return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
-  } catch {
-    return fail('REGFED_HELPER_TOKEN is not a JWT');
-  }
-}
-
-async function waitUntil(condition, what, timeout = STEP_MS) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await condition();
-      if (last) return last;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeout} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Runs an action and waits for the API answer it causes (and for the page to have handled it). */
-async function withResponse(page, matches, action) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/v1/') && matches(new URL(r.url()), r.request()), {timeout: STEP_MS}),
-    action(),
-  ]);
-  await page.waitForTimeout(100); // the page renders after the body has been read
-  return response;
 }
 
 /** A call of the API from this process (not the page): another person's view of the same node. */
@@ -103,55 +47,20 @@ async function callApi(base, token, method, apiPath, headers = {}) {
 
 async function main() {
   const cfg = config();
-  const claims = claimsOf(cfg.token);
+  const claims = claimsOf('REGFED_HELPER_TOKEN');
   const itemsPath = `/v1/procedures/${cfg.ags}/${encodeURIComponent(cfg.procedure)}/items`;
   const isItems = (url) => url.pathname === itemsPath;
   const isItem = (id) => (url) => url.pathname === `${itemsPath}/${encodeURIComponent(id)}`;
   const isAction = (id, action) => (url, request) => request.method() === 'POST' &&
     url.pathname === `${itemsPath}/${encodeURIComponent(id)}/${action}`;
 
-  const browser = await chromium.launch({executablePath: cfg.chromium, args: ['--no-sandbox', '--lang=de-DE'], headless: true});
-  const context = await browser.newContext({locale: 'de-DE', timezoneId: 'Europe/Berlin', viewport: {width: 1400, height: 900}});
-  // Chromium reports CSP violations on the console; the event listener makes sure none goes unseen.
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-    });
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_MS);
-
-  const problems = [];
-  let tolerated = []; // console errors expected in the current step (a refusal the step provokes)
-  page.on('console', (msg) => {
-    const text = msg.text();
-    const csp = /Content Security Policy|CSP violation/i.test(text);
-    if ((msg.type() === 'error' || csp) && !(tolerated.some((re) => re.test(text)) && !csp)) {
-      problems.push(`console ${msg.type()}: ${text}`);
-    }
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (r) => {
-    const u = new URL(r.url());
-    if (u.pathname.startsWith('/helfer/') && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
-    if (u.origin !== new URL(cfg.url).origin) problems.push(`request to another origin: ${r.url()}`);
-  });
+  const t = await openPage({url: cfg.url, site: '/helfer/', screenshots: cfg.screenshots, chromium: cfg.chromium});
+  const {page, step, shot, nav, region} = t;
   const completes = []; // every POST …/complete the page sends
   page.on('request', (r) => {
     if (r.method() === 'POST' && /\/complete$/.test(new URL(r.url()).pathname)) completes.push(r);
   });
 
-  let current = '';
-  const step = async (name, fn) => {
-    current = name;
-    const started = Date.now();
-    await fn();
-    if (problems.length) throw new Error(`the page reported problems:\n  ${problems.join('\n  ')}`);
-    tolerated = [];
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  };
-  const shot = (name) => page.screenshot({path: path.join(cfg.screenshots, name), fullPage: true});
-  const region = (name) => page.getByRole('region', {name, exact: true});
   const alertText = async () => (await page.locator('#error').textContent()) || '';
   const noticeText = async () => (await page.locator('#notice').textContent()) || '';
 
@@ -182,36 +91,18 @@ async function main() {
 
   let firstId;
   let secondId;
-  try {
+  await t.run(async () => {
     await step('the page loads under /helfer/ with its Content-Security-Policy', async () => {
-      const response = await page.goto(`${cfg.url}/helfer/`);
-      if (!response || response.status() !== 200) throw new Error(`GET /helfer/ answered ${response && response.status()}`);
-      const csp = response.headers()['content-security-policy'] || '';
-      if (!/script-src 'self'/.test(csp) || /unsafe-inline|unsafe-eval/.test(csp)) throw new Error(`unexpected CSP header: "${csp}"`);
-      if ((await page.locator('html').getAttribute('lang')) !== 'de') throw new Error('html lang is not "de"');
-      await page.getByRole('heading', {name: 'Anmeldung', level: 1}).waitFor();
+      await t.load();
       const icon = await page.locator('link[rel="icon"]').getAttribute('href');
       const iconResponse = await page.request.get(new URL(icon, `${cfg.url}/helfer/`).href);
       if (iconResponse.status() !== 200) throw new Error(`the favicon ${icon} answered ${iconResponse.status()}`);
     });
 
     await step('sign in with the keyboard only (Tab to the token field, visible focus, Enter)', async () => {
-      await page.locator('body').focus();
-      await waitUntil(async () => {
-        await page.keyboard.press('Tab');
-        return (await page.evaluate(() => document.activeElement && document.activeElement.id)) === 'token';
-      }, 'the token field to get the focus by Tab', 5_000);
-      const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
-      if (outline === 'none') throw new Error('the focused token field shows no focus outline');
-      await page.keyboard.insertText(cfg.token);
-      await withResponse(page, (u) => u.pathname === '/v1/procedures', () => page.keyboard.press('Enter'));
+      await t.signInByKeyboard(cfg.token, (u) => u.pathname === '/v1/procedures');
       await region('Mandate und Verfahren').waitFor();
-      const who = await page.locator('#user-info').textContent();
-      if (!who.includes(claims.sub)) throw new Error(`the header does not name ${claims.sub}: "${who}"`);
-      if (claims.name && !who.includes(claims.name)) throw new Error(`the header does not name ${claims.name}: "${who}"`);
-      if (claims.ags && !who.includes(claims.ags)) throw new Error(`the header does not name ${claims.ags}: "${who}"`);
-      const stored = await page.evaluate(() => localStorage.length);
-      if (stored !== 0) throw new Error('the page wrote to localStorage');
+      await t.expectSignedIn(claims);
     });
 
     await step(`pick mandate ${cfg.mandate} (${cfg.ags}/${cfg.procedure}); the inbox lists items`, async () => {
@@ -296,7 +187,7 @@ async function main() {
     });
 
     await step('search the Melderegister from the prefilled form: case reference and mandate sent explicitly', async () => {
-      tolerated = [/status of 4\d\d/]; // the criteria may still not meet § 38 BMG: then a German refusal is shown
+      t.tolerate(/status of 4\d\d/); // the criteria may still not meet § 38 BMG: then a German refusal is shown
       const form = itemView.locator('#search-form');
       // The application may state less than a search needs: complete it from the record opened before.
       const record = itemView.locator('#item-references .record-box').first();
@@ -367,7 +258,7 @@ async function main() {
     });
 
     await step('the next action shows plainly that the mandate was revoked and the claim released; the inbox closes', async () => {
-      tolerated = [/status of 403/];
+      t.tolerate(/status of 403/);
       const refresh = itemView.getByRole('button', {name: 'Aktualisieren'});
       // The revocation may take a moment to reach the helper's node: the helper tries again.
       await waitUntil(async () => {
@@ -383,7 +274,7 @@ async function main() {
       }
       await region('Mandate und Verfahren').waitFor();
       if (await inboxTable.isVisible() || await itemView.isVisible()) throw new Error('the inbox or the item is still shown');
-      if (await page.getByRole('navigation', {name: 'Bereiche'}).getByRole('button', {name: 'Posteingang'}).isVisible()) {
+      if (await nav('Posteingang').isVisible()) {
         throw new Error('the inbox is still offered in the navigation');
       }
       await waitUntil(async () => (await region('Mandate und Verfahren').getByRole('article').filter({hasText: cfg.mandate}).count()) === 0,
@@ -398,13 +289,7 @@ async function main() {
         throw new Error(`expected 403 mandate_revoked, got ${answer.status} ${JSON.stringify(answer.body)}`);
       }
     });
-  } catch (error) {
-    await shot('failure.png').catch(() => {});
-    await browser.close();
-    fail(`FAILED: ${current}\n  ${error.message.split('\n').join('\n  ')}\n  (screenshots in ${cfg.screenshots})`);
-  }
-  await browser.close();
-  console.log(`helfer-page: all steps passed; screenshots in ${cfg.screenshots}`);
+  });
 }
 
 main().catch((error) => fail(error.stack || String(error)));

@@ -48,8 +48,7 @@ static std::string procedureSql() {
     sql += std::string("INSERT INTO antraege.items (ags, id, kind, title, received, refs) VALUES ('15088220', '") +
            id + "', 'Wohnsitzanmeldung', 'Wohnsitzanmeldung " + id + "', now(), "
            "'[{\"register\": \"melderegister\", \"id\": \"MER-000001\", \"label\": \"Antragsteller/in\"}]');";
-  return sql + "GRANT USAGE ON SCHEMA antraege TO regfed_reader;"
-               "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA antraege TO regfed_reader;";
+  return sql + "GRANT USAGE ON SCHEMA antraege TO regfed_reader; GRANT SELECT ON antraege.items, antraege.attachments, antraege.history TO regfed_reader; GRANT UPDATE (status, decision, note, decided_by, decided_at, claim_holder, claim_since, claim_expires) ON antraege.items TO regfed_reader; GRANT INSERT ON antraege.history TO regfed_reader;";
 }
 
 int freePort() {

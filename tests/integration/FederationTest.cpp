@@ -920,6 +920,28 @@ BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_throug
              told.body);
   BOOST_TEST(node("merseburg").db->scalar("SELECT coalesce(claim_holder, '-') FROM antraege.items WHERE id = 'OA-F-002'") == "-");
   BOOST_TEST(node("leuna").db->scalar("SELECT count(*) FROM regfed.claims") == "0");
+
+  // Revoked at the helper's node while the owner's node is down: nothing goes out under it any more.
+  auto second = post("merseburg", merAdmin, "/v1/mandates", std::string() +
+                         R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
+                         R"("registers":["melderegister"],"procedures":["online-antraege"],"operations":["process"],)"
+                         R"("fields":["familienname"],"purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01",)"
+                         R"("valid_from":")" + day + R"(","valid_until":")" + day + "\"}");
+  BOOST_TEST_REQUIRE(second.status == 201, second.body);
+  const std::string id2 = second.json()->getValue<std::string>("id");
+  BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id2 + "/approve").status == 200);
+  const std::string leuAdmin = token("admin.leuna", "15088205", {"admin"});
+  BOOST_TEST_REQUIRE(post("leuna", leuAdmin, "/v1/mandates/" + id2 + "/approve").status == 200);
+  auto held = http(node("leuna").process->port(), "POST", items + "/OA-F-003/claim", "{}",
+                   {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id2}});
+  BOOST_TEST_REQUIRE(held.status == 200, held.body);
+  stop("merseburg");
+  BOOST_TEST_REQUIRE(post("leuna", leuAdmin, "/v1/mandates/" + id2 + "/revoke").status == 200);
+  auto refused = get("leuna", lena, items + "/OA-F-003", {{"Regfed-Mandate", id2}});
+  BOOST_TEST(refused.errorCode() == "mandate_revoked", refused.body);
+  BOOST_TEST(audit("leuna", refused.json()->getObject("error")->getValue<std::string>("request_id"),
+                   "decision || ':' || reason || ':' || coalesce(peer, '-')") == "deny:mandate_revoked:-");
+  BOOST_TEST(node("leuna").db->scalar("SELECT count(*) FROM regfed.claims") == "0");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -83,8 +83,7 @@ NodeFixture::NodeFixture(NodeOptions options) {
   std::stringstream schema;
   schema << antraege.rdbuf();
   db.exec(schema.str() + procedureItems() +
-          "GRANT USAGE ON SCHEMA antraege TO regfed_reader;"
-          "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA antraege TO regfed_reader;");
+          "GRANT USAGE ON SCHEMA antraege TO regfed_reader; GRANT SELECT ON antraege.items, antraege.attachments, antraege.history TO regfed_reader; GRANT UPDATE (status, decision, note, decided_by, decided_at, claim_holder, claim_since, claim_expires) ON antraege.items TO regfed_reader; GRANT INSERT ON antraege.history TO regfed_reader;");
   dir.write("gewerbe.jsonl",
             "{\"id\":\"GEW-MER-00001\",\"betriebsname\":\"Bäckerei Krause\",\"inhaber\":\"Krause, "
             "Jens\",\"steuernummer\":\"0000000000001\"}\n"

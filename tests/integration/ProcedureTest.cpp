@@ -9,6 +9,8 @@
 #include <fstream>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "CalendarDate.h"
 #include "NodeFixture.h"
 
@@ -122,6 +124,11 @@ BOOST_AUTO_TEST_CASE(a_helper_sees_the_open_items_of_procedures_their_mandate_na
   BOOST_TEST(helper(lena, "GET", kItems + "?status=approved").errorCode() == "mandate_scope");
   BOOST_TEST(helper(lena, "GET", kItems + "/OA-T-900").errorCode() == "item_not_found");
   BOOST_TEST(helper(lena, "GET", kItems + "?colour=red").errorCode() == "unknown_parameter");
+  BOOST_TEST(helper(lena, "GET", kItems + "/" + std::string(201, 'x')).errorCode() == "invalid_item_id");
+  BOOST_TEST(helper(lena, "GET", kItems + "/OA%01").errorCode() == "invalid_item_id");
+  BOOST_TEST(helper(lena, "GET", kItems + "/%C3%28").status == 422);
+  BOOST_TEST(helper(lena, "GET", kItems + "?after=nobody").errorCode() == "invalid_request");
+  BOOST_TEST(as(lena, "GET", kItems, "", std::string(101, 'M')).errorCode() == "invalid_mandate");
   BOOST_TEST(helper(lena, "GET", "/v1/procedures/15088220/steuer/items").errorCode() == "procedure_not_found");
   const std::string lookupsOnly = fx.approvedMandate(merAdmin, leuAdmin, procedureMandate(R"(["lena.wagner"])", R"(["get","search"])"));
   BOOST_TEST(as(lena, "GET", kItems, "", lookupsOnly).errorCode() == "mandate_scope");
@@ -219,7 +226,8 @@ BOOST_AUTO_TEST_CASE(a_decision_is_recorded_logged_first_and_the_item_leaves_the
   auto waiting = as(clerk, "GET", kItems + "/OA-T-007");
   BOOST_TEST(waiting.json()->getObject("item")->getValue<std::string>("status") == "needs_info");
   BOOST_TEST(waiting.body.find("Seite 2") != std::string::npos);
-  BOOST_TEST(helper(lena, "POST", kItems + "/OA-T-007/claim").errorCode() == "item_not_open");
+  // For helpers a decided item is gone, whichever way they ask.
+  BOOST_TEST(helper(lena, "POST", kItems + "/OA-T-007/claim").errorCode() == "item_not_found");
   BOOST_TEST(helper(lena, "GET", kItems + "/OA-T-007").errorCode() == "item_not_found");
   // Every step of the item is in the log under its id.
   BOOST_TEST(fx.db.scalar("SELECT string_agg(DISTINCT action, ',') FROM regfed_audit.events WHERE case_ref = "
@@ -241,8 +249,22 @@ BOOST_AUTO_TEST_CASE(lookups_while_holding_an_item_take_its_case_reference_and_o
   BOOST_TEST(found.body.find("Meier") != std::string::npos);
   BOOST_TEST(audit(found, "action || ':' || decision || ':' || case_ref || ':' || purpose") ==
              "get:allow:OA-T-002:Bearbeitung Online-Anträge OA-T-002");
+  BOOST_TEST(audit(found, "reason") == "found_by_case");
   // A record the item does not name still needs a search first.
   BOOST_TEST(open("MER-000003").errorCode() == "not_found");
+  // The default is for lookups of the item's municipality under its mandate only: Lena's own register, or a
+  // lookup of everyone, needs its own purpose and case reference.
+  auto own = fx.query(fx.token("lena.wagner", kLeuna, {"helper", "clerk"}),
+                      R"({"register":"melderegister","filter":{"familienname":"Müller"}})");
+  BOOST_TEST(own.errorCode() == "missing_purpose", own.body);
+  auto everyone = fx.query(lena, R"({"register":"melderegister","municipalities":["*"],"mandate":")" + mandate +
+                                     R"(","filter":{"familienname":"Meier","vornamen":"Peter","anschrift":"x"}})");
+  BOOST_TEST(everyone.errorCode() == "missing_purpose", everyone.body);
+  // Which records an item refers to is the online service's word: the procedure's role cannot add any.
+  pqxx::connection procedureRole(fx.db.dsn("regfed_reader"));
+  pqxx::work tx(procedureRole);
+  BOOST_CHECK_THROW(tx.exec("UPDATE antraege.items SET refs = '[]' WHERE id = 'OA-T-002'"), pqxx::sql_error);
+  tx.abort();
   auto search = fx.query(lena, R"({"register":"melderegister","municipalities":["15088220"],"mandate":")" + mandate +
                                    R"(","filter":{"familienname":"Schmidt","vornamen":"Anne","anschrift":"Weiße Mauer 8, 06217 Merseburg"}})");
   BOOST_TEST_REQUIRE(search.status == 200, search.body);
@@ -288,6 +310,21 @@ BOOST_AUTO_TEST_CASE(a_mandate_revoked_mid_work_releases_the_claim_and_says_so) 
       },
       "mandate_revoked");
   BOOST_TEST(swept.body == "mandate_revoked");
+}
+
+BOOST_AUTO_TEST_CASE(a_procedure_backend_that_fails_is_refused_audited_and_comes_back) {
+  fx.db.exec("ALTER SCHEMA antraege RENAME TO antraege_away");
+  auto down = helper(lena, "GET", kItems);
+  BOOST_TEST(down.status == 503, down.body);
+  BOOST_TEST(down.errorCode() == "procedure_unavailable");
+  BOOST_TEST(audit(down, "decision || ':' || reason") == "error:procedure_unavailable");
+  auto claim = helper(lena, "POST", kItems + "/OA-T-011/claim");
+  BOOST_TEST(claim.status == 503);
+  BOOST_TEST(claim.body.find("not claimed") != std::string::npos, claim.body);
+  fx.db.exec("ALTER SCHEMA antraege_away RENAME TO antraege");
+  BOOST_TEST(helper(lena, "GET", kItems).status == 200);
+  BOOST_TEST(http(fx.node->port(), "GET", "/v1/health").body.find(R"("procedures":{"15088220/online-antraege":"ok"})") !=
+             std::string::npos);
 }
 
 namespace {

@@ -1,7 +1,8 @@
 // The alerts view: list by status, acknowledge, close with an outcome.
 
-import {api} from './api.js';
-import {$, NONE, announce, busy, clearError, descriptionList, el, fill, formatTime, showError, timeElement} from './ui.js';
+import {api} from '../common/api.js';
+import {$, NONE, announce, busy, clearError, descriptionList, el, fill} from '../common/ui.js';
+import {formatTime, showError, timeElement} from './ui.js';
 import {filterBy} from './events.js';
 
 const KINDS = {

@@ -1,11 +1,9 @@
 // The events view: the filter form, one page of events (newest first) and paging with the API's cursor.
 
-import {api} from './api.js';
-import {
-  $, NONE, actionText, busy, announce, clearError, decisionBadge, descriptionList, el, emergencyBadge, fill,
-  showError, timeElement,
-} from './ui.js';
-import {showView} from './nav.js';
+import {api} from '../common/api.js';
+import {$, NONE, announce, busy, clearError, descriptionList, el, fill} from '../common/ui.js';
+import {showView} from '../common/nav.js';
+import {actionText, decisionBadge, emergencyBadge, showError, timeElement} from './ui.js';
 import {openReport} from './report.js';
 
 // cursors[i] is the `after` value that fetches page i (null for the first page, the newest events).

@@ -1,11 +1,11 @@
 // The export view: the events of the current filter as a CSV (German Excel) or JSONL file.
 // The token travels in a header, so the file is fetched here and saved through an object URL.
 
-import {api, nodeInfo} from './api.js';
-import {$, announce, berlinToday, busy, clearError, descriptionList, el, fill, safeFilePart, saveBlob, showError}
-  from './ui.js';
+import {api, nodeInfo} from '../common/api.js';
+import {$, announce, busy, clearError, descriptionList, el, fill} from '../common/ui.js';
+import {showView} from '../common/nav.js';
+import {berlinToday, safeFilePart, saveBlob, showError} from './ui.js';
 import {currentFilter, filterDescription} from './events.js';
-import {showView} from './nav.js';
 
 const TYPES = {csv: 'text/csv;charset=utf-8', jsonl: 'application/x-ndjson'};
 

@@ -1,10 +1,8 @@
 // The integrity view: the node re-checks the stored log against its signed tree heads; the DPO keeps a head.
 
-import {api, nodeInfo} from './api.js';
-import {
-  $, announce, busy, clearError, descriptionList, el, fill, formatTime, safeFilePart, saveBlob, showError,
-  timeElement,
-} from './ui.js';
+import {api, nodeInfo} from '../common/api.js';
+import {$, announce, busy, clearError, descriptionList, el, fill} from '../common/ui.js';
+import {formatTime, safeFilePart, saveBlob, showError, timeElement} from './ui.js';
 
 const state = {head: null, key: null, node: null};
 

@@ -1,11 +1,11 @@
 // The data-subject report (GDPR Art. 15): every logged access to one record, printable.
 
-import {api, decodeJwt, session} from './api.js';
+import {api, decodeJwt, session} from '../common/api.js';
+import {$, NONE, announce, busy, clearError, el, fill} from '../common/ui.js';
+import {showView} from '../common/nav.js';
 import {
-  $, NONE, actionText, announce, berlinToday, busy, clearError, decisionBadge, el, emergencyBadge, fill,
-  formatTime, showError, timeElement, yesNo,
+  actionText, berlinToday, decisionBadge, emergencyBadge, formatTime, showError, timeElement, yesNo,
 } from './ui.js';
-import {showView} from './nav.js';
 
 const form = () => $('#report-form');
 

@@ -2,8 +2,9 @@
 // rejection and a request for information, at most 2000 characters — counted like the node counts them, in
 // Unicode characters). A decision cannot be undone on this page.
 
-import {api} from './api.js';
-import {$, busy, clearMessages, decisionText, el, fill, showProblem} from './ui.js';
+import {api} from '../common/api.js';
+import {$, busy, el, fill} from '../common/ui.js';
+import {clearMessages, decisionText, showProblem} from './ui.js';
 import {failed, itemsPath, mandateHeaders, work} from './work.js';
 
 const NOTE_MAX = 2000;

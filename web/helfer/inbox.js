@@ -1,10 +1,11 @@
 // The inbox: one page of the chosen procedure's open items (oldest received first) and paging with the API's
 // cursor.
 
-import {api} from './api.js';
-import {$, NONE, announce, busy, claimBadge, clearMessages, el, fill, formatDay, srOnly, timeElement} from './ui.js';
+import {api} from '../common/api.js';
+import {$, NONE, announce, busy, el, fill, srOnly} from '../common/ui.js';
+import {setTitle} from '../common/nav.js';
+import {claimBadge, clearMessages, formatDay, timeElement} from './ui.js';
 import {failed, itemsPath, mandateHeaders, municipalityOf, work} from './work.js';
-import {setTitle} from './nav.js';
 
 // cursors[i] is the `after` value that fetches page i (null for the first page).
 const state = {cursors: [null], page: 0, loadedFor: null, items: []};

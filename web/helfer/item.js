@@ -2,13 +2,14 @@
 // history; claiming it ("Übernehmen") and giving it back ("Zurückgeben"). Lookups and the decision live in
 // lookup.js and decision.js and are enabled while the helper holds the item.
 
-import {api} from './api.js';
+import {api} from '../common/api.js';
+import {$, NONE, busy, descriptionList, el, fill} from '../common/ui.js';
+import {setTitle, showView} from '../common/nav.js';
 import {
-  $, NONE, busy, claimBadge, claimText, clearMessages, confirmDone, descriptionList, displayValue, el, fill,
-  formatClock, formatSize, statusText, timeElement, whoText,
+  claimBadge, claimText, clearMessages, confirmDone, displayValue, formatClock, formatSize, statusText, timeElement,
+  whoText,
 } from './ui.js';
 import {failed, itemsPath, mandateHeaders, municipalityOf, work} from './work.js';
-import {setTitle, showView} from './nav.js';
 import * as lookup from './lookup.js';
 import * as decision from './decision.js';
 

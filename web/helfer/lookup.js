@@ -2,11 +2,9 @@
 // processing of the item as purpose. The records the item refers to open directly while the helper holds it (the
 // node counts them as found by the case); anything else takes a search with the criteria of § 38 BMG first.
 
-import {ApiError, api, seg} from './api.js';
-import {
-  $, announce, busy, clearMessages, confirmDone, descriptionList, displayValue, el, fill, formatClock, showProblem,
-  srOnly,
-} from './ui.js';
+import {ApiError, api, seg} from '../common/api.js';
+import {$, announce, busy, descriptionList, el, fill, srOnly} from '../common/ui.js';
+import {clearMessages, confirmDone, displayValue, formatClock, showProblem} from './ui.js';
 import {failed, mandateHeaders, purposeFor, work} from './work.js';
 
 // German labels of the Melderegister's fields; other registers' fields are shown by name.

@@ -1,10 +1,9 @@
 // The choice of what to work on: the procedures GET /v1/procedures offers (own municipality's, and those of
 // support mandates naming the helper), each with the mandate it is worked on under.
 
-import {api} from './api.js';
-import {
-  $, announce, busy, clearMessages, decisionText, descriptionList, el, fill, formatDay, showError, srOnly,
-} from './ui.js';
+import {api} from '../common/api.js';
+import {$, announce, busy, descriptionList, el, fill, srOnly} from '../common/ui.js';
+import {clearMessages, decisionText, formatDay, showError} from './ui.js';
 import {municipalityOf, savedSelection, select, work} from './work.js';
 
 const state = {entries: [], mandates: new Map(), loaded: false};

@@ -1,7 +1,7 @@
 // What the helper is working on: the chosen procedure (and the mandate it is worked on under), the items this page
 // knows them to hold, and what happens when the mandate is revoked or ends while they work.
 
-import {seg} from './api.js';
+import {seg} from '../common/api.js';
 import {showError} from './ui.js';
 
 const SELECTION_KEY = 'regfed.helfer.auswahl';

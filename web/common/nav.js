@@ -1,7 +1,8 @@
-// The sections of the page: one visible at a time, chosen with the navigation buttons (aria-current="page").
+// The sections of a page: one visible at a time, chosen with the navigation buttons (aria-current="page").
 
 const views = new Map();
-const SITE = 'regfed – Vorgänge bearbeiten';
+// The page's name, from its <title> in index.html; the visible section's heading goes before it.
+const site = document.title;
 
 /** Registers a section: name matches data-view on its navigation button; onShow runs each time it is shown. */
 export function registerView(name, {section, onShow = () => {}}) {
@@ -25,19 +26,13 @@ export function showView(name, options = {}) {
 /** The window title from the visible section's heading (call again when the heading changes). */
 export function setTitle(section) {
   const heading = section.querySelector('h1');
-  document.title = `${heading && heading.textContent ? `${heading.textContent} – ` : ''}${SITE}`;
+  document.title = `${heading && heading.textContent ? `${heading.textContent} – ` : ''}${site}`;
 }
 
 /** Shows or hides the navigation button of a view (a view without content yet has none). */
 export function offerView(name, offered) {
   const button = document.querySelector(`#main-nav [data-view="${name}"]`);
   if (button) button.closest('li').hidden = !offered;
-}
-
-/** The name of the visible view, or null. */
-export function currentView() {
-  for (const [name, view] of views) if (!view.section.hidden) return name;
-  return null;
 }
 
 export function wireNavigation() {
