@@ -19,7 +19,7 @@ struct InboxPage {
 enum class ClaimAnswer {
   Won,          ///< The item is now the helper's.
   HeldByOther,  ///< Someone else holds it (HTTP 409 already_claimed).
-  NotOpen,      ///< It was decided in the meantime (HTTP 409 item_not_open).
+  NotOpen,      ///< It was decided in the meantime (HTTP 404 item_not_found for a helper).
   Failed,       ///< Anything else; error() says what.
 };
 

@@ -71,7 +71,8 @@ ClaimAnswer NodeInbox::claim(const std::string& id) {
   if (status == 200) return ClaimAnswer::Won;
   if (status == 409 && answer.find("\"code\":\"already_claimed\"") != std::string::npos)
     return ClaimAnswer::HeldByOther;
-  if (status == 409 && answer.find("\"code\":\"item_not_open\"") != std::string::npos)
+  // A helper is told that an item decided in the meantime is gone (they see open items only).
+  if (status == 404 && answer.find("\"code\":\"item_not_found\"") != std::string::npos)
     return ClaimAnswer::NotOpen;
   if (status != 0) error_ = "claim " + id + ": HTTP " + std::to_string(status) + " " + answer;
   return ClaimAnswer::Failed;

@@ -21,7 +21,7 @@ class CaseLinks {
   virtual std::optional<CaseDefault> caseDefault(const Principal& principal, const std::optional<std::string>& mandate,
                                                  const std::vector<std::string>& municipalities) = 0;
   /// True when the person holds item `caseRef` of a procedure of `ags` (under `mandate`) and the item refers
-  /// to record `recordId` of register `registerName`: the record was found by the case. Renews the claim.
+  /// to record `recordId` of register `registerName`: the record was found by the case.
   virtual bool foundByCase(const Principal& principal, const std::optional<std::string>& mandate,
                            const std::string& ags, const std::string& registerName, const std::string& recordId,
                            const std::string& caseRef) = 0;
