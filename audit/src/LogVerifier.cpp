@@ -1,18 +1,16 @@
+#include <regfed/audit/EventCopy.h>
 #include <regfed/audit/LogVerifier.h>
 #include <regfed/audit/TreeHeadLog.h>
-#include <regfed/audit/EventCopy.h>
-
-#include <pqxx/pqxx>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <exception>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <thread>
-
-#include <regfed/audit/EventCopy.h>
 
 namespace regfed::audit {
 
@@ -41,7 +39,8 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const TreeHea
   return verifyLog(store, node, std::vector<const TreeHeadSigner*>{&verifier}, progress, fileHeads);
 }
 
-VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::vector<const TreeHeadSigner*>& keys,
+VerifyResult verifyLog(AuditStore& store, const std::string& node,
+                       const std::vector<const TreeHeadSigner*>& keys,
                        const std::function<void(std::int64_t, std::int64_t)>& progress,
                        const std::vector<TreeHead>& fileHeads) {
   VerifyResult result;
@@ -62,14 +61,16 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
   }
   if (!heads.empty()) result.latestHead = heads.back();
 
-  // 1. Every event is read back and hashed again from its columns, never trusting the stored hash. The table's
+  // 1. Every event is read back and hashed again from its columns, never trusting the stored hash. The
+  // table's
   //    pages are cut into stretches read at once over their own connections (binary COPY), one per core, all
   //    under one snapshot: events appended meanwhile are not part of this verification.
   pqxx::connection snapshotConnection(store.dsn());
   pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::readwrite_policy::read_only> snap(
       snapshotConnection);
   const pqxx::row at = snap.exec_params1(
-      "SELECT pg_export_snapshot(), pg_relation_size('regfed_audit.events') / current_setting('block_size')::int, "
+      "SELECT pg_export_snapshot(), pg_relation_size('regfed_audit.events') / "
+      "current_setting('block_size')::int, "
       "(SELECT coalesce(max(seq), 0) FROM regfed_audit.events WHERE node = $1)",
       node);
   const std::string snapshot = at[0].as<std::string>();
@@ -81,8 +82,8 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
   std::vector<std::pair<std::int64_t, std::string>> prunedEvents;  // seq, time
   Finding finding;
   std::atomic<std::int64_t> done{0}, pruned{0};
-  const std::int64_t workers =
-      std::max<std::int64_t>(1, std::min<std::int64_t>(std::thread::hardware_concurrency(), total / 50000 + 1));
+  const std::int64_t workers = std::max<std::int64_t>(
+      1, std::min<std::int64_t>(std::thread::hardware_concurrency(), total / 50000 + 1));
   std::vector<std::thread> threads;
   std::exception_ptr failure;
   std::mutex failureMutex;
@@ -93,14 +94,15 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
     const CopyStretch stretch{snapshot, pages * w / workers, pages * (w + 1) / workers};
     threads.emplace_back([&, stretch] {
       try {
-        copyEvents(store.dsn(), node, stretch, [&](const StoredEvent& stored) {
+        std::string form;  // this thread's canonical form, reused
+        copyEvents(store.dsn(), node, stretch, [&](StoredEvent& stored) {
           const std::int64_t seq = stored.event.seq;
           if (seq < 1 || seq > total) return;  // not in the snapshot's log
-          // A pruned event's payload is gone by design: its stored leaf hash stands for it, and the signed
-          // heads over it still prove that hash was not changed.
-          // A pruned event's personal part is gone by design: the digest written with the event stands for
-          // it, and everything else is still hashed from the columns (format 5; earlier formats are never
-          // pruned, so one that looks pruned was changed).
+          // Format 5 hashes the personal part (who asked, why, about whom) on its own; its digest, stored
+          // with the event, enters the leaf. An intact event's personal part must hash to that digest. A
+          // pruned event's personal part is gone by design: the digest stands for it, and everything else is
+          // still hashed from the columns (earlier formats are never pruned, so one that looks pruned was
+          // changed).
           bool intact = true;
           if (stored.prunedAt) {
             ++pruned;
@@ -108,18 +110,21 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
               std::lock_guard<std::mutex> lock(prunedMutex);
               prunedEvents.emplace_back(seq, stored.event.time);
             }
-            if (stored.event.format < 5 || stored.personalDigest.size() != 32) {
-              intact = false;
-            } else {
-              AuditEvent e = stored.event;
-              e.personalDigest = stored.personalDigest;
-              intact = leafHash(canonicalForm(e)) == stored.leafHash;
-            }
-          } else {
-            intact = leafHash(canonicalForm(stored.event)) == stored.leafHash &&
-                     (stored.event.format < 5 || personalDigest(stored.event) == stored.personalDigest);
+            intact = stored.event.format >= 5 && stored.personalDigest.size() == 32;
+          } else if (stored.event.format >= 5) {
+            personalFormInto(stored.event, form);
+            const Hash digest = sha256Of(form);
+            intact = stored.personalDigest.size() == digest.size() &&
+                     std::memcmp(stored.personalDigest.data(), digest.data(), digest.size()) == 0;
           }
-          if (!intact) finding.report(seq, "event " + std::to_string(seq) + " was changed after it was written");
+          if (intact) {
+            stored.event.personalDigest =
+                stored.personalDigest;  // checked above, or standing for a pruned part
+            canonicalFormInto(stored.event, form);
+            intact = leafHash(form) == stored.leafHash;
+          }
+          if (!intact)
+            finding.report(seq, "event " + std::to_string(seq) + " was changed after it was written");
           leaves[static_cast<std::size_t>(seq - 1)] = stored.leafHash;
           seen[static_cast<std::size_t>(seq - 1)] = 1;
           ++done;
@@ -142,8 +147,9 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
     }
   }
   for (auto& t : threads) t.join();
-  // Pruned events must be covered by a recorded pruning run that cut off events older than them, and no run may
-  // have cut off events newer than itself: a payload cleared any other way is reported like a changed event.
+  // Pruned events must be covered by a recorded pruning run that cut off events older than them, and no run
+  // may have cut off events newer than itself: a payload cleared any other way is reported like a changed
+  // event.
   if (!prunedEvents.empty()) {
     struct Run {
       std::int64_t first, last;
@@ -160,10 +166,14 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
                          r[3].as<std::string>()});
     for (const auto& [seq, time] : prunedEvents) {
       bool covered = false;
-      for (const Run& r : runs) covered = covered || (r.first <= seq && seq <= r.last && time < r.cutoff && r.cutoff <= r.at);
+      for (const Run& r : runs)
+        covered = covered || (r.first <= seq && seq <= r.last && time < r.cutoff && r.cutoff <= r.at);
       if (!covered)
-        finding.report(seq, "event " + std::to_string(seq) + " was pruned (its payload cleared) but no recorded "
-                            "pruning run covers it with a cut-off after the event and at least 12 months before the run");
+        finding.report(
+            seq,
+            "event " + std::to_string(seq) +
+                " was pruned (its payload cleared) but no recorded "
+                "pruning run covers it with a cut-off after the event and at least 12 months before the run");
     }
   }
   snap.commit();
@@ -178,40 +188,46 @@ VerifyResult verifyLog(AuditStore& store, const std::string& node, const std::ve
 
   // 2. The tree over those leaves, in order, against every signed head: up to the first bad event.
   const std::int64_t good = finding.seq ? finding.seq - 1 : total;
-  MerkleTree tree;
-  std::size_t nextHead = 0;
-  std::int64_t lastGoodHead = 0;
-  auto fail = [&](std::int64_t seq, std::string problem) {
+  std::vector<std::int64_t> sizes;
+  std::size_t checkable = 0;
+  while (checkable < heads.size() && heads[checkable].size <= good) sizes.push_back(heads[checkable++].size);
+  if (good > 0) sizes.push_back(good);
+  const std::vector<Hash> roots = rootsAt(leaves, sizes);
+  const Hash rootAtGood = good > 0 ? roots.back() : MerkleTree().root();
+  auto fail = [&](std::int64_t seq, std::string problem, std::int64_t size, const Hash& root) {
     result.firstBadSeq = seq;
     result.problem = std::move(problem);
-    result.size = tree.size();
-    result.root = tree.root();
+    result.size = size;
+    result.root = root;
     return result;
   };
-  for (std::int64_t i = 0; i < good; ++i) {
-    tree.append(leaves[static_cast<std::size_t>(i)]);
-    while (nextHead < heads.size() && heads[nextHead].size == tree.size()) {
-      const TreeHead& head = heads[nextHead++];
-      if (!signedByKnownKey(head))
-        return fail(lastGoodHead + 1, "the signed tree head at size " + std::to_string(head.size) +
-                                          " has no valid signature by key " + keyIds);
-      if (head.root != tree.root())
-        return fail(lastGoodHead + 1, "events " + std::to_string(lastGoodHead + 1) + " to " +
-                                          std::to_string(head.size) + " do not match the signed tree head at size " +
-                                          std::to_string(head.size) + " (rows and hashes were rewritten)");
-      lastGoodHead = head.size;
-      ++result.headsChecked;
-    }
+  std::int64_t lastGoodHead = 0;
+  for (std::size_t h = 0; h < checkable; ++h) {
+    const TreeHead& head = heads[h];
+    if (!signedByKnownKey(head))
+      return fail(lastGoodHead + 1,
+                  "the signed tree head at size " + std::to_string(head.size) +
+                      " has no valid signature by key " + keyIds,
+                  head.size, roots[h]);
+    if (head.root != roots[h])
+      return fail(lastGoodHead + 1,
+                  "events " + std::to_string(lastGoodHead + 1) + " to " + std::to_string(head.size) +
+                      " do not match the signed tree head at size " + std::to_string(head.size) +
+                      " (rows and hashes were rewritten)",
+                  head.size, roots[h]);
+    lastGoodHead = head.size;
+    ++result.headsChecked;
   }
-  if (finding.seq) return fail(finding.seq, finding.problem);
-  if (nextHead < heads.size())
-    return fail(tree.size() + 1, "the log ends at event " + std::to_string(tree.size()) +
-                                     " but a signed tree head covers " + std::to_string(heads[nextHead].size) +
-                                     " events (events were deleted)");
+  if (finding.seq) return fail(finding.seq, finding.problem, good, rootAtGood);
+  if (checkable < heads.size())
+    return fail(good + 1,
+                "the log ends at event " + std::to_string(good) + " but a signed tree head covers " +
+                    std::to_string(heads[checkable].size) + " events (events were deleted)",
+                good, rootAtGood);
   result.ok = true;
-  result.size = tree.size();
-  result.root = tree.root();
-  result.unsignedEvents = tree.size() - lastGoodHead;
+  result.size = good;
+  result.root = rootAtGood;
+  result.unsignedEvents = good - lastGoodHead;
   return result;
 }
 

@@ -2,22 +2,28 @@
 #include <openssl/sha.h>
 #include <regfed/audit/MerkleTree.h>
 
+#include <algorithm>
+#include <future>
 #include <memory>
 
 namespace regfed::audit {
 
 namespace {
 
-Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const unsigned char* b,
-            std::size_t nb) {
+// SHA-256 of [prefix] a b; prefix < 0: none.
+Hash sha256(int prefix, const unsigned char* a, std::size_t na, const unsigned char* b, std::size_t nb) {
   // One context per thread: hashing runs on the audit writer and in the verifier, often many times a second.
   thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                                            &EVP_MD_CTX_free);
-  // Fetched once: OpenSSL 3 looks the algorithm up again on every init given EVP_sha256() (an implicit fetch).
+  // Fetched once: OpenSSL 3 looks the algorithm up again on every init given EVP_sha256() (an implicit
+  // fetch).
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Hash out;
   EVP_DigestInit_ex2(ctx.get(), md, nullptr);
-  EVP_DigestUpdate(ctx.get(), &prefix, 1);
+  if (prefix >= 0) {
+    const auto p = static_cast<unsigned char>(prefix);
+    EVP_DigestUpdate(ctx.get(), &p, 1);
+  }
   if (na) EVP_DigestUpdate(ctx.get(), a, na);
   if (nb) EVP_DigestUpdate(ctx.get(), b, nb);
   EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr);
@@ -27,9 +33,8 @@ Hash sha256(unsigned char prefix, const unsigned char* a, std::size_t na, const 
 }  // namespace
 
 Hash sha256Of(const std::string& data) {
-  Hash out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
-  return out;
+  // Not OpenSSL's one-shot SHA256(): in OpenSSL 3 it fetches the algorithm again on every call.
+  return sha256(-1, reinterpret_cast<const unsigned char*>(data.data()), data.size(), nullptr, 0);
 }
 
 Hash leafHash(const std::string& data) {
@@ -134,6 +139,37 @@ Hash MerkleTree::root() const {
   Hash acc = frontier_.back();
   for (std::size_t i = frontier_.size() - 1; i > 0; --i) acc = nodeHash(frontier_[i - 1], acc);
   return acc;
+}
+
+// The tree of the largest size n splits at the largest power of two below n (RFC 6962), so both sides are
+// built at once: every root past the split is H(left, root of the leaves after the split).
+std::vector<Hash> rootsAt(const std::vector<Hash>& leaves, const std::vector<std::int64_t>& sizes) {
+  std::vector<Hash> roots(sizes.size());
+  if (sizes.empty()) return roots;
+  const std::int64_t n = sizes.back();
+  std::int64_t split = n;  // n == 1: nothing to split
+  if (n >= 2) {
+    split = 1;
+    while (split * 2 < n) split *= 2;
+  }
+  const auto firstRight =
+      static_cast<std::size_t>(std::upper_bound(sizes.begin(), sizes.end(), split) - sizes.begin());
+  // Leaves [from, to) into a tree of their own; its root at sizes[k] for k in [first, last).
+  auto build = [&](std::int64_t from, std::int64_t to, std::size_t first, std::size_t last) {
+    MerkleTree tree;
+    std::size_t k = first;
+    for (std::int64_t i = from; i < to; ++i) {
+      tree.append(leaves[static_cast<std::size_t>(i)]);
+      while (k < last && sizes[k] == i + 1) roots[k++] = tree.root();
+    }
+    return tree.root();
+  };
+  std::future<Hash> rightSide;
+  if (split < n) rightSide = std::async(std::launch::async, build, split, n, firstRight, sizes.size());
+  const Hash left = build(0, split, 0, firstRight);
+  if (rightSide.valid()) rightSide.get();
+  for (std::size_t k = firstRight; k < sizes.size(); ++k) roots[k] = nodeHash(left, roots[k]);
+  return roots;
 }
 
 }  // namespace regfed::audit

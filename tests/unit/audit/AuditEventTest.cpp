@@ -2,6 +2,7 @@
 #include <regfed/audit/AuditEvent.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <functional>
 
 using namespace regfed::audit;
@@ -46,8 +47,9 @@ BOOST_AUTO_TEST_CASE(canonical_form_is_sorted_compact_and_exact) {
   e.format = 3;
   e.correlationId = "client-trace-1";
   const std::string v3 = canonicalForm(e);
-  BOOST_TEST(v3.find(R"("case_ref":"ANT-1","correlation_id":"client-trace-1","criteria":)") != std::string::npos,
-             v3);
+  BOOST_TEST(
+      v3.find(R"("case_ref":"ANT-1","correlation_id":"client-trace-1","criteria":)") != std::string::npos,
+      v3);
   e.correlationId.reset();
   BOOST_TEST(canonicalForm(e).find(R"("correlation_id":null)") != std::string::npos);
 }
@@ -58,23 +60,73 @@ BOOST_AUTO_TEST_CASE(control_characters_are_escaped_so_fields_cannot_run_into_ea
   BOOST_TEST(out == "\"a\\\"b\\\\c\\n\\t\\u0001\"");
 }
 
+BOOST_AUTO_TEST_CASE(escaping_eight_bytes_at_a_time_matches_escaping_each_byte) {
+  // appendJsonString skips eight bytes at once when none needs escaping: every byte value at every position
+  // of strings around that width must come out as a byte-by-byte escaper writes it.
+  auto reference = [](const std::string& text) {
+    std::string out = "\"";
+    for (const unsigned char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        const char* named = c == '\n'   ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                            : c == '\b' ? "\\b"
+                            : c == '\f' ? "\\f"
+                                        : nullptr;
+        if (named) {
+          out += named;
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        }
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    return out + "\"";
+  };
+  for (std::size_t length : {1u, 7u, 8u, 9u, 16u, 17u, 23u})
+    for (std::size_t at = 0; at < length; ++at)
+      for (int byte = 0; byte < 256; ++byte) {
+        std::string text(length, 'x');
+        text[at] = static_cast<char>(byte);
+        std::string out;
+        appendJsonString(out, text);
+        BOOST_TEST(out == reference(text), "byte " << byte << " at " << at << " of " << length);
+      }
+}
+
 BOOST_AUTO_TEST_CASE(every_field_changes_the_canonical_form) {
   AuditEvent base;
   base.decision = "allow";
   const std::string original = canonicalForm(base);
-  std::vector<std::function<void(AuditEvent&)>> edits = {
-      [](AuditEvent& e) { e.seq = 2; },          [](AuditEvent& e) { e.actor = "x"; },
-      [](AuditEvent& e) { e.actorAgs = "x"; },   [](AuditEvent& e) { e.caseRef = "x"; },
-      [](AuditEvent& e) { e.criteria = "{}"; },  [](AuditEvent& e) { e.decision = "deny"; },
-      [](AuditEvent& e) { e.emergency = true; }, [](AuditEvent& e) { e.fields = {"x"}; },
-      [](AuditEvent& e) { e.mandate = "x"; },    [](AuditEvent& e) { e.node = "x"; },
-      [](AuditEvent& e) { e.ownerAgs = "x"; },   [](AuditEvent& e) { e.purpose = "x"; },
-      [](AuditEvent& e) { e.reason = "x"; },     [](AuditEvent& e) { e.registerName = "x"; },
-      [](AuditEvent& e) { e.requestId = "x"; },  [](AuditEvent& e) { e.resultCount = 1; },
-      [](AuditEvent& e) { e.roles = {"x"}; },    [](AuditEvent& e) { e.subjects = {"x"}; },
-      [](AuditEvent& e) { e.time = "x"; },       [](AuditEvent& e) { e.action = "x"; },
-      [](AuditEvent& e) { e.withheld = {"x"}; }, [](AuditEvent& e) { e.format = 1; },
-      [](AuditEvent& e) { e.correlationId = "x"; }};
+  std::vector<std::function<void(AuditEvent&)>> edits = {[](AuditEvent& e) { e.seq = 2; },
+                                                         [](AuditEvent& e) { e.actor = "x"; },
+                                                         [](AuditEvent& e) { e.actorAgs = "x"; },
+                                                         [](AuditEvent& e) { e.caseRef = "x"; },
+                                                         [](AuditEvent& e) { e.criteria = "{}"; },
+                                                         [](AuditEvent& e) { e.decision = "deny"; },
+                                                         [](AuditEvent& e) { e.emergency = true; },
+                                                         [](AuditEvent& e) { e.fields = {"x"}; },
+                                                         [](AuditEvent& e) { e.mandate = "x"; },
+                                                         [](AuditEvent& e) { e.node = "x"; },
+                                                         [](AuditEvent& e) { e.ownerAgs = "x"; },
+                                                         [](AuditEvent& e) { e.purpose = "x"; },
+                                                         [](AuditEvent& e) { e.reason = "x"; },
+                                                         [](AuditEvent& e) { e.registerName = "x"; },
+                                                         [](AuditEvent& e) { e.requestId = "x"; },
+                                                         [](AuditEvent& e) { e.resultCount = 1; },
+                                                         [](AuditEvent& e) { e.roles = {"x"}; },
+                                                         [](AuditEvent& e) { e.subjects = {"x"}; },
+                                                         [](AuditEvent& e) { e.time = "x"; },
+                                                         [](AuditEvent& e) { e.action = "x"; },
+                                                         [](AuditEvent& e) { e.withheld = {"x"}; },
+                                                         [](AuditEvent& e) { e.format = 1; },
+                                                         [](AuditEvent& e) { e.correlationId = "x"; }};
   for (std::size_t i = 0; i < edits.size(); ++i) {
     AuditEvent changed = base;
     edits[i](changed);

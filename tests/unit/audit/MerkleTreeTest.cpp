@@ -51,6 +51,25 @@ BOOST_AUTO_TEST_CASE(incremental_root_equals_recursive_definition_for_every_size
   }
 }
 
+BOOST_AUTO_TEST_CASE(roots_at_many_sizes_equal_the_recursive_definition) {
+  // rootsAt() builds the two sides of the largest tree at once: check every largest size up to 70 with every
+  // smaller size asked for, including the split itself and the sizes next to it.
+  std::vector<Hash> leaves;
+  for (int i = 0; i < 70; ++i) leaves.push_back(leafHash("event " + std::to_string(i)));
+  for (std::int64_t n = 1; n <= 70; ++n) {
+    std::vector<std::int64_t> sizes;
+    for (std::int64_t s = 1; s <= n; ++s) sizes.push_back(s);
+    const std::vector<Hash> roots = rootsAt(leaves, sizes);
+    BOOST_REQUIRE(roots.size() == sizes.size());
+    for (std::size_t k = 0; k < sizes.size(); ++k)
+      BOOST_TEST((roots[k] == referenceRoot(leaves, 0, static_cast<std::size_t>(sizes[k]))),
+                 "size " << sizes[k] << " of " << n);
+    const std::vector<Hash> last = rootsAt(leaves, {n});
+    BOOST_TEST((last.at(0) == roots.back()), "only the largest size " << n);
+  }
+  BOOST_TEST(rootsAt(leaves, {}).empty());
+}
+
 BOOST_AUTO_TEST_CASE(any_changed_leaf_changes_the_root) {
   std::vector<Hash> leaves;
   for (int i = 0; i < 37; ++i) leaves.push_back(leafHash("e" + std::to_string(i)));

@@ -33,7 +33,8 @@ struct AuditEvent {
   std::vector<std::string> withheld;  ///< Ids of records the request hit but that were withheld (blocks).
   std::optional<std::string> correlationId;  ///< The client's X-Request-Id, kept for correlation only.
   /// The other node of a request that crossed nodes: at the home node the node that answered, at the owning
-  /// node the node that asked on the person's behalf; absent for a request made at this node for its own data.
+  /// node the node that asked on the person's behalf; absent for a request made at this node for its own
+  /// data.
   std::optional<std::string> peer;
   /// Canonical-form version: 1 without `withheld`, 2 with it, 3 with `correlation_id`, 4 with `peer`, 5 with
   /// the personal part (who asked, why, about whom) hashed on its own, so retention can clear it and the rest
@@ -47,6 +48,8 @@ struct AuditEvent {
 /// Format 5: the personal part of an event as canonical JSON (actor, case_ref, correlation_id, criteria,
 /// purpose, subjects, withheld) — what retention clears.
 std::string personalForm(const AuditEvent& event);
+/// personalForm() written into `out` (cleared first): a caller hashing millions of events reuses one buffer.
+void personalFormInto(const AuditEvent& event, std::string& out);
 
 /// SHA-256 of personalForm(), or the event's personalDigest when set (32 bytes).
 std::string personalDigest(const AuditEvent& event);
@@ -54,6 +57,8 @@ std::string personalDigest(const AuditEvent& event);
 /// The exact bytes hashed into the log: a JSON object with sorted keys, no white space, "v" = the event's
 /// format.
 std::string canonicalForm(const AuditEvent& event);
+/// canonicalForm() written into `out` (cleared first): a caller hashing millions of events reuses one buffer.
+void canonicalFormInto(const AuditEvent& event, std::string& out);
 
 /// Appends `text` to `out` as a JSON string literal (quotes, backslashes and control characters escaped).
 void appendJsonString(std::string& out, const std::string& text);

@@ -34,6 +34,11 @@ std::string bytesToHex(const std::string& bytes);
 /// Parses an even number of hex digits into bytes; false when malformed.
 bool hexToBytes(const std::string& hex, std::string& out);
 
+/// RFC 6962 roots of the first s leaves for every s in `sizes` (ascending, each from 1 to leaves.size()), as
+/// a MerkleTree appending them one by one would give; the two sides of the largest tree are built on two
+/// threads.
+std::vector<Hash> rootsAt(const std::vector<Hash>& leaves, const std::vector<std::int64_t>& sizes);
+
 /// The root of an append-only tree, maintained incrementally.
 class MerkleTree {
  public:
