@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build demo test fuzz bench bench-audit bench-claims clean
+.PHONY: all deps test-deps build demo test test-package package fuzz bench bench-audit bench-claims clean
 
 all: build
 
@@ -26,6 +26,15 @@ demo: build
 
 test: test-deps build
 	@scripts/test.sh
+
+# Debian packages of the node, the web pages, each adapter and the SDK, into $(BUILD)/packages.
+package: build
+	cd $(BUILD) && cpack -G DEB -B $(CURDIR)/$(BUILD)/packages
+
+# The packages installed into a clean Debian 12 root (mmdebstrap; needs root), the node started there as the
+# systemd unit starts it, removed and purged; the SDK template built out of tree (also part of `make test`).
+test-package: test-deps build
+	tests/package/package-test.sh $(BUILD)
 
 # Longer fuzzing than the test run does (FUZZ_SECONDS per target); needs the checked build of `make test`.
 FUZZ_SECONDS ?= 300

@@ -4,7 +4,9 @@
 #      demo config check);
 #   2. the checked build (clang, AddressSanitizer + UndefinedBehaviorSanitizer, in build-sanitize): the same
 #      unit, conformance and integration suites again;
-#   3. every fuzz target of that build for REGFED_FUZZ_SECONDS (default 30) seconds.
+#   3. every fuzz target of that build for REGFED_FUZZ_SECONDS (default 30) seconds;
+#   4. the Debian packages in a clean Debian 12 root (tests/package/package-test.sh, needs root; skipped with a
+#      note otherwise). It runs alongside steps 2 and 3: most of its time is the Debian mirror and dpkg.
 # Prints how long each step took.
 #   scripts/test.sh                  all of it
 #   scripts/test.sh --fuzz-only N    the checked build and N seconds of fuzzing per target (`make fuzz`)
@@ -42,10 +44,18 @@ if [ "${1:-}" = "--fuzz-only" ]; then
   exit 0
 fi
 
-step "1/3 test suites of the normal build"
+step "1/4 test suites of the normal build"
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")
 
-step "2/3 checked build (AddressSanitizer, UndefinedBehaviorSanitizer) and its test suites"
+package_log="$root/build/package-test.log"
+package_pid=""
+if [ "$(id -u)" -eq 0 ]; then
+  "$root/tests/package/package-test.sh" "$root/build" "$root/build/package-test" >"$package_log" 2>&1 &
+  package_pid=$!
+  trap '[ -z "$package_pid" ] || kill "$package_pid" 2>/dev/null || true' EXIT
+fi
+
+step "2/4 checked build (AddressSanitizer, UndefinedBehaviorSanitizer) and its test suites"
 build_checked
 (cd "$checked" &&
   ASAN_OPTIONS=detect_leaks=1 \
@@ -53,8 +63,21 @@ build_checked
     UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --output-on-failure -j "$jobs" -E '^(openapi_lint|demo_config_check)$')
 
-step "3/3 fuzzing, ${REGFED_FUZZ_SECONDS:-30} s per target"
+step "3/4 fuzzing, ${REGFED_FUZZ_SECONDS:-30} s per target"
 "$root/scripts/fuzz.sh" --build "$checked" --seconds "${REGFED_FUZZ_SECONDS:-30}"
+
+step "4/4 Debian packages in a clean Debian 12 root (ran alongside 2 and 3)"
+if [ -n "$package_pid" ]; then
+  if ! wait "$package_pid"; then
+    package_pid=""
+    cat "$package_log"
+    exit 1
+  fi
+  package_pid=""
+  cat "$package_log"
+else
+  echo "skipped: the package test needs root (mmdebstrap, chroot); run make test-package as root"
+fi
 
 now=$(date +%s)
 printf 'regfed test: (%d s)\n\nregfed test: all passed in %d s\n' $((now - last)) $((now - started))

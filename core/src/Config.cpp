@@ -45,7 +45,8 @@ std::optional<NetworkRange> parseNetworkRange(const std::string& text) {
   unsigned prefix = bits;
   if (slash != std::string::npos) {
     const std::string p = text.substr(slash + 1);
-    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
     prefix = static_cast<unsigned>(std::stoi(p));
     if (prefix > bits) return std::nullopt;
   }
@@ -88,8 +89,8 @@ std::vector<std::string> unprotectedDatabaseHosts(const std::string& dsn) {
     if (keyword == "service") service = o->val;
   }
   PQconninfoFree(options);
-  // What the string leaves open, libpq takes from the environment (and from pg_service.conf, which regfed does
-  // not read: a service name hides where the connection goes).
+  // What the string leaves open, libpq takes from the environment (and from pg_service.conf, which regfed
+  // does not read: a service name hides where the connection goes).
   if (!service.empty()) return {"(service)"};
   auto fromEnvironment = [](std::string& value, const char* variable) {
     if (const char* v = std::getenv(variable); value.empty() && v) value = v;
@@ -393,7 +394,8 @@ void loadRegisters(Checker& c, const Array::Ptr& registers, Config& config) {
 
 // A PostgreSQL connection string: database hosts beyond loopback need a verified TLS connection (BSI APP.4.3
 // A16), unless the config names the host in database_hosts_without_tls with a reason.
-void checkDatabaseTransport(Checker& c, const std::string& where, const std::string& dsn, const Config& config) {
+void checkDatabaseTransport(Checker& c, const std::string& where, const std::string& dsn,
+                            const Config& config) {
   if (dsn.empty()) return;
   for (const auto& host : unprotectedDatabaseHosts(dsn)) {
     if (host == "(unparsable)") {
@@ -401,14 +403,16 @@ void checkDatabaseTransport(Checker& c, const std::string& where, const std::str
       return;
     }
     if (host == "(service)") {
-      c.problem(where, "names a service (pg_service.conf): give host and sslmode in the connection string, so the "
-                       "node can check that a database beyond this host is reached over verified TLS");
+      c.problem(where,
+                "names a service (pg_service.conf): give host and sslmode in the connection string, so the "
+                "node can check that a database beyond this host is reached over verified TLS");
       return;
     }
     if (config.databaseHostsWithoutTls.count(host)) continue;
-    c.problem(where, "reaches database host " + host +
-                         " without verified TLS: add sslmode=verify-full (and sslrootcert), or name the host in "
-                         "database_hosts_without_tls with the reason it is safe (e.g. a local socket or tunnel)");
+    c.problem(where,
+              "reaches database host " + host +
+                  " without verified TLS: add sslmode=verify-full (and sslrootcert), or name the host in "
+                  "database_hosts_without_tls with the reason it is safe (e.g. a local socket or tunnel)");
   }
 }
 
@@ -438,8 +442,8 @@ bool splitHostPort(const std::string& text, std::string& host, int& port) {
   return true;
 }
 
-std::vector<MunicipalityConfig> loadMunicipalities(Checker& c, const Array::Ptr& list, const std::string& path,
-                                                   std::set<std::string>& seen) {
+std::vector<MunicipalityConfig> loadMunicipalities(Checker& c, const Array::Ptr& list,
+                                                   const std::string& path, std::set<std::string>& seen) {
   std::vector<MunicipalityConfig> out;
   for (std::size_t i = 0; i < list->size(); ++i) {
     const std::string p = Checker::at(path, i);
@@ -505,13 +509,13 @@ void loadFederation(Checker& c, const Object::Ptr& f, Config& config) {
 // IDNrG keeps IdNr transfers 2 years; nothing is kept longer than ten years.
 void loadRetention(Checker& c, const Object::Ptr& r, RetentionConfig& out) {
   c.onlyKeys(r, "retention",
-             {"register_access", "idnr_transfers", "idnr_fields", "audit_review", "mandates", "alerts", "reviews",
-              "emergency_windows"});
+             {"register_access", "idnr_transfers", "idnr_fields", "audit_review", "mandates", "alerts",
+              "reviews", "emergency_windows"});
   auto months = [&](const char* key, std::int64_t fallback, std::int64_t minimum, const char* law) {
     std::int64_t n = c.integer(r, key, "retention", fallback, 1, 120);
     if (n < minimum) {
-      c.problem(std::string("retention.") + key, "must be at least " + std::to_string(minimum) + " months (" + law +
-                                                     "), got " + std::to_string(n));
+      c.problem(std::string("retention.") + key, "must be at least " + std::to_string(minimum) + " months (" +
+                                                     law + "), got " + std::to_string(n));
       n = fallback;
     }
     return n;
@@ -547,6 +551,26 @@ const PeerConfig* Config::peerHosting(const std::string& ags) const {
   return nullptr;
 }
 
+std::string withoutComments(const std::string& text) {
+  std::string out = text;
+  bool inString = false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const char c = out[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;  // the escaped character, a quote among them
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '/' && i + 1 < out.size() && out[i + 1] == '/') {
+      // Blanked, not cut: the parser's positions stay those of the file.
+      for (; i < out.size() && out[i] != '\n'; ++i) out[i] = ' ';
+    }
+  }
+  return out;
+}
+
 ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   ConfigLoad load;
   Config& config = load.config;
@@ -554,7 +578,7 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   Object::Ptr root;
   try {
     Poco::JSON::Parser parser;
-    Var parsed = parser.parse(text);
+    Var parsed = parser.parse(withoutComments(text));
     if (parsed.type() != typeid(Object::Ptr)) {
       load.problems.push_back("(root): must be a JSON object");
       return load;
@@ -565,10 +589,10 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
     return load;
   }
   Checker c(load.problems, Poco::Path(config.file).parent().toString());
-  c.onlyKeys(root, "",
-             {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements",
-              "procedures", "emergency_window_minutes", "database_hosts_without_tls", "federation", "alerts",
-              "retention"});
+  c.onlyKeys(
+      root, "",
+      {"node", "municipalities", "plugin_dir", "audit", "issuers", "registers", "agreements", "procedures",
+       "emergency_window_minutes", "database_hosts_without_tls", "federation", "alerts", "retention"});
   config.emergencyWindowMinutes = c.integer(root, "emergency_window_minutes", "", 240, 1, 1440);
   if (auto hosts = c.object(root, "database_hosts_without_tls", "", false)) {
     std::vector<std::string> names;
@@ -576,15 +600,17 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
     for (const auto& host : names) {
       const std::string reason = c.text(hosts, host, "database_hosts_without_tls", true);
       if (!reason.empty() && reason.size() < 10)
-        c.problem("database_hosts_without_tls." + host,
-                  "say why this host may be reached without TLS (e.g. \"IPsec tunnel to the database server\")");
+        c.problem(
+            "database_hosts_without_tls." + host,
+            "say why this host may be reached without TLS (e.g. \"IPsec tunnel to the database server\")");
       config.databaseHostsWithoutTls[host] = reason;
     }
   }
 
   if (auto node = c.object(root, "node", "", true)) {
-    c.onlyKeys(node, "node",
-               {"id", "listen", "max_threads", "tls", "tls_terminated_by", "limits", "metrics_clients", "web_dir"});
+    c.onlyKeys(
+        node, "node",
+        {"id", "listen", "max_threads", "tls", "tls_terminated_by", "limits", "metrics_clients", "web_dir"});
     if (node->has("web_dir")) config.webDir = c.file(node, "web_dir", "node", false, true);
     if (auto tls = c.object(node, "tls", "node", false)) {
       c.onlyKeys(tls, "node.tls", {"certificate", "private_key"});
@@ -600,8 +626,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
                  {"connections_per_client", "max_queued", "header_timeout_ms", "body_timeout_ms",
                   "idle_timeout_ms"});
       HttpLimits& l = config.limits;
-      l.connectionsPerClient = static_cast<int>(
-          c.integer(limits, "connections_per_client", "node.limits", l.connectionsPerClient, 1, config.maxThreads));
+      l.connectionsPerClient = static_cast<int>(c.integer(limits, "connections_per_client", "node.limits",
+                                                          l.connectionsPerClient, 1, config.maxThreads));
       l.maxQueued = static_cast<int>(c.integer(limits, "max_queued", "node.limits", 64, 1, 100000));
       l.headerTimeoutMs = c.integer(limits, "header_timeout_ms", "node.limits", 5000, 100, 120000);
       l.bodyTimeoutMs = c.integer(limits, "body_timeout_ms", "node.limits", 10000, 100, 300000);
@@ -653,8 +679,8 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
   if (auto audit = c.object(root, "audit", "", true)) {
     c.onlyKeys(audit, "audit",
                {"dsn", "owner_dsn", "node_role", "signing_key", "verify_key", "head_log", "witness_key",
-                "batch_max_events", "sign_every_events", "sign_interval_ms", "commit_timeout_ms", "auditor_role",
-                "pruner_role"});
+                "batch_max_events", "sign_every_events", "sign_interval_ms", "commit_timeout_ms",
+                "auditor_role", "pruner_role"});
     AuditConfig& a = config.audit;
     a.dsn = c.text(audit, "dsn", "audit", true);
     a.ownerDsn = c.text(audit, "owner_dsn", "audit", false);
@@ -786,12 +812,14 @@ ConfigLoad loadConfigText(const std::string& text, const std::string& path) {
       if (!pc.ags.empty() && config.municipalityName(pc.ags).empty())
         c.problem(p + ".ags", "\"" + pc.ags + "\" is not a municipality hosted by this node");
       if (!pc.name.empty() && !std::regex_match(pc.name, std::regex("[a-z0-9_-]{1,64}")))
-        c.problem(p + ".name", "must be 1 to 64 lower-case letters, digits, '-' and '_' (got \"" + pc.name + "\")");
+        c.problem(p + ".name",
+                  "must be 1 to 64 lower-case letters, digits, '-' and '_' (got \"" + pc.name + "\")");
       for (const auto& other : config.procedures)
         if (other.ags == pc.ags && other.name == pc.name)
           c.problem(p, "procedure " + pc.ags + "/" + pc.name + " is configured twice");
       for (const auto& option : pc.options)
-        if (option.key == "conninfo") checkDatabaseTransport(c, p + ".options.conninfo", option.value, config);
+        if (option.key == "conninfo")
+          checkDatabaseTransport(c, p + ".options.conninfo", option.value, config);
       config.procedures.push_back(pc);
     }
   }

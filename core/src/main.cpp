@@ -21,6 +21,7 @@
 #include "Log.h"
 #include "Node.h"
 #include "Reports.h"
+#include "SystemdNotify.h"
 #include "TokenVerifier.h"
 
 using namespace regfed::core;
@@ -45,25 +46,32 @@ const char* kUsage =
     "                      [--since HEAD.json]\n"
     "  regfed audit verify --config FILE [--node ID] [--heads FILE] [--since HEAD.json]\n"
     "      recompute the audit log and check every signed tree head; exit 1 and the first bad event on a\n"
-    "      mismatch. --dsn: as the read-only auditor role, no config needed (--node defaults to the only node\n"
+    "      mismatch. --dsn: as the read-only auditor role, no config needed (--node defaults to the only "
+    "node\n"
     "      in the log); --heads: a copy of the head file; --since: a head kept earlier (regfed audit head),\n"
     "      which must be signed by one of the keys and be part of the log now (truncation, rewriting). With\n"
     "      --config, in a federation also against the peers' cosignatures\n"
     "  regfed audit checkpoint --config FILE\n"
-    "      print the newest cosigned checkpoint of the node's log with its cosignatures (C2SP checkpoint and\n"
+    "      print the newest cosigned checkpoint of the node's log with its cosignatures (C2SP checkpoint "
+    "and\n"
     "      cosignature/v1), and this node's witness verifier key (C2SP vkey) on stderr\n"
     "  regfed audit proof check FILE --key PUB.pem [--since HEAD.json]\n"
-    "      check an inclusion or consistency proof saved from GET /v1/audit/proof/... (FILE - : stdin) without\n"
-    "      trusting the node: leaf, audit path, root and signed heads; --since: a consistency proof must start\n"
+    "      check an inclusion or consistency proof saved from GET /v1/audit/proof/... (FILE - : stdin) "
+    "without\n"
+    "      trusting the node: leaf, audit path, root and signed heads; --since: a consistency proof must "
+    "start\n"
     "      at this kept head. Prints OK or FAILED: reason (exit 1)\n"
     "  regfed audit prune --config FILE --dsn PRUNER_DSN [--dry-run] [--today YYYY-MM-DD]\n"
-    "      retention (config \"retention\", months): clears who/why/whom of events older than their category's\n"
+    "      retention (config \"retention\", months): clears who/why/whom of events older than their "
+    "category's\n"
     "      period (register_access 12, idnr_transfers 24, audit_review 24, mandates 36) and deletes closed\n"
-    "      alerts and reviews and past emergency windows (24). Leaf hashes stay: verify still passes. Run it\n"
+    "      alerts and reviews and past emergency windows (24). Leaf hashes stay: verify still passes. Run "
+    "it\n"
     "      daily (e.g. 23:30): retrievals are then kept 12 months (§40 BMG) and gone before the end of\n"
     "      the calendar year after they were stored; a monthly run can miss that for December's events\n"
     "  regfed report --config FILE --dsn AUDITOR_DSN --year Y [--format csv|html] [--out FILE]\n"
-    "      the yearly figures per municipality for the steering board (support days against quota, mandates,\n"
+    "      the yearly figures per municipality for the steering board (support days against quota, "
+    "mandates,\n"
     "      data requests and denials, emergency activations, alerts)\n"
     "  regfed report --processing-record --config FILE [--out FILE]\n"
     "      the GDPR Art. 30 record of processing entries the configuration implies, as an HTML page\n"
@@ -100,7 +108,8 @@ int configCheck(const std::string& path) {
       if (adapter.empty()) return;
       if (!module || module->kind != kind) {
         problems.push_back(where + ".adapter: no plugin in " + c.pluginDir + " provides the " +
-                           (kind == ModuleKind::Register ? "register" : "procedure") + " adapter '" + adapter + "'");
+                           (kind == ModuleKind::Register ? "register" : "procedure") + " adapter '" +
+                           adapter + "'");
         return;
       }
       try {
@@ -134,8 +143,8 @@ int configCheck(const std::string& path) {
     return 1;
   }
   std::cout << path << ": OK (node " << c.nodeId << ", " << c.municipalities.size() << " municipalities, "
-            << c.registers.size() << " registers, " << c.procedures.size() << " procedures, " << c.issuers.size()
-            << " trusted issuers)\n";
+            << c.registers.size() << " registers, " << c.procedures.size() << " procedures, "
+            << c.issuers.size() << " trusted issuers)\n";
   return 0;
 }
 
@@ -210,6 +219,16 @@ int pluginCheck(const std::string& path) {
   return failures ? 1 : 0;
 }
 
+// A node that cannot tell systemd it is ready goes on serving (systemd then stops it after TimeoutStartSec,
+// and says why); the reason is logged.
+void tellSystemd(const std::string& state) {
+  try {
+    notifySystemd(state);
+  } catch (const std::exception& e) {
+    log::error(e.what());
+  }
+}
+
 class NodeApplication : public Poco::Util::ServerApplication {
  protected:
   void defineOptions(Poco::Util::OptionSet& options) override {
@@ -228,8 +247,8 @@ class NodeApplication : public Poco::Util::ServerApplication {
 
   int main(const std::vector<std::string>&) override {
     Config config = cli::loadOrExit(configPath_);
-    // SIGTERM/SIGINT/SIGQUIT wait, blocked in every thread, until waitForTerminationRequest takes them: one sent
-    // as soon as the node said it is ready still stops it cleanly.
+    // SIGTERM/SIGINT/SIGQUIT wait, blocked in every thread, until waitForTerminationRequest takes them: one
+    // sent as soon as the node said it is ready still stops it cleanly.
     sigset_t stopSignals;
     sigemptyset(&stopSignals);
     for (int sig : {SIGTERM, SIGINT, SIGQUIT}) sigaddset(&stopSignals, sig);
@@ -245,8 +264,11 @@ class NodeApplication : public Poco::Util::ServerApplication {
       std::ofstream(readyFile_ + ".tmp") << node.url() << "\n";
       std::rename((readyFile_ + ".tmp").c_str(), readyFile_.c_str());
     }
+    // Under systemd (Type=notify) the unit counts as started only now, when the node listens.
+    tellSystemd("READY=1\nSTATUS=serving at " + node.url());
     waitForTerminationRequest();
     log::info("stopping");
+    tellSystemd("STOPPING=1");
     node.stop();
     return Poco::Util::Application::EXIT_OK;
   }
@@ -275,7 +297,8 @@ int main(int argc, char** argv) {
       return configCheck(argv[3]);
     if (a1 == "config" && a2 == "check" && argc == 5)
       return configCheck(cli::Flags(argc, argv, 3, {"config"}).required("config"));
-    if (a1 == "token") return token(cli::Flags(argc, argv, 2, {"config", "user", "ags", "roles", "ttl", "name"}));
+    if (a1 == "token")
+      return token(cli::Flags(argc, argv, 2, {"config", "user", "ags", "roles", "ttl", "name"}));
     if (a1 == "audit") return cli::runAudit(argc, argv);
     if (a1 == "report") return cli::runReport(argc, argv);
     if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);

@@ -50,6 +50,37 @@ BOOST_AUTO_TEST_CASE(a_valid_config_loads_with_resolved_paths) {
   BOOST_TEST(load.config.registers.at(0).options.size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(comments_explain_a_config_and_strings_keep_their_slashes) {
+  BOOST_TEST(withoutComments("{\"a\": 1} // one\n") == "{\"a\": 1}       \n");
+  BOOST_TEST(withoutComments(R"({"url": "https://idp.example//x", "q": "say \"//\" here"})") ==
+             R"({"url": "https://idp.example//x", "q": "say \"//\" here"})");
+  BOOST_TEST(withoutComments("// only a comment") == std::string(17, ' '));
+  BOOST_TEST(withoutComments(R"({"a": "\\"} // after an escaped backslash)").rfind(R"({"a": "\\"} )", 0) ==
+             0);
+  regfed::test::TempDir dir;
+  regfed::test::writeKeyPair(dir.path(), "idp");
+  const std::string file = dir.write("node.json", R"(// A node of the federation.
+{
+  // who we are
+  "node": {"id": "n1", "listen": "127.0.0.1:0"},  // loopback only
+  "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}],
+  "plugin_dir": ".",
+  "audit": {"dsn": "dbname=x", "signing_key": "keys/audit.pem"},
+  "issuers": [{"iss": "https://idp.example//merseburg", "municipalities": ["15088220"], "algorithm": "ES256",
+               "public_key": "idp.pub.pem", "audience": "regfed"}],
+  "registers": [{"ags": "15088220", "name": "melderegister", "adapter": "sql",  // the Melderegister
+                 "options": {"table": "melde.m"},
+                 "fields": [{"name": "id", "type": "string", "classification": "intern"}]}]
+})");
+  ConfigLoad load = loadConfig(file);
+  BOOST_TEST(load.problems.empty(), describe(load));
+  BOOST_TEST(load.config.issuers.at(0).iss == "https://idp.example//merseburg");
+  // A comment does not hide a mistake in the same line.
+  const std::string broken =
+      dir.write("broken.json", "{\"node\": {\"id\": \"n1\" \"listen\": 1} // no comma\n}");
+  BOOST_TEST(hasProblem(loadConfig(broken), "(file): not valid JSON"), describe(loadConfig(broken)));
+}
+
 BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
   regfed::test::TempDir dir;
   const std::string file = dir.write("bad.json", R"({
@@ -65,14 +96,27 @@ BOOST_AUTO_TEST_CASE(reports_every_problem_with_its_key_path) {
     "typo": true
   })");
   ConfigLoad load = loadConfig(file);
-  for (const char* path :
-       {"node.id:", "node.listen:", "node.max_threads:", "municipalities[0].ags:", "municipalities[2].ags:",
-        "plugin_dir:", "audit.dsn:", "audit.sign_every_events:", "issuers[0].algorithm:",
-        "issuers[0].public_key:", "issuers[0].municipalities[0]:",
-        "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)",
-        "issuers[0].audience: is required", "issuers[1].audience: is required", "registers[0].ags:",
-        "registers[0].name:", "registers[0].fields[0].type:", "registers[0].fields[0].classification:",
-        "registers[0].fields[1].name:", "registers[0].id_field:", "typo:"})
+  for (const char* path : {"node.id:",
+                           "node.listen:",
+                           "node.max_threads:",
+                           "municipalities[0].ags:",
+                           "municipalities[2].ags:",
+                           "plugin_dir:",
+                           "audit.dsn:",
+                           "audit.sign_every_events:",
+                           "issuers[0].algorithm:",
+                           "issuers[0].public_key:",
+                           "issuers[0].municipalities[0]:",
+                           "issuers[1]: give exactly one of public_key (a PEM file) and jwks (a JWKS file)",
+                           "issuers[0].audience: is required",
+                           "issuers[1].audience: is required",
+                           "registers[0].ags:",
+                           "registers[0].name:",
+                           "registers[0].fields[0].type:",
+                           "registers[0].fields[0].classification:",
+                           "registers[0].fields[1].name:",
+                           "registers[0].id_field:",
+                           "typo:"})
     BOOST_TEST(hasProblem(load, path), "expected a problem at " << path << describe(load));
   BOOST_TEST(hasProblem(load,
                         "registers[0].fields[0].classification: must be one of intern, vertraulich, "
@@ -85,14 +129,17 @@ ConfigLoad withNode(const std::string& node, const std::string& auditDsn = "dbna
   static regfed::test::TempDir dir;
   static const auto keys = regfed::test::writeKeyPair(dir.path(), "idp");
   return loadConfigText(R"({
-    "node": {"id": "n1", )" + node + R"(},
+    "node": {"id": "n1", )" +
+                            node + R"(},
     "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}],
     "plugin_dir": ".",
-    "audit": {"dsn": ")" + auditDsn + R"(", "signing_key": "keys/audit.pem"},
+    "audit": {"dsn": ")" + auditDsn +
+                            R"(", "signing_key": "keys/audit.pem"},
     "issuers": [{"iss": "idp", "municipalities": ["15088220"], "algorithm": "ES256", "public_key": "idp.pub.pem",
                  "audience": "regfed"}],
     "registers": [{"ags": "15088220", "name": "melderegister", "adapter": "sql",
-                   "options": {"table": "melde.m")" + registerOptions + R"(},
+                   "options": {"table": "melde.m")" +
+                            registerOptions + R"(},
                    "fields": [{"name": "id", "type": "string", "classification": "intern"}]}])" +
                             extra + "}",
                         dir.path() + "/node.json");
@@ -126,9 +173,10 @@ BOOST_AUTO_TEST_CASE(database_connections_beyond_the_host_need_verified_tls) {
   // Register connection strings too, and an explicit exemption with its reason.
   ConfigLoad reg = withNode(node, "dbname=x", "", R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
   BOOST_TEST(hasProblem(reg, "registers[0].options.conninfo: reaches database host 10.0.0.7"), describe(reg));
-  ConfigLoad exempt = withNode(node, "host=10.0.0.7 dbname=x",
-                               R"(, "database_hosts_without_tls": {"10.0.0.7": "IPsec tunnel to the DB server"})",
-                               R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
+  ConfigLoad exempt =
+      withNode(node, "host=10.0.0.7 dbname=x",
+               R"(, "database_hosts_without_tls": {"10.0.0.7": "IPsec tunnel to the DB server"})",
+               R"(, "conninfo": "host=10.0.0.7 dbname=melde")");
   BOOST_TEST(exempt.problems.empty(), describe(exempt));
   ConfigLoad service = withNode(node, "service=regfed");
   BOOST_TEST(hasProblem(service, "audit.dsn: names a service"), describe(service));
@@ -163,7 +211,8 @@ BOOST_AUTO_TEST_CASE(the_federation_section_is_checked) {
   const std::string node = R"("listen": "127.0.0.1:8080")";
   regfed::test::TempDir dir;
   const std::string pem = dir.write("x.pem", "-");
-  const std::string files = R"("ca": ")" + pem + R"(", "certificate": ")" + pem + R"(", "private_key": ")" + pem + "\"";
+  const std::string files =
+      R"("ca": ")" + pem + R"(", "certificate": ")" + pem + R"(", "private_key": ")" + pem + "\"";
   ConfigLoad good = withNode(node, "dbname=x", R"(, "federation": {"listen": "0.0.0.0:7443", )" + files + R"(,
       "peers": [{"node": "leuna", "address": "10.1.0.2:7443", "municipalities": [{"ags": "15088205", "name": "Stadt Leuna"}]}]})");
   BOOST_TEST(good.problems.empty(), describe(good));
@@ -171,15 +220,17 @@ BOOST_AUTO_TEST_CASE(the_federation_section_is_checked) {
   BOOST_TEST(good.config.peerHosting("15088205")->node == "leuna");
   BOOST_TEST(good.config.peerHosting("15088220") == nullptr);
   BOOST_TEST(good.config.federationMunicipalityName("15088205") == "Stadt Leuna");
-  ConfigLoad bad = withNode(node, "dbname=x", R"(, "federation": {"listen": "7443", "ca": "missing.pem",
-      "certificate": ")" + pem + R"(", "private_key": ")" + pem + R"(", "peers": [
+  ConfigLoad bad = withNode(node, "dbname=x",
+                            R"(, "federation": {"listen": "7443", "ca": "missing.pem",
+      "certificate": ")" + pem + R"(", "private_key": ")" +
+                                pem + R"(", "peers": [
         {"node": "n1", "address": "10.1.0.2", "municipalities": [{"ags": "15088220", "name": "Stadt Merseburg"}]},
         {"node": "leuna", "address": "10.1.0.3:7443", "municipalities": []}]})");
-  for (const char* path :
-       {"federation.listen: must be host:port", "federation.ca: file not found",
-        "federation.peers[0].node: node \"n1\" appears twice", "federation.peers[0].address: must be host:port",
-        "federation.peers[0].municipalities[0].ags: municipality 15088220 is hosted twice",
-        "federation.peers[1].municipalities: must list at least one"})
+  for (const char* path : {"federation.listen: must be host:port", "federation.ca: file not found",
+                           "federation.peers[0].node: node \"n1\" appears twice",
+                           "federation.peers[0].address: must be host:port",
+                           "federation.peers[0].municipalities[0].ags: municipality 15088220 is hosted twice",
+                           "federation.peers[1].municipalities: must list at least one"})
     BOOST_TEST(hasProblem(bad, path), path << describe(bad));
 }
 

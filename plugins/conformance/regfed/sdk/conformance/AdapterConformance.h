@@ -19,6 +19,7 @@
 #include <regfed/sdk/Match.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 #include <memory>

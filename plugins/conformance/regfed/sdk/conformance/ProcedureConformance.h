@@ -26,7 +26,9 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
+#include <vector>
 
 namespace regfed::sdk::conformance {
 
