@@ -287,7 +287,8 @@ std::string checkWitnesses(const Config& c, audit::AuditStore& store, int& witne
                      const std::string& who) -> std::string {
     if (at > size)
       return who + " cosigned " + std::to_string(at) + " events, but the log has " + std::to_string(size) +
-             ": events were removed";
+             ": events were removed, or the database was restored from an older backup (the events since are "
+             "lost)";
     if (roots.at(at) != root)
       return who + " cosigned a different log at " + std::to_string(at) + " events (root " +
              audit::toHex(root) + ", the log now " + audit::toHex(roots.at(at)) + "): the log was rewritten";

@@ -5,6 +5,7 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Path.h>
+#include <regfed/audit/Migrations.h>
 
 #include <pqxx/pqxx>
 #include <thread>
@@ -24,6 +25,8 @@ void retryDatabase(const std::string& what, std::chrono::seconds wait, Attempt a
       attempt();
       return;
     } catch (const regfed::audit::IntegrityError&) {
+      throw;
+    } catch (const regfed::audit::SchemaVersionError&) {
       throw;
     } catch (const std::exception& e) {
       if (std::chrono::steady_clock::now() >= deadline)
@@ -47,6 +50,37 @@ regfed::audit::TreeHeadSigner loadOrCreateSigningKey(const std::string& path) {
   return regfed::audit::TreeHeadSigner::fromPrivateKeyFile(path);
 }
 
+std::vector<int> migrateNodeSchemas(const std::string& ownerDsn, const std::string& nodeRole,
+                                    const std::string& auditorRole, const std::string& prunerRole) {
+  std::vector<int> applied =
+      regfed::audit::AuditStore::migrate(ownerDsn, nodeRole, {auditorRole, prunerRole});
+  pqxx::connection owner(ownerDsn);
+  const std::string role = owner.quote_name(nodeRole);
+  std::vector<std::string> grants = {"GRANT USAGE ON SCHEMA regfed TO " + role,
+                                     "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, "
+                                     "regfed.reviews, regfed.alerts TO " +
+                                         role,
+                                     "GRANT SELECT, INSERT ON regfed.emergency_activations TO " + role,
+                                     "GRANT SELECT, INSERT, UPDATE, DELETE ON regfed.claims TO " + role,
+                                     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role,
+                                     "GRANT SELECT ON regfed.schema_migrations TO " + role};
+  // The yearly report reads mandates, alerts and reviews as the auditor; retention deletes old ones.
+  if (!auditorRole.empty())
+    grants.push_back(regfed::audit::grantIfRoleExists(
+        owner, auditorRole,
+        {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(auditorRole),
+         "GRANT SELECT ON ALL TABLES IN SCHEMA regfed TO " + owner.quote_name(auditorRole)}));
+  if (!prunerRole.empty())
+    grants.push_back(regfed::audit::grantIfRoleExists(
+        owner, prunerRole,
+        {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(prunerRole),
+         "GRANT SELECT, DELETE ON regfed.alerts, regfed.reviews, regfed.emergency_activations TO " +
+             owner.quote_name(prunerRole)}));
+  for (int v : regfed::audit::applyMigrations(ownerDsn, "regfed", coreMigrations(), grants))
+    applied.push_back(v);
+  return applied;
+}
+
 Node::Node(Config config) : config_(std::move(config)) {}
 
 Node::~Node() { stop(); }
@@ -55,32 +89,16 @@ void Node::start(std::chrono::seconds databaseWait) {
   const AuditConfig& a = config_.audit;
   if (!a.ownerDsn.empty())
     retryDatabase("schema migration", databaseWait, [&] {
-      for (int v : regfed::audit::AuditStore::migrate(a.ownerDsn, a.nodeRole, {a.auditorRole, a.prunerRole}))
-        log::info("applied audit migration " + std::to_string(v));
-      pqxx::connection owner(a.ownerDsn);
-      const std::string role = owner.quote_name(a.nodeRole);
-      std::vector<std::string> grants = {
-          "GRANT USAGE ON SCHEMA regfed TO " + role,
-          "GRANT SELECT, INSERT, UPDATE ON regfed.mandates, regfed.mandate_ids, regfed.reviews, regfed.alerts TO " +
-              role,
-          "GRANT SELECT, INSERT ON regfed.emergency_activations TO " + role,
-          "GRANT SELECT, INSERT, UPDATE, DELETE ON regfed.claims TO " + role,
-          "GRANT USAGE ON ALL SEQUENCES IN SCHEMA regfed TO " + role};
-      // The yearly report reads mandates, alerts and reviews as the auditor; retention deletes old ones.
-      if (!a.auditorRole.empty())
-        grants.push_back(regfed::audit::grantIfRoleExists(
-            owner, a.auditorRole,
-            {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(a.auditorRole),
-             "GRANT SELECT ON ALL TABLES IN SCHEMA regfed TO " + owner.quote_name(a.auditorRole)}));
-      if (!a.prunerRole.empty())
-        grants.push_back(regfed::audit::grantIfRoleExists(
-            owner, a.prunerRole,
-            {"GRANT USAGE ON SCHEMA regfed TO " + owner.quote_name(a.prunerRole),
-             "GRANT SELECT, DELETE ON regfed.alerts, regfed.reviews, regfed.emergency_activations TO " +
-                 owner.quote_name(a.prunerRole)}));
-      for (int v : regfed::audit::applyMigrations(a.ownerDsn, "regfed", coreMigrations(), grants))
-        log::info("applied core migration " + std::to_string(v));
+      for (int v : migrateNodeSchemas(a.ownerDsn, a.nodeRole, a.auditorRole, a.prunerRole))
+        log::info("applied migration " + std::to_string(v));
     });
+
+  // A node never runs on a schema a newer regfed migrated (nor on one missing migrations): it refuses to
+  // start.
+  retryDatabase("checking the schema versions", databaseWait, [&] {
+    regfed::audit::requireKnownSchema(a.dsn, "regfed_audit", regfed::audit::migrations());
+    regfed::audit::requireKnownSchema(a.dsn, "regfed", coreMigrations());
+  });
 
   regfed::audit::AuditWriterOptions options;
   options.dsn = a.dsn;
@@ -134,13 +152,13 @@ void Node::start(std::chrono::seconds databaseWait) {
       config_, *database_, *audit_,
       regfed::audit::TreeHeadSigner::fromPublicKeyPem(
           regfed::audit::TreeHeadSigner::fromPrivateKeyFile(a.signingKey).publicKeyPem()));
-  procedureService_ =
-      std::make_unique<ProcedureService>(config_, *procedureHost_, *mandates_, *database_, *audit_, metrics_,
-                                         federation_.get());
+  procedureService_ = std::make_unique<ProcedureService>(config_, *procedureHost_, *mandates_, *database_,
+                                                         *audit_, metrics_, federation_.get());
   queries_->setCaseLinks(procedureService_.get());
   // Items held under a revoked or ended mandate go back to the inbox; lapsed claims are forgotten.
   claimSweep_.start(std::chrono::seconds(5), [this] { procedureService_->sweep(); });
-  // The DPOs' alerts that the log itself shows (bursts of denials, probing outside a mandate, unusual volume).
+  // The DPOs' alerts that the log itself shows (bursts of denials, probing outside a mandate, unusual
+  // volume).
   alertTask_.start(std::chrono::milliseconds(config_.alerts.sweepIntervalMs), [this] { detectAlerts(); });
   // Mandates changed through another node sharing the database reach this one within seconds; so do the
   // owning nodes' changes to mandates of this node's municipalities, and revocations they have not confirmed
@@ -155,8 +173,8 @@ void Node::start(std::chrono::seconds databaseWait) {
   });
   if (federation_) {
     witnessing_ = std::make_unique<Witnessing>(config_, metrics_, federation_.get());
-    federationServer_ = std::make_unique<FederationServer>(config_, metrics_, *tokens_, *queries_, *mandateService_,
-                                                           *mandates_, *witnessing_, *host_, *audit_);
+    federationServer_ = std::make_unique<FederationServer>(
+        config_, metrics_, *tokens_, *queries_, *mandateService_, *mandates_, *witnessing_, *host_, *audit_);
     federationServer_->serveProcedures(*procedureService_);
     federationServer_->start();
     // This node's newest signed head goes to its peers for cosigning at a fixed interval.
@@ -187,8 +205,7 @@ void Node::start(std::chrono::seconds databaseWait) {
   server_ = std::make_unique<HttpServer>(
       config_, metrics_,
       new HttpApi(ApiContext{config_, metrics_, *tokens_, *queries_, *mandateService_, *oversightService_,
-                             *reviewService_, *procedureService_, *host_, *audit_,
-                             federation_.get()}),
+                             *reviewService_, *procedureService_, *host_, *audit_, federation_.get()}),
       socket);
   server_->start();
   log::info("node " + config_.nodeId + " listening on " + url());
@@ -257,10 +274,11 @@ void Node::detectAlerts() {
     std::vector<std::string> hosted;
     for (const auto& m : config_.municipalities) hosted.push_back(m.ags);
     const AlertConfig& c = config_.alerts;
-    for (const Alert& a :
-         oversight_->detect(config_.nodeId, hosted, {c.windowSeconds, c.denials, c.outsideMandate, c.volume})) {
+    for (const Alert& a : oversight_->detect(config_.nodeId, hosted,
+                                             {c.windowSeconds, c.denials, c.outsideMandate, c.volume})) {
       metrics_.alertRaised(a.kind);
-      log::warn("alert " + std::to_string(a.id) + " (" + a.kind + ") for the DPO of " + a.ownerAgs + ": " + a.detail);
+      log::warn("alert " + std::to_string(a.id) + " (" + a.kind + ") for the DPO of " + a.ownerAgs + ": " +
+                a.detail);
     }
     metrics_.setUnclosedAlerts(oversight_->unclosedAlertCounts());
   } catch (const std::exception& e) {

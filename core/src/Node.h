@@ -83,6 +83,12 @@ class Node : public regfed::audit::AuditWriterObserver {
 /// The core schema's migrations (core/migrations), in order.
 const std::vector<regfed::audit::Migration>& coreMigrations();
 
+/// Migrates the audit schema and the node's own schema with the owner's role and grants the node, auditor and
+/// pruner roles what they need (what a node with audit.owner_dsn does at start; also `regfed init`). Returns
+/// the versions applied; throws regfed::audit::SchemaVersionError for a schema a newer regfed migrated.
+std::vector<int> migrateNodeSchemas(const std::string& ownerDsn, const std::string& nodeRole,
+                                    const std::string& auditorRole, const std::string& prunerRole);
+
 /// Loads the node's signing key, creating it (mode 0600) when the file does not exist yet.
 regfed::audit::TreeHeadSigner loadOrCreateSigningKey(const std::string& path);
 

@@ -21,6 +21,7 @@
 #include "Log.h"
 #include "Node.h"
 #include "Reports.h"
+#include "SetupCli.h"
 #include "SystemdNotify.h"
 #include "TokenVerifier.h"
 
@@ -32,6 +33,19 @@ const char* kUsage =
     "usage:\n"
     "  regfed serve --config FILE [--ready-file FILE]\n"
     "      run a node; --ready-file receives the node's URL once it listens\n"
+    "  regfed init --node ID [--keys DIR] [--federation DIR] [--dns NAME]... [--ip ADDR]...\n"
+    "              [--database-admin DSN [--database NAME] [--owner-role R] [--node-role R] ...]\n"
+    "      set a node up: audit signing and witness keys (--keys, default /var/lib/regfed/keys), the "
+    "federation\n"
+    "      key and a certificate request with CN=ID (--federation, default /etc/regfed/federation), with\n"
+    "      --database-admin the database roles, the database and its schemas; prints what to hand to the "
+    "DPO,\n"
+    "      the federation's coordinator and the peers. Keeps what is there: safe to run again\n"
+    "  regfed ca init --dir DIR [--name NAME] [--days 3650]\n"
+    "  regfed ca sign --dir DIR --csr NODE.csr --out NODE.pem [--days 825] [--dns NAME]... [--ip ADDR]...\n"
+    "      the federation coordinator's CA: make it (DIR/ca.pem, DIR/ca.key), sign a node's request (CN = "
+    "node\n"
+    "      id; the names from the request unless given)\n"
     "  regfed config check FILE            (or: regfed config check --config FILE)\n"
     "      check a configuration: every problem with its key path, exit 1; or OK, exit 0\n"
     "  regfed token --config FILE --user ID --ags AGS --roles R[,R] [--ttl 8h] [--name NAME]\n"
@@ -301,6 +315,8 @@ int main(int argc, char** argv) {
       return token(cli::Flags(argc, argv, 2, {"config", "user", "ags", "roles", "ttl", "name"}));
     if (a1 == "audit") return cli::runAudit(argc, argv);
     if (a1 == "report") return cli::runReport(argc, argv);
+    if (a1 == "init") return cli::runInit(argc, argv);
+    if (a1 == "ca") return cli::runCa(argc, argv);
     if (a1 == "plugin" && a2 == "check" && argc == 4) return pluginCheck(argv[3]);
     if (a1 == "--version") {
       std::cout << "regfed 0.1.0 (adapter SDK " << regfed::sdk::kSdkVersionMajor << "."

@@ -3,9 +3,11 @@
 #define BOOST_TEST_MODULE audit_store_tests
 #include <regfed/audit/AuditWriter.h>
 #include <regfed/audit/LogVerifier.h>
+#include <regfed/audit/Migrations.h>
 #include <regfed/audit/TreeHeadLog.h>
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -357,6 +359,40 @@ BOOST_AUTO_TEST_CASE(migrations_are_idempotent) {
   BOOST_TEST(AuditStore::migrate(db.dsn("regfed_owner"), "regfed_node").empty());
   BOOST_TEST(db.scalar("SELECT count(*) FROM regfed_audit.schema_migrations") ==
              std::to_string(migrations().size()));
+}
+
+BOOST_AUTO_TEST_CASE(migrations_only_go_forward_and_a_newer_schema_is_refused) {
+  // The fixture migrated the schema: this program's versions, nothing pending.
+  BOOST_CHECK_NO_THROW(requireKnownSchema(db.dsn("regfed_node"), "regfed_audit", migrations()));
+  BOOST_TEST(AuditStore::migrate(db.dsn("regfed_owner"), "regfed_node").empty());
+  // A newer regfed migrated it (a version this one does not know): refused by the node's check and by the
+  // migrator, which applies nothing.
+  db.exec("INSERT INTO regfed_audit.schema_migrations (version, name) VALUES (9001, '9001_from_the_future')");
+  for (auto attempt : std::vector<std::function<void()>>{
+           [&] { requireKnownSchema(db.dsn("regfed_node"), "regfed_audit", migrations()); },
+           [&] { AuditStore::migrate(db.dsn("regfed_owner"), "regfed_node"); }}) {
+    try {
+      attempt();
+      BOOST_FAIL("a schema migrated by a newer regfed was accepted");
+    } catch (const SchemaVersionError& e) {
+      const std::string what = e.what();
+      BOOST_TEST(what.find("9001 (9001_from_the_future)") != std::string::npos, what);
+      BOOST_TEST(what.find("only go forward") != std::string::npos, what);
+    }
+  }
+  // An older schema (a migration missing) is refused too: the node needs the owner's role to bring it up.
+  db.exec("DELETE FROM regfed_audit.schema_migrations WHERE version >= 8");
+  try {
+    requireKnownSchema(db.dsn("regfed_node"), "regfed_audit", migrations());
+    BOOST_FAIL("a schema with migrations pending was accepted");
+  } catch (const SchemaVersionError& e) {
+    BOOST_TEST(std::string(e.what()).find("lacks migrations 8") != std::string::npos, e.what());
+  }
+  // A role that may not read the versions is not blocked by the check (the migrator checked).
+  db.exec("CREATE ROLE regfed_schema_blind_" + db.name() + " LOGIN");
+  BOOST_CHECK_NO_THROW(
+      requireKnownSchema(db.dsn("regfed_schema_blind_" + db.name()), "regfed_audit", migrations()));
+  db.exec("DROP ROLE regfed_schema_blind_" + db.name());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

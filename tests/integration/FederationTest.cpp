@@ -5,25 +5,25 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/UUIDGenerator.h>
 #include <RegfedNode.h>
+#include <regfed/audit/AuditStore.h>
+#include <regfed/audit/TreeHeadSigner.h>
+#include <regfed/audit/Witness.h>
 #include <regfed_constants.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TSSLServerSocket.h>
+#include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <thread>
 
+#include "CalendarDate.h"
 #include "FederationFixture.h"
 #include "NodeFixture.h"
-#include "CalendarDate.h"
-#include <regfed/audit/AuditStore.h>
-#include <regfed/audit/TreeHeadSigner.h>
-#include <regfed/audit/Witness.h>
 #include "PeerTls.h"
 
 using namespace regfed::test;
@@ -53,8 +53,10 @@ std::map<std::string, std::string> statuses(const HttpResponse& r) {
   for (std::size_t i = 0; i < results->size(); ++i) {
     auto o = results->getObject(static_cast<unsigned>(i));
     std::string s = o->getValue<std::string>("status");
-    if (s == "ok") s += "(" + std::to_string(o->getArray("records")->size()) + ")";
-    else s += ":" + o->getObject("error")->getValue<std::string>("code");
+    if (s == "ok")
+      s += "(" + std::to_string(o->getArray("records")->size()) + ")";
+    else
+      s += ":" + o->getObject("error")->getValue<std::string>("code");
     if (o->has("node")) s += "@" + o->getValue<std::string>("node");
     out[o->getValue<std::string>("ags")] = s;
   }
@@ -148,7 +150,8 @@ BOOST_AUTO_TEST_CASE(all_municipalities_means_every_node_and_the_catalog_shows_t
   BOOST_TEST(s["15088205"].rfind("denied:", 0) == 0, s["15088205"]);
   BOOST_TEST(s["15084590"].find("@sued") != std::string::npos);
   // Catalogs are fetched in the background (at start, by the probes, and when a node comes back).
-  auto catalog = eventually([&] { return get("merseburg", clerk, "/v1/registers"); }, "\"Stadt Weißenfels\",\"register\"");
+  auto catalog = eventually([&] { return get("merseburg", clerk, "/v1/registers"); },
+                            "\"Stadt Weißenfels\",\"register\"");
   BOOST_REQUIRE_EQUAL(catalog.status, 200);
   BOOST_TEST(catalog.body.find("\"node\":\"sued\"") != std::string::npos, catalog.body);
   BOOST_TEST(catalog.json()->getArray("registers")->size() == 4u, catalog.body);
@@ -158,9 +161,11 @@ BOOST_AUTO_TEST_CASE(all_municipalities_means_every_node_and_the_catalog_shows_t
 BOOST_AUTO_TEST_CASE(a_record_opens_across_nodes_only_after_a_search_disclosed_it) {
   const std::string mandate = approvedMandate("merseburg", "15088220");
   const std::string helper = token("lena.wagner", "15088205", {"helper"});
-  const std::map<std::string, std::string> headers = {
-      {"Regfed-Purpose", "Bearbeitung%20Online-Antrag"}, {"Regfed-Case-Ref", "ANT-7"}, {"Regfed-Mandate", mandate}};
-  const std::string path = "/v1/registers/15088220/melderegister/records/MER-000001?fields=familienname,vornamen";
+  const std::map<std::string, std::string> headers = {{"Regfed-Purpose", "Bearbeitung%20Online-Antrag"},
+                                                      {"Regfed-Case-Ref", "ANT-7"},
+                                                      {"Regfed-Mandate", mandate}};
+  const std::string path =
+      "/v1/registers/15088220/melderegister/records/MER-000001?fields=familienname,vornamen";
   auto before = get("leuna", helper, path, headers);
   BOOST_TEST(before.status == 404);
   BOOST_TEST(before.errorCode() == "not_found");
@@ -290,8 +295,8 @@ BOOST_AUTO_TEST_CASE(wrong_unknown_and_expired_certificates_are_refused) {
   BOOST_CHECK_THROW(RawPeer(caFile, dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port, "sued"),
                     std::exception);
   // The node keeps serving everyone else.
-  auto r = post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query",
-                search("", R"(["15088220"])"));
+  auto r =
+      post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
   BOOST_REQUIRE_EQUAL(r.status, 200);
   BOOST_TEST(statuses(r)["15088220"].rfind("denied:", 0) == 0);
 }
@@ -300,7 +305,8 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
   RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key",
                 node("merseburg").federationPort, "merseburg");
   wire::SearchResponse response;
-  // Leuna's node asking on behalf of a person from Zeitz (hosted by "sued"): refused, and the owner's DPO sees it.
+  // Leuna's node asking on behalf of a person from Zeitz (hosted by "sued"): refused, and the owner's DPO
+  // sees it.
   wire::SearchRequest foreign = wireSearch(token("eva.zeitz", kZeitz, {"helper"}), "15088220");
   try {
     leuna.client->search(response, foreign);
@@ -308,7 +314,8 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
   } catch (const wire::PeerRefused& e) {
     BOOST_TEST(e.code == "not_hosted_by_peer");
   }
-  BOOST_TEST(audit("merseburg", foreign.caller.request_id, "decision || ':' || reason || ':' || peer || ':' || actor") ==
+  BOOST_TEST(audit("merseburg", foreign.caller.request_id,
+                   "decision || ':' || reason || ':' || peer || ':' || actor") ==
              "deny:not_hosted_by_peer:leuna:eva.zeitz");
   // A request id that is not a UUID is refused (both nodes log the same id; it must be one a node makes).
   wire::SearchRequest odd = wireSearch(token("lena.wagner", "15088205", {"helper"}), "15088220");
@@ -317,8 +324,8 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
   // An expired token (replayed after its end) is refused by the owning node itself.
   regfed::core::Config c = tokenConfig;
   const std::string expired =
-      signToken(dir.path() + "/idp-leu.pem", dir.path() + "/idp-leu.pub.pem", "ES256", "https://idp.leuna.test",
-                "lena.wagner", "15088205", {"helper"}, -3600);
+      signToken(dir.path() + "/idp-leu.pem", dir.path() + "/idp-leu.pub.pem", "ES256",
+                "https://idp.leuna.test", "lena.wagner", "15088205", {"helper"}, -3600);
   leuna.client->search(response, wireSearch(expired, "15088220"));
   BOOST_REQUIRE(response.__isset.refused);
   BOOST_TEST(response.refused.code == "token_expired");
@@ -347,7 +354,8 @@ BOOST_AUTO_TEST_CASE(a_peer_speaks_only_for_the_municipalities_it_hosts_and_toke
 BOOST_AUTO_TEST_CASE(people_use_their_home_node_and_tiny_deadlines_do_not_cut_peers_off) {
   // A Zeitz person asking Merseburg's node directly is sent to their own node (a token forwarded to one node
   // cannot be replayed at another's HTTP API).
-  auto direct = post("merseburg", token("eva.zeitz", kZeitz, {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
+  auto direct =
+      post("merseburg", token("eva.zeitz", kZeitz, {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
   BOOST_TEST(direct.status == 403);
   BOOST_TEST(direct.errorCode() == "not_home_node");
   BOOST_TEST(direct.body.find("(sued)") != std::string::npos, direct.body);
@@ -374,7 +382,8 @@ BOOST_AUTO_TEST_CASE(garbage_and_oversized_frames_on_the_thrift_port_do_not_hurt
   }
   {
     // An authenticated peer announcing a 1 GiB frame is cut off, not served.
-    RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port, "merseburg");
+    RawPeer leuna(ca->certificateFile(), dir.path() + "/leuna.pem", dir.path() + "/leuna.key", port,
+                  "merseburg");
     const uint8_t frame[] = {0x40, 0x00, 0x00, 0x00, 0x80, 0x01, 0x00, 0x01};
     leuna.socket->write(frame, sizeof frame);
     leuna.socket->flush();
@@ -385,15 +394,16 @@ BOOST_AUTO_TEST_CASE(garbage_and_oversized_frames_on_the_thrift_port_do_not_hurt
         },
         std::exception);
   }
-  auto r = post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
+  auto r =
+      post("leuna", token("lena.wagner", "15088205", {"clerk"}), "/v1/query", search("", R"(["15088220"])"));
   BOOST_REQUIRE_EQUAL(r.status, 200);
   BOOST_TEST(statuses(r)["15088220"].rfind("denied:", 0) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_handshake_never_shuts_down_the_connection_that_reuses_its_descriptor) {
-  // A server-side socket is watched until its handshake ends. One whose handshake failed is closed at once, and
-  // its descriptor number goes to the next connection: the watch must end with the close, or it shuts that
-  // connection down when the first one's handshake time is up (seen as a peer "not reachable" mid-call).
+  // A server-side socket is watched until its handshake ends. One whose handshake failed is closed at once,
+  // and its descriptor number goes to the next connection: the watch must end with the close, or it shuts
+  // that connection down when the first one's handshake time is up (seen as a peer "not reachable" mid-call).
   regfed::core::FederationConfig config;
   config.ca = ca->certificateFile();
   config.certificate = dir.path() + "/merseburg.pem";
@@ -431,7 +441,9 @@ class OldNode : public wire::RegfedNodeIf {
   }
   void catalog(wire::Catalog&, const int32_t) override { throw wire::VersionMismatch(); }
   void search(wire::SearchResponse&, const wire::SearchRequest&) override { throw wire::VersionMismatch(); }
-  void get_record(wire::RecordResponse&, const wire::RecordRequest&) override { throw wire::VersionMismatch(); }
+  void get_record(wire::RecordResponse&, const wire::RecordRequest&) override {
+    throw wire::VersionMismatch();
+  }
   // What a node built from an older contract answers for methods it does not know.
   void mandates(std::vector<wire::MandateInfo>&, const int32_t) override { unknown(); }
   void change_mandate(wire::MandateAnswer&, const wire::MandateChange&) override { unknown(); }
@@ -454,10 +466,11 @@ BOOST_AUTO_TEST_CASE(a_peer_of_an_older_contract_version_answers_error_and_the_r
   f.ca = ca->certificateFile();
   f.certificate = dir.path() + "/sued.pem";
   f.privateKey = dir.path() + "/sued.key";
-  for (const char* peer : {"merseburg", "leuna"}) f.peers.push_back(regfed::core::PeerConfig{peer, "", 0, {}});
+  for (const char* peer : {"merseburg", "leuna"})
+    f.peers.push_back(regfed::core::PeerConfig{peer, "", 0, {}});
   auto sockets = std::make_shared<regfed::core::PeerSocketFactory>(f, true);
-  auto listener =
-      std::make_shared<apache::thrift::transport::TSSLServerSocket>("127.0.0.1", node("sued").federationPort, sockets);
+  auto listener = std::make_shared<apache::thrift::transport::TSSLServerSocket>(
+      "127.0.0.1", node("sued").federationPort, sockets);
   listener->setRecvTimeout(2000);
   apache::thrift::server::TThreadedServer server(
       std::make_shared<wire::RegfedNodeProcessor>(std::make_shared<OldNode>()), listener,
@@ -498,10 +511,13 @@ BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
   auto direct = post("merseburg", leuAdmin, "/v1/mandates/" + id + "/approve");
   BOOST_TEST(direct.status == 403);
   BOOST_TEST(direct.errorCode() == "not_home_node");
-  BOOST_TEST(mer.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id + "'") == "-");
-  // An owner's list cannot spend the helper's quota: Merseburg's database claiming Leuna approved changes nothing
-  // at Leuna's node, whose own decision the helper side's approval is.
-  mer.exec("UPDATE regfed.mandates SET helper_approved_by = 'nobody', helper_approved_at = now() WHERE id = '" + id + "'");
+  BOOST_TEST(mer.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id +
+                        "'") == "-");
+  // An owner's list cannot spend the helper's quota: Merseburg's database claiming Leuna approved changes
+  // nothing at Leuna's node, whose own decision the helper side's approval is.
+  mer.exec(
+      "UPDATE regfed.mandates SET helper_approved_by = 'nobody', helper_approved_at = now() WHERE id = '" +
+      id + "'");
   std::string copied;
   for (int i = 0; i < 40 && copied != "1"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -509,10 +525,12 @@ BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
   }
   BOOST_REQUIRE(copied == "1");
   std::this_thread::sleep_for(std::chrono::milliseconds(5500));  // at least one more list taken over
-  BOOST_TEST(leu.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id + "'") == "-");
+  BOOST_TEST(leu.scalar("SELECT coalesce(helper_approved_by, '-') FROM regfed.mandates WHERE id = '" + id +
+                        "'") == "-");
   BOOST_TEST(get("leuna", leuAdmin, "/v1/quota").body.find(R"("agreement":"ZV-2026-01","used_days":0)") !=
              std::string::npos);
-  mer.exec("UPDATE regfed.mandates SET helper_approved_by = NULL, helper_approved_at = NULL WHERE id = '" + id + "'");
+  mer.exec("UPDATE regfed.mandates SET helper_approved_by = NULL, helper_approved_at = NULL WHERE id = '" +
+           id + "'");
   // Nobody named in the mandate approves it, at either node (four eyes).
   auto named = post("leuna", token("lena.wagner", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve");
   BOOST_TEST(named.errorCode() == "approver_is_named");
@@ -521,18 +539,23 @@ BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
   BOOST_REQUIRE_MESSAGE(approved.status == 200, approved.body);
   BOOST_TEST(mandateField(approved, "status") == "approved");
   BOOST_TEST(mandateField(approved, "owner_node") == "merseburg");
-  BOOST_TEST(mer.scalar("SELECT helper_approved_by FROM regfed.mandates WHERE id = '" + id + "'") == "admin.leuna");
-  BOOST_TEST(leu.scalar("SELECT helper_approved_by || ':' || owner_node || ':' || coalesce(pending, '-') FROM "
-                        "regfed.mandates WHERE id = '" + id + "'") == "admin.leuna:merseburg:-");
+  BOOST_TEST(mer.scalar("SELECT helper_approved_by FROM regfed.mandates WHERE id = '" + id + "'") ==
+             "admin.leuna");
+  BOOST_TEST(
+      leu.scalar("SELECT helper_approved_by || ':' || owner_node || ':' || coalesce(pending, '-') FROM "
+                 "regfed.mandates WHERE id = '" +
+                 id + "'") == "admin.leuna:merseburg:-");
   // Both nodes logged the approval under one request id; the owner names the node that forwarded it.
   const std::string requestId = leu.scalar(
       "SELECT request_id FROM regfed_audit.events WHERE action = 'mandate_approve' AND decision = 'allow'");
   BOOST_TEST(audit("merseburg", requestId, "decision || ':' || reason || ':' || peer || ':' || actor") ==
              "allow:approved:leuna:admin.leuna");
-  BOOST_TEST(audit("leuna", requestId, "decision || ':' || reason || ':' || peer") == "allow:approved:merseburg");
+  BOOST_TEST(audit("leuna", requestId, "decision || ':' || reason || ':' || peer") ==
+             "allow:approved:merseburg");
   // The quota is Leuna's, counted at Leuna's node.
   auto quota = get("leuna", leuAdmin, "/v1/quota");
-  BOOST_TEST(quota.body.find(R"("ags":"15088205","municipality":"Stadt Leuna","agreement":"ZV-2026-01","used_days":1)") !=
+  BOOST_TEST(quota.body.find(
+                 R"("ags":"15088205","municipality":"Stadt Leuna","agreement":"ZV-2026-01","used_days":1)") !=
                  std::string::npos,
              quota.body);
   BOOST_TEST(post("leuna", leuAdmin, "/v1/mandates/" + id + "/approve").errorCode() == "already_approved");
@@ -547,13 +570,15 @@ BOOST_AUTO_TEST_CASE(a_mandate_is_approved_and_revoked_across_nodes) {
   BOOST_TEST(mandateField(revoked, "status") == "revoked");
   BOOST_TEST(mandateField(revoked, "pending_at_owner") == "");
   BOOST_TEST(mer.scalar("SELECT revoked_by FROM regfed.mandates WHERE id = '" + id + "'") == "admin.leuna");
-  BOOST_TEST(mer.scalar("SELECT reason || ':' || peer FROM regfed_audit.events WHERE action = 'mandate_revoke'") ==
-             "revoked_at_helper_node:leuna");
+  BOOST_TEST(
+      mer.scalar("SELECT reason || ':' || peer FROM regfed_audit.events WHERE action = 'mandate_revoke'") ==
+      "revoked_at_helper_node:leuna");
   auto after = post("leuna", helper, "/v1/query", search(id, R"(["15088220"])"));
   BOOST_TEST(after.status == 403);
   BOOST_TEST(after.errorCode() == "mandate_revoked");
   const std::string refusedId = after.json()->getObject("error")->getValue<std::string>("request_id");
-  BOOST_TEST(mer.scalar("SELECT count(*) FROM regfed_audit.events WHERE request_id = '" + refusedId + "'") == "0");
+  BOOST_TEST(mer.scalar("SELECT count(*) FROM regfed_audit.events WHERE request_id = '" + refusedId + "'") ==
+             "0");
 }
 
 BOOST_AUTO_TEST_CASE(a_revocation_at_the_helpers_node_holds_while_the_owner_is_down_and_is_delivered_later) {
@@ -579,20 +604,24 @@ BOOST_AUTO_TEST_CASE(a_revocation_at_the_helpers_node_holds_while_the_owner_is_d
   stop("merseburg");
   auto failed = post("leuna", leuAdmin, "/v1/mandates/" + other + "/approve");
   BOOST_TEST(failed.status == 503, failed.body);
-  BOOST_TEST(node("leuna").db->scalar("SELECT coalesce(helper_approved_by, '-') || coalesce(pending, '-') FROM "
-                                     "regfed.mandates WHERE id = '" + other + "'") == "--");
+  BOOST_TEST(
+      node("leuna").db->scalar("SELECT coalesce(helper_approved_by, '-') || coalesce(pending, '-') FROM "
+                               "regfed.mandates WHERE id = '" +
+                               other + "'") == "--");
   // Back up, the owner gets the revocation from Leuna's node without anyone asking again.
   start("merseburg");
   std::string seen;
   for (int i = 0; i < 60 && seen != "admin.leuna"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    seen = node("merseburg").db->scalar("SELECT coalesce(revoked_by, '') FROM regfed.mandates WHERE id = '" + id + "'");
+    seen = node("merseburg")
+               .db->scalar("SELECT coalesce(revoked_by, '') FROM regfed.mandates WHERE id = '" + id + "'");
   }
   BOOST_TEST(seen == "admin.leuna");
   std::string pending = "revoke";
   for (int i = 0; i < 30 && pending != "-"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    pending = node("leuna").db->scalar("SELECT coalesce(pending, '-') FROM regfed.mandates WHERE id = '" + id + "'");
+    pending = node("leuna").db->scalar("SELECT coalesce(pending, '-') FROM regfed.mandates WHERE id = '" +
+                                       id + "'");
   }
   BOOST_TEST(pending == "-");
 }
@@ -606,28 +635,36 @@ BOOST_AUTO_TEST_CASE(two_owner_nodes_approving_at_the_same_moment_cannot_pass_th
   BOOST_TEST(post("sued", leuAdmin, "/v1/mandates/" + atZeitz + "/approve").errorCode() == "not_home_node");
   HttpResponse a, b;
   std::thread first([&] { a = post("leuna", leuAdmin, "/v1/mandates/" + atMerseburg + "/approve"); });
-  std::thread second([&] { b = post("leuna", token("admin2.leuna", "15088205", {"admin"}),
-                                    "/v1/mandates/" + atZeitz + "/approve"); });
+  std::thread second([&] {
+    b = post("leuna", token("admin2.leuna", "15088205", {"admin"}), "/v1/mandates/" + atZeitz + "/approve");
+  });
   first.join();
   second.join();
   BOOST_TEST(((a.status == 200 && b.errorCode() == "quota_exceeded") ||
               (b.status == 200 && a.errorCode() == "quota_exceeded")),
              a.body + " / " + b.body);
   const int approvedAtOwners =
-      std::stoi(node("merseburg").db->scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL")) +
-      std::stoi(node("sued").db->scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL"));
+      std::stoi(
+          node("merseburg")
+              .db->scalar("SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL")) +
+      std::stoi(node("sued").db->scalar(
+          "SELECT count(*) FROM regfed.mandates WHERE helper_approved_by IS NOT NULL"));
   BOOST_TEST(approvedAtOwners == 1);
-  auto quota = get("leuna", leuAdmin, "/v1/quota?year=" + std::to_string(regfed::core::yearOf(regfed::core::berlinToday() + 1)));
-  BOOST_TEST(quota.body.find(R"("agreement":"ZV-2026-01","used_days":6,"limit_days":10)") != std::string::npos,
-             quota.body);
+  auto quota = get("leuna", leuAdmin,
+                   "/v1/quota?year=" + std::to_string(regfed::core::yearOf(regfed::core::berlinToday() + 1)));
+  BOOST_TEST(
+      quota.body.find(R"("agreement":"ZV-2026-01","used_days":6,"limit_days":10)") != std::string::npos,
+      quota.body);
 }
 
 namespace {
 
-// Waits until `witness` has cosigned at least `size` events of `log`'s audit log (as `log`'s database stores it).
+// Waits until `witness` has cosigned at least `size` events of `log`'s audit log (as `log`'s database stores
+// it).
 std::int64_t cosignedBy(FederationFixture& f, const std::string& log, const std::string& witness) {
   const std::string v = f.node(log).db->scalar(
-      "SELECT coalesce(max(size), 0) FROM regfed_audit.cosignatures WHERE witness = 'regfed.witness/" + witness + "'");
+      "SELECT coalesce(max(size), 0) FROM regfed_audit.cosignatures WHERE witness = 'regfed.witness/" +
+      witness + "'");
   return std::stoll(v);
 }
 
@@ -684,7 +721,9 @@ BOOST_AUTO_TEST_CASE(peers_cosign_the_log_and_refuse_an_inconsistent_head_also_a
   BOOST_TEST(witnessed.rfind(std::to_string(byLeuna) + ":", 0) == 0, witnessed);
   // The newest cosigned checkpoint, as standard transparency tooling reads it.
   std::string note;
-  BOOST_TEST(run({regfedBinary(), "audit", "checkpoint", "--config", node("merseburg").configPath}, note) == 0, note);
+  BOOST_TEST(
+      run({regfedBinary(), "audit", "checkpoint", "--config", node("merseburg").configPath}, note) == 0,
+      note);
   BOOST_TEST(note.find("regfed.audit/merseburg\n") != std::string::npos, note);
   BOOST_TEST(note.find("\xE2\x80\x94 regfed.witness/leuna ") != std::string::npos, note);
   BOOST_TEST(note.find("regfed.witness/merseburg+") != std::string::npos, note);  // this node's vkey
@@ -704,7 +743,8 @@ BOOST_AUTO_TEST_CASE(peers_cosign_the_log_and_refuse_an_inconsistent_head_also_a
   BOOST_TEST(longer.refused.code == "inconsistent_head");
   // The same size with another root (a fork), and a smaller size (lost events): refused.
   BOOST_TEST(ask(forgedHead(key, known, known, hashOf("fork"))).refused.code == "inconsistent_head");
-  if (known > 1) BOOST_TEST(ask(forgedHead(key, known, known - 1, hashOf("cut"))).refused.code == "inconsistent_head");
+  if (known > 1)
+    BOOST_TEST(ask(forgedHead(key, known, known - 1, hashOf("cut"))).refused.code == "inconsistent_head");
   // A stale idea of what was cosigned gets the witness's size back, to retry with the right proof.
   auto stale = ask(forgedHead(key, known - 1, known + 5, hashOf("x")));
   BOOST_TEST(stale.refused.code == "old_size_mismatch");
@@ -739,17 +779,20 @@ BOOST_AUTO_TEST_CASE(a_log_rewritten_with_the_database_host_and_signing_key_is_c
   BOOST_TEST(run({regfedBinary(), "audit", "verify", "--config", config}, out) == 0, out);
   BOOST_TEST(out.find("witness leuna: its newest cosignature") != std::string::npos, out);
 
-  // The operator rewrites who asked in event 2, recomputes its hash, removes every signed head and cosignature
-  // (database and file) and restarts the node, which signs the rewritten log with its own key.
+  // The operator rewrites who asked in event 2, recomputes its hash, removes every signed head and
+  // cosignature (database and file) and restarts the node, which signs the rewritten log with its own key.
   stop("merseburg");
   auto& db = *node("merseburg").db;
   regfed::audit::AuditStore store(db.dsn("regfed_node"));
   regfed::audit::StoredEvent e = store.events("merseburg", 1, 1).at(0);
   e.event.actor = "someone.else";
-  db.exec("SET session_replication_role = replica; UPDATE regfed_audit.events SET actor = 'someone.else', "
-          "leaf_hash = decode('" + regfed::audit::toHex(regfed::audit::leafHash(regfed::audit::canonicalForm(e.event))) +
-          "', 'hex'), personal_hash = decode('" + regfed::audit::bytesToHex(regfed::audit::personalDigest(e.event)) +
-          "', 'hex') WHERE seq = 2; DELETE FROM regfed_audit.tree_heads; DELETE FROM regfed_audit.cosignatures");
+  db.exec(
+      "SET session_replication_role = replica; UPDATE regfed_audit.events SET actor = 'someone.else', "
+      "leaf_hash = decode('" +
+      regfed::audit::toHex(regfed::audit::leafHash(regfed::audit::canonicalForm(e.event))) +
+      "', 'hex'), personal_hash = decode('" +
+      regfed::audit::bytesToHex(regfed::audit::personalDigest(e.event)) +
+      "', 'hex') WHERE seq = 2; DELETE FROM regfed_audit.tree_heads; DELETE FROM regfed_audit.cosignatures");
   std::remove((dir.path() + "/merseburg-audit.pem.heads").c_str());
   start("merseburg");
   BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
@@ -761,8 +804,135 @@ BOOST_AUTO_TEST_CASE(a_log_rewritten_with_the_database_host_and_signing_key_is_c
   // Neither witness cosigned the rewritten log.
   BOOST_TEST(cosignedBy(*this, "merseburg", "leuna") == 0);
   BOOST_TEST(cosignedBy(*this, "merseburg", "sued") == 0);
-  BOOST_TEST(std::stoll(node("leuna").db->scalar("SELECT size FROM regfed_audit.witnessed WHERE log = 'merseburg'")) ==
-             size);
+  BOOST_TEST(std::stoll(node("leuna").db->scalar(
+                 "SELECT size FROM regfed_audit.witnessed WHERE log = 'merseburg'")) == size);
+}
+
+BOOST_AUTO_TEST_CASE(a_log_restored_from_an_old_backup_is_found_by_what_the_peers_cosigned) {
+  // A nightly dump, more work the next day (cosigned by the peers), then the machine dies and the dump is
+  // restored: `regfed audit verify` must not accept the restored log as if nothing was lost.
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  const std::int64_t backedUp = auditSize(*this, "merseburg");
+  BOOST_REQUIRE(waitForCosignature(*this, "merseburg", "leuna", backedUp) >= backedUp);
+  auto& db = *node("merseburg").db;
+  const std::string dump = dir.path() + "/merseburg.dump", heads = dir.path() + "/merseburg-audit.pem.heads";
+  std::string out;
+  BOOST_REQUIRE_MESSAGE(run({"pg_dump", "-Fc", "-h", "127.0.0.1", "-p", std::to_string(db.port()), "-U",
+                             "postgres", "-f", dump, db.name()},
+                            out) == 0,
+                        out);
+  BOOST_REQUIRE(run({"cp", heads, heads + ".backup"}, out) == 0);
+  const std::int64_t dumped =
+      std::stoll(db.scalar("SELECT max(seq) FROM regfed_audit.events WHERE node = 'merseburg'"));
+
+  for (int i = 0; i < 3; ++i)
+    BOOST_REQUIRE(post("merseburg", clerk, "/v1/query", search("", R"(["15088220"])")).status == 200);
+  const std::int64_t later = auditSize(*this, "merseburg");
+  BOOST_REQUIRE(later > dumped);
+  BOOST_REQUIRE(waitForCosignature(*this, "merseburg", "leuna", later) >= later);
+  BOOST_REQUIRE(waitForCosignature(*this, "merseburg", "sued", later) >= later);
+  const std::string config = node("merseburg").configPath;
+  out.clear();
+  BOOST_TEST(run({regfedBinary(), "audit", "verify", "--config", config}, out) == 0, out);
+
+  // The restore: the dump into the database, the head file of the same night back in place.
+  stop("merseburg");
+  out.clear();
+  BOOST_REQUIRE_MESSAGE(run({"pg_restore", "--clean", "--if-exists", "-h", "127.0.0.1", "-p",
+                             std::to_string(db.port()), "-U", "postgres", "-d", db.name(), dump},
+                            out) == 0,
+                        out);
+  BOOST_REQUIRE(run({"cp", heads + ".backup", heads}, out) == 0);
+  BOOST_REQUIRE(std::stoll(db.scalar("SELECT max(seq) FROM regfed_audit.events WHERE node = 'merseburg'")) ==
+                dumped);
+  // On its own the restored log is consistent: every event and signed head of that night checks out ...
+  const std::string publicKey = dir.path() + "/merseburg-audit.pub.pem";
+  BOOST_REQUIRE(
+      run({"openssl", "ec", "-in", dir.path() + "/merseburg-audit.pem", "-pubout", "-out", publicKey}, out) ==
+      0);
+  out.clear();
+  BOOST_TEST(run({regfedBinary(), "audit", "verify", "--dsn", db.dsn("regfed_auditor"), "--key", publicKey},
+                 out) == 0,
+             out);
+  // ... but the peers cosigned more: verify with the config asks them and fails, naming the restore.
+  out.clear();
+  BOOST_TEST(run({regfedBinary(), "audit", "verify", "--config", config}, out) == 1, out);
+  BOOST_TEST(out.find("FAILED: witness") != std::string::npos, out);
+  BOOST_TEST(out.find("but the log has " + std::to_string(dumped)) != std::string::npos, out);
+  BOOST_TEST(out.find("restored from an older backup") != std::string::npos, out);
+}
+
+BOOST_AUTO_TEST_CASE(regfed_init_and_regfed_ca_set_the_federation_up_from_nothing) {
+  // The coordinator's CA, and for each node its keys, certificate request and signed certificate, all made by
+  // the command line, each command run twice (it keeps what is there); the nodes restarted on these
+  // certificates reach each other over mutual TLS.
+  for (auto& n : nodes) stop(n.id);
+  const std::string coordinator = dir.path() + "/coordinator";
+  std::string out;
+  auto regfed = [&](std::vector<std::string> args) {
+    out.clear();
+    args.insert(args.begin(), regfedBinary());
+    return run(args, out);
+  };
+  BOOST_REQUIRE_MESSAGE(regfed({"ca", "init", "--dir", coordinator, "--name", "IKZ Süd Föderations-CA"}) == 0,
+                        out);
+  BOOST_TEST(out.find("made the CA") != std::string::npos, out);
+  BOOST_REQUIRE_MESSAGE(regfed({"ca", "init", "--dir", coordinator}) == 0, out);
+  BOOST_TEST(out.find("kept the CA") != std::string::npos, out);
+  const std::string setupDatabase = "init_" + node("merseburg").db->name();
+  for (auto& n : nodes) {
+    const std::string home = dir.path() + "/init-" + n.id, federation = home + "/federation";
+    for (int round = 0; round < 2; ++round) {
+      std::vector<std::string> args = {"init",         "--node",       n.id,       "--keys",
+                                       home + "/keys", "--federation", federation, "--dns",
+                                       "localhost",    "--ip",         "127.0.0.1"};
+      if (n.id == "merseburg")  // roles, database and schemas, once for one node
+        for (const std::string& a : {std::string("--database-admin"), node("merseburg").db->dsn("postgres"),
+                                     std::string("--database"), setupDatabase})
+          args.push_back(a);
+      BOOST_REQUIRE_MESSAGE(regfed(args) == 0, out);
+      BOOST_TEST(out.find((round == 0 ? "made " : "kept ") + federation + "/node.key") != std::string::npos,
+                 out);
+      BOOST_TEST(out.find("wrote " + federation + "/node.csr (CN=" + n.id + ")") != std::string::npos, out);
+      BOOST_TEST(out.find("BEGIN PUBLIC KEY") != std::string::npos, out);  // for the DPO
+      if (n.id == "merseburg")
+        BOOST_TEST(out.find(round == 0 ? "made the database " + setupDatabase
+                                       : "the schemas were up to date") != std::string::npos,
+                   out);
+    }
+    for (int round = 0; round < 2; ++round) {
+      BOOST_REQUIRE_MESSAGE(regfed({"ca", "sign", "--dir", coordinator, "--csr", federation + "/node.csr",
+                                    "--out", federation + "/node.pem"}) == 0,
+                            out);
+      BOOST_TEST(out.find(round == 0 ? "signed " : "kept ") != std::string::npos, out);
+    }
+    // Where the fixture's configs expect the node's certificate and key.
+    BOOST_REQUIRE(run({"cp", federation + "/node.pem", dir.path() + "/" + n.id + ".pem"}, out) == 0);
+    BOOST_REQUIRE(run({"cp", federation + "/node.key", dir.path() + "/" + n.id + ".key"}, out) == 0);
+  }
+  BOOST_REQUIRE(run({"cp", coordinator + "/ca.pem", ca->certificateFile()}, out) == 0);
+  BOOST_TEST(
+      node("merseburg")
+          .db->scalar("SELECT count(*) > 0 FROM pg_database WHERE datname = '" + setupDatabase + "'") == "t");
+  node("merseburg").db->exec("DROP DATABASE \"" + setupDatabase + "\" WITH (FORCE)");
+
+  // A request whose CN is not a node id is refused.
+  BOOST_REQUIRE(
+      run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-keyout", dir.path() + "/odd.key", "-out", dir.path() + "/odd.csr", "-subj", "/CN=Not A Node"},
+          out) == 0);
+  BOOST_TEST(regfed({"ca", "sign", "--dir", coordinator, "--csr", dir.path() + "/odd.csr", "--out",
+                     dir.path() + "/odd.pem"}) == 1,
+             out);
+  BOOST_TEST(out.find("is not a node id") != std::string::npos, out);
+
+  for (auto& n : nodes) start(n.id);
+  // start() waits until every running node sees every other one "ok" in /v1/health: the handshakes passed
+  const std::string clerk = token("max.klein", "15088220", {"clerk"});
+  const auto answer = post("merseburg", clerk, "/v1/query", search("", R"(["15088220", "15088205"])"));
+  BOOST_TEST(answer.status == 200, answer.body);
+  BOOST_TEST(answer.body.find("peer_unreachable") == std::string::npos, answer.body);
 }
 
 BOOST_AUTO_TEST_CASE(an_unconfirmed_approval_holds_its_days_until_the_owner_shows_the_outcome) {
@@ -786,16 +956,21 @@ BOOST_AUTO_TEST_CASE(an_unconfirmed_approval_holds_its_days_until_the_owner_show
   BOOST_TEST(unconfirmed.status == 503, unconfirmed.body);
   BOOST_TEST(unconfirmed.errorCode() == "approval_unconfirmed");
   // Its days count meanwhile, so a parallel approval elsewhere cannot use them twice.
-  BOOST_TEST(node("leuna").db->scalar("SELECT pending FROM regfed.mandates WHERE id = '" + id + "'") == "approve");
+  BOOST_TEST(node("leuna").db->scalar("SELECT pending FROM regfed.mandates WHERE id = '" + id + "'") ==
+             "approve");
   ::kill(node("merseburg").process->pid(), SIGCONT);
   // Whatever the owner made of it, both nodes end up agreeing, and nothing stays pending.
   std::string leuna, merseburg;
   for (int i = 0; i < 60; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    leuna = node("leuna").db->scalar("SELECT coalesce(helper_approved_by, '-') || ':' || coalesce(pending, '-') FROM "
-                                     "regfed.mandates WHERE id = '" + id + "'");
-    merseburg = node("merseburg").db->scalar(
-        "SELECT coalesce(helper_approved_by, '-') || ':-' FROM regfed.mandates WHERE id = '" + id + "'");
+    leuna = node("leuna").db->scalar(
+        "SELECT coalesce(helper_approved_by, '-') || ':' || coalesce(pending, '-') FROM "
+        "regfed.mandates WHERE id = '" +
+        id + "'");
+    merseburg =
+        node("merseburg")
+            .db->scalar("SELECT coalesce(helper_approved_by, '-') || ':-' FROM regfed.mandates WHERE id = '" +
+                        id + "'");
     if (leuna == merseburg) break;
   }
   BOOST_TEST(leuna == merseburg);
@@ -806,7 +981,8 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
   const std::string id = approvedMandate("merseburg", "15088220");
   auto asPeer = [&](const std::string& peer) {
     return std::make_unique<RawPeer>(ca->certificateFile(), dir.path() + "/" + peer + ".pem",
-                                     dir.path() + "/" + peer + ".key", node("merseburg").federationPort, "merseburg");
+                                     dir.path() + "/" + peer + ".key", node("merseburg").federationPort,
+                                     "merseburg");
   };
   std::vector<wire::MandateInfo> listed;
   asPeer("sued")->client->mandates(listed, wire::g_regfed_constants.CONTRACT_VERSION);
@@ -823,7 +999,8 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
   d.request_id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
   d.deadline_ms = 3000;
   wire::MandateAnswer a;
-  // Leuna's node cannot speak for Zeitz; Zeitz's node (sued) is no party to this mandate, and learns nothing of it.
+  // Leuna's node cannot speak for Zeitz; Zeitz's node (sued) is no party to this mandate, and learns nothing
+  // of it.
   BOOST_CHECK_THROW(asPeer("leuna")->client->decide_mandate(a, d), wire::PeerRefused);
   asPeer("sued")->client->decide_mandate(a, d);
   BOOST_REQUIRE(a.__isset.refused);
@@ -839,7 +1016,8 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
   d.by = "mer.admin";
   d.by_ags = "15088220";
   BOOST_CHECK_THROW(asPeer("leuna")->client->decide_mandate(a, d), wire::PeerRefused);
-  // Approvals and revocations are decisions of the helper's node; a token-carrying change is an activation only.
+  // Approvals and revocations are decisions of the helper's node; a token-carrying change is an activation
+  // only.
   wire::MandateChange change;
   change.caller.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
   change.caller.token = token("admin.leuna", "15088205", {"admin"});
@@ -861,29 +1039,35 @@ BOOST_AUTO_TEST_CASE(a_peer_sees_and_revokes_only_mandates_of_the_municipalities
 BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_through_their_home_node) {
   const std::string day = regfed::core::formatDay(regfed::core::berlinToday());
   const std::string merAdmin = token("admin.15088220", "15088220", {"admin"});
-  auto created = post("merseburg", merAdmin, "/v1/mandates",
-                      R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
-                      R"("registers":["melderegister"],"procedures":["online-antraege"],)"
-                      R"("operations":["get","search","process"],"fields":["familienname","vornamen","anschrift"],)"
-                      R"("purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01","valid_from":")" + day +
-                          R"(","valid_until":")" + day + "\"}");
+  auto created =
+      post("merseburg", merAdmin, "/v1/mandates",
+           R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
+           R"("registers":["melderegister"],"procedures":["online-antraege"],)"
+           R"("operations":["get","search","process"],"fields":["familienname","vornamen","anschrift"],)"
+           R"("purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01","valid_from":")" +
+               day + R"(","valid_until":")" + day + "\"}");
   BOOST_TEST_REQUIRE(created.status == 201, created.body);
   const std::string id = created.json()->getValue<std::string>("id");
   BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id + "/approve").status == 200);
-  BOOST_TEST_REQUIRE(post("leuna", token("admin.leuna", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve").status == 200);
+  BOOST_TEST_REQUIRE(
+      post("leuna", token("admin.leuna", "15088205", {"admin"}), "/v1/mandates/" + id + "/approve").status ==
+      200);
 
   const std::string lena = token("lena.wagner", "15088205", {"helper"});
   const std::string items = "/v1/procedures/15088220/online-antraege/items";
   auto at = [&](const std::string& method, const std::string& path) {
-    return method == "GET" ? get("leuna", lena, path, {{"Regfed-Mandate", id}})
-                           : HttpResponse(http(node("leuna").process->port(), "POST", path, "{}",
-                                               {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}}));
+    return method == "GET"
+               ? get("leuna", lena, path, {{"Regfed-Mandate", id}})
+               : HttpResponse(http(node("leuna").process->port(), "POST", path, "{}",
+                                   {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}}));
   };
   // Leuna's node shows Merseburg's procedure as Merseburg's catalog has it.
   auto catalog = get("leuna", lena, "/v1/procedures");
-  BOOST_TEST(catalog.body.find(R"("procedure":"online-antraege","title":"Online-Anträge","node":"merseburg","status":"ok")") !=
-                 std::string::npos,
-             catalog.body);
+  BOOST_TEST(
+      catalog.body.find(
+          R"("procedure":"online-antraege","title":"Online-Anträge","node":"merseburg","status":"ok")") !=
+          std::string::npos,
+      catalog.body);
   auto inbox = at("GET", items);
   BOOST_TEST_REQUIRE(inbox.status == 200, inbox.body);
   BOOST_TEST(inbox.json()->getArray("items")->size() == 3u);
@@ -892,7 +1076,8 @@ BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_throug
   auto claimed = at("POST", items + "/OA-F-001/claim");
   BOOST_TEST_REQUIRE(claimed.status == 200, claimed.body);
   const std::string rid = claimed.json()->getValue<std::string>("request_id");
-  BOOST_TEST(audit("merseburg", rid, "action || ':' || decision || ':' || reason || ':' || peer || ':' || case_ref") ==
+  BOOST_TEST(audit("merseburg", rid,
+                   "action || ':' || decision || ':' || reason || ':' || peer || ':' || case_ref") ==
              "item_claim:allow:mandate:leuna:OA-F-001");
   BOOST_TEST(audit("leuna", rid, "action || ':' || decision || ':' || reason || ':' || peer") ==
              "item_claim:allow:forwarded:merseburg");
@@ -900,14 +1085,17 @@ BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_throug
   auto lost = post("merseburg", token("max.klein", "15088220", {"clerk"}), items + "/OA-F-001/claim");
   BOOST_TEST(lost.errorCode() == "already_claimed");
 
-  // The applicant's record, opened at Leuna's node without a search and without a case reference: found by the
-  // case at Merseburg, logged there under the item.
-  auto record = get("leuna", lena, "/v1/registers/15088220/melderegister/records/MER-000001", {{"Regfed-Mandate", id}});
+  // The applicant's record, opened at Leuna's node without a search and without a case reference: found by
+  // the case at Merseburg, logged there under the item.
+  auto record =
+      get("leuna", lena, "/v1/registers/15088220/melderegister/records/MER-000001", {{"Regfed-Mandate", id}});
   BOOST_TEST_REQUIRE(record.status == 200, record.body);
-  BOOST_TEST(audit("merseburg", record.json()->getValue<std::string>("request_id"), "case_ref") == "OA-F-001");
+  BOOST_TEST(audit("merseburg", record.json()->getValue<std::string>("request_id"), "case_ref") ==
+             "OA-F-001");
 
-  auto decided = http(node("leuna").process->port(), "POST", items + "/OA-F-001/complete",
-                      R"({"decision":"approved"})", {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}});
+  auto decided =
+      http(node("leuna").process->port(), "POST", items + "/OA-F-001/complete", R"({"decision":"approved"})",
+           {{"Authorization", "Bearer " + lena}, {"Regfed-Mandate", id}});
   BOOST_TEST_REQUIRE(decided.status == 200, decided.body);
   BOOST_TEST(at("GET", items).json()->getArray("items")->size() == 2u);
 
@@ -916,17 +1104,23 @@ BOOST_AUTO_TEST_CASE(a_helper_processes_another_nodes_online_applications_throug
   BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id + "/revoke").status == 200);
   auto told = at("GET", items + "/OA-F-002");
   BOOST_TEST(told.errorCode() == "mandate_revoked", told.body);
-  BOOST_TEST((told.body.find("OA-F-002") != std::string::npos || told.body.find("go back to") != std::string::npos),
-             told.body);
-  BOOST_TEST(node("merseburg").db->scalar("SELECT coalesce(claim_holder, '-') FROM antraege.items WHERE id = 'OA-F-002'") == "-");
+  BOOST_TEST(
+      (told.body.find("OA-F-002") != std::string::npos || told.body.find("go back to") != std::string::npos),
+      told.body);
+  BOOST_TEST(
+      node("merseburg")
+          .db->scalar("SELECT coalesce(claim_holder, '-') FROM antraege.items WHERE id = 'OA-F-002'") == "-");
   BOOST_TEST(node("leuna").db->scalar("SELECT count(*) FROM regfed.claims") == "0");
 
   // Revoked at the helper's node while the owner's node is down: nothing goes out under it any more.
-  auto second = post("merseburg", merAdmin, "/v1/mandates", std::string() +
-                         R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
-                         R"("registers":["melderegister"],"procedures":["online-antraege"],"operations":["process"],)"
-                         R"("fields":["familienname"],"purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01",)"
-                         R"("valid_from":")" + day + R"(","valid_until":")" + day + "\"}");
+  auto second = post(
+      "merseburg", merAdmin, "/v1/mandates",
+      std::string() +
+          R"({"owner_ags":"15088220","helper_ags":"15088205","helpers":["lena.wagner"],)"
+          R"("registers":["melderegister"],"procedures":["online-antraege"],"operations":["process"],)"
+          R"("fields":["familienname"],"purpose":"Bearbeitung der Online-Anträge","agreement":"ZV-2026-01",)"
+          R"("valid_from":")" +
+          day + R"(","valid_until":")" + day + "\"}");
   BOOST_TEST_REQUIRE(second.status == 201, second.body);
   const std::string id2 = second.json()->getValue<std::string>("id");
   BOOST_TEST_REQUIRE(post("merseburg", merAdmin, "/v1/mandates/" + id2 + "/approve").status == 200);
