@@ -64,17 +64,18 @@ std::vector<int> applyMigrations(const std::string& ownerDsn, const std::string&
   return applied;
 }
 
-void requireKnownSchema(const std::string& dsn, const std::string& schema,
+bool requireKnownSchema(const std::string& dsn, const std::string& schema,
                         const std::vector<Migration>& migrations) {
   pqxx::connection conn(dsn);
   pqxx::read_transaction tx(conn);
   const std::string table = tx.quote_name(schema) + ".schema_migrations";
   // Read from the catalog: a role without USAGE on the schema may not even name the table.
   const pqxx::result readable = tx.exec_params(
-      "SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT') FROM pg_namespace n "
+      "SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT') FROM "
+      "pg_namespace n "
       "JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'schema_migrations' WHERE n.nspname = $1",
       schema);
-  if (readable.empty() || !readable[0][0].as<bool>()) return;
+  if (readable.empty() || !readable[0][0].as<bool>()) return false;
   std::map<int, std::string> recorded;
   for (const auto& row : tx.exec("SELECT version, name FROM " + table))
     recorded[row[0].as<int>()] = row[1].as<std::string>();
@@ -87,6 +88,7 @@ void requireKnownSchema(const std::string& dsn, const std::string& schema,
     throw SchemaVersionError(
         "the database's schema " + schema + " lacks migrations " + pending +
         ": give the node audit.owner_dsn (the schema owner's role) so it applies them at start");
+  return true;
 }
 
 }  // namespace regfed::audit

@@ -2,6 +2,7 @@
 
 #include <Poco/File.h>
 #include <Poco/Path.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <openssl/bn.h>
@@ -37,7 +38,16 @@ using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
 using Request = std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)>;
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
-bool exists(const std::string& path) { return Poco::File(path).exists(); }
+// Whether something is at `path`: a file, a folder, or a symbolic link (even a dangling one). Keys are never
+// written through a link, nor handed to the node's user through one (as root, that would give away its
+// target).
+bool exists(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return false;
+  if (S_ISLNK(st.st_mode))
+    throw std::runtime_error(path + " is a symbolic link: refused (give the real path)");
+  return true;
+}
 
 std::string opensslError(const std::string& what) {
   char buf[256] = "";
@@ -45,15 +55,20 @@ std::string opensslError(const std::string& what) {
   return what + ": " + buf;
 }
 
-// Writes a PEM file readable by its owner only (and by group `regfed` when that group exists: the node's
-// user).
-void writePrivate(const std::string& path, const std::function<bool(BIO*)>& write) {
+// The node's user reads its federation key through group `regfed` (when run as root and the group exists):
+// root:regfed 0640, set on the open file, never through a path.
+void shareWithNode(int fd) {
+  if (const group* g = ::getgrnam("regfed"); g && ::geteuid() == 0)
+    if (::fchown(fd, 0, g->gr_gid) != 0 || ::fchmod(fd, 0640) != 0)
+      throw std::runtime_error("cannot give the key to group regfed");
+}
+
+// Writes a new PEM file readable by its owner only (O_EXCL, O_NOFOLLOW); `node`: also by the node's group.
+void writePrivate(const std::string& path, const std::function<bool(BIO*)>& write, bool node = false) {
   Poco::File(Poco::Path(path).parent()).createDirectories();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + path);
-  if (const group* g = ::getgrnam("regfed"); g && ::geteuid() == 0) {
-    if (::fchown(fd, 0, g->gr_gid) == 0) ::fchmod(fd, 0640);
-  }
+  if (node) shareWithNode(fd);
   FILE* f = ::fdopen(fd, "w");
   Bio bio(BIO_new_fp(f, BIO_CLOSE), BIO_free);
   if (!bio || !write(bio.get())) throw std::runtime_error(opensslError("cannot write " + path));
@@ -79,17 +94,32 @@ Cert readCert(const std::string& path) {
   return cert;
 }
 
-// An EC P-256 key at `path`: made when missing, else kept. Says which.
-Key keyAt(const std::string& path) {
+// An EC P-256 key at `path`: made when missing, else kept. Says which. `node`: the node's group may read it
+// (also set again on a kept key, e.g. one made before the package created the group).
+Key keyAt(const std::string& path, bool node = false) {
   if (exists(path)) {
+    if (node) {
+      const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("cannot open " + path);
+      try {
+        shareWithNode(fd);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      ::close(fd);
+    }
     std::cout << "kept " << path << " (it was there)\n";
     return readKey(path);
   }
   Key key(EVP_EC_gen("P-256"), EVP_PKEY_free);
   if (!key) throw std::runtime_error(opensslError("cannot make a key"));
-  writePrivate(path, [&](BIO* b) {
-    return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  });
+  writePrivate(
+      path,
+      [&](BIO* b) {
+        return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
+      },
+      node);
   std::cout << "made " << path << "\n";
   return key;
 }
@@ -103,10 +133,20 @@ void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509_EXTENSION_free(ext);
 }
 
+const std::regex kHostName("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
+
 std::string subjectAltNames(const Flags& f) {
   std::string san;
-  for (const auto& d : f.all("dns")) san += (san.empty() ? "" : ",") + ("DNS:" + d);
-  for (const auto& ip : f.all("ip")) san += (san.empty() ? "" : ",") + ("IP:" + ip);
+  for (const auto& d : f.all("dns")) {
+    if (!std::regex_match(d, kHostName)) throw std::invalid_argument("--dns " + d + ": not a plain DNS name");
+    san += (san.empty() ? "" : ",") + ("DNS:" + d);
+  }
+  for (const auto& ip : f.all("ip")) {
+    unsigned char buf[16];
+    if (::inet_pton(AF_INET, ip.c_str(), buf) != 1 && ::inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+      throw std::invalid_argument("--ip " + ip + ": not an IP address");
+    san += (san.empty() ? "" : ",") + ("IP:" + ip);
+  }
   return san;
 }
 
@@ -201,30 +241,58 @@ int caSign(const Flags& f) {
   Cert cert(X509_new(), X509_free);
   X509_set_version(cert.get(), 2);
   setSerialAndValidity(cert.get(), std::stol(f.get("days", "825")));
-  X509_set_subject_name(cert.get(), X509_REQ_get_subject_name(request.get()));
+  X509_NAME* subject =
+      X509_get_subject_name(cert.get());  // CN = the node id, nothing else the request asked for
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(node.c_str()), -1, -1, 0);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get()));
   X509_set_pubkey(cert.get(), requestKey);
   addExtension(cert.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE");
   addExtension(cert.get(), ca.get(), NID_key_usage, "critical,digitalSignature");
   addExtension(cert.get(), ca.get(), NID_ext_key_usage, "serverAuth,clientAuth");
   addExtension(cert.get(), ca.get(), NID_authority_key_identifier, "keyid:always");
-  // The names the node is reached at: given here, or else those the request asks for.
+  // The names the node is reached at: given here, or else those the request asks for: DNS names without
+  // wildcards and IP addresses only, printed so the coordinator sees what is certified.
   std::string san = subjectAltNames(f);
-  if (san.empty())
-    if (STACK_OF(X509_EXTENSION)* extensions = X509_REQ_get_extensions(request.get())) {
-      for (int i = 0; i < sk_X509_EXTENSION_num(extensions); ++i) {
-        X509_EXTENSION* ext = sk_X509_EXTENSION_value(extensions, i);
-        if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) == NID_subject_alt_name)
-          X509_add_ext(cert.get(), ext, -1);
+  if (san.empty()) {
+    std::unique_ptr<STACK_OF(X509_EXTENSION), void (*)(STACK_OF(X509_EXTENSION)*)> extensions(
+        X509_REQ_get_extensions(request.get()),
+        [](STACK_OF(X509_EXTENSION) * s) { sk_X509_EXTENSION_pop_free(s, X509_EXTENSION_free); });
+    GENERAL_NAMES* names = extensions ? static_cast<GENERAL_NAMES*>(X509V3_get_d2i(
+                                            extensions.get(), NID_subject_alt_name, nullptr, nullptr))
+                                      : nullptr;
+    std::unique_ptr<GENERAL_NAMES, void (*)(GENERAL_NAMES*)> owned(
+        names, [](GENERAL_NAMES* n) { GENERAL_NAMES_free(n); });
+    for (int i = 0; names && i < sk_GENERAL_NAME_num(names); ++i) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+      if (name->type == GEN_DNS) {
+        const std::string dns(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
+                              static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName)));
+        if (!std::regex_match(dns, kHostName))
+          throw std::runtime_error("the request asks for the name \"" + dns +
+                                   "\": only plain DNS names (no wildcards)");
+        san += (san.empty() ? "" : ",") + ("DNS:" + dns);
+      } else if (name->type == GEN_IPADD) {
+        char text[INET6_ADDRSTRLEN] = "";
+        const int length = ASN1_STRING_length(name->d.iPAddress);
+        if ((length != 4 && length != 16) ||
+            !::inet_ntop(length == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(name->d.iPAddress), text,
+                         sizeof text))
+          throw std::runtime_error("the request asks for an IP address that is none");
+        san += (san.empty() ? "" : ",") + ("IP:" + std::string(text));
+      } else {
+        throw std::runtime_error(
+            "the request asks for a name that is neither a DNS name nor an IP address: refused");
       }
-      sk_X509_EXTENSION_pop_free(extensions, X509_EXTENSION_free);
     }
+  }
   if (!san.empty()) addExtension(cert.get(), ca.get(), NID_subject_alt_name, san);
   if (!X509_sign(cert.get(), caKey.get(), EVP_sha256()))
     throw std::runtime_error(opensslError("cannot sign the certificate"));
   writePublic(out, [&](BIO* b) { return PEM_write_bio_X509(b, cert.get()) == 1; });
-  std::cout << "signed " << out << " for node " << node << ", SHA-256 " << fingerprint(cert.get())
-            << "\nSend it with " << dir << "/ca.pem to the node's IT: both go to its federation folder.\n";
+  std::cout << "signed " << out << " for node " << node << (san.empty() ? "" : " (" + san + ")")
+            << ", SHA-256 " << fingerprint(cert.get()) << "\nSend it with " << dir
+            << "/ca.pem to the node's IT: both go to its federation folder.\n";
   return 0;
 }
 
@@ -280,7 +348,9 @@ int runInit(int argc, char** argv) {
                     federation = f.get("federation", "/etc/regfed/federation");
   // The audit log's signing key and the witness key (the node would make them at its first start).
   const std::string auditKey = keys + "/audit.pem", witnessKey = keys + "/witness.pem";
-  if (exists(auditKey)) {
+  exists(keys);  // refuses a link
+  const bool hadAudit = exists(auditKey);
+  if (hadAudit) {
     std::cout << "kept " << auditKey << " (it was there)\n";
   } else {
     Poco::File(keys).createDirectories();
@@ -288,16 +358,21 @@ int runInit(int argc, char** argv) {
     std::cout << "made " << auditKey << "\n";
   }
   const bool hadWitness = exists(witnessKey);
+  exists(federation);  // refuses a link
   const audit::WitnessKey witness = audit::WitnessKey::loadOrCreate(witnessKey, node);
   std::cout << (hadWitness ? "kept " : "made ") << witnessKey << (hadWitness ? " (it was there)\n" : "\n");
-  if (::geteuid() == 0)
-    if (const group* g = ::getgrnam("regfed"))
-      for (const std::string& path : {keys, auditKey, witnessKey})
-        if (const passwd* u = ::getpwnam("regfed"); u && ::chown(path.c_str(), u->pw_uid, g->gr_gid) != 0)
-          std::cerr << "could not give " << path << " to the user regfed\n";
-
+  // Keys this run made belong to the node's user (as root, when it exists), changed on the open file.
+  if (const passwd* u = ::getpwnam("regfed"); u && ::geteuid() == 0)
+    for (const auto& [path, made] :
+         {std::pair<std::string, bool>{auditKey, !hadAudit}, {witnessKey, !hadWitness}}) {
+      if (!made) continue;
+      const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      const bool given = fd >= 0 && ::fchown(fd, u->pw_uid, u->pw_gid) == 0;
+      if (fd >= 0) ::close(fd);
+      if (!given) throw std::runtime_error("cannot give " + path + " to the user regfed");
+    }
   // The node's federation key and its certificate request (CN = node id), made again from the key each time.
-  Key key = keyAt(federation + "/node.key");
+  Key key = keyAt(federation + "/node.key", true);
   Request request(X509_REQ_new(), X509_REQ_free);
   X509_REQ_set_version(request.get(), 0);
   X509_NAME* subject = X509_REQ_get_subject_name(request.get());

@@ -6,6 +6,7 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 #include <pthread.h>
+#include <regfed/audit/Migrations.h>
 #include <regfed/sdk/Version.h>
 
 #include <csignal>
@@ -270,6 +271,10 @@ class NodeApplication : public Poco::Util::ServerApplication {
     Node node(config);
     try {
       node.start();
+    } catch (const regfed::audit::SchemaVersionError& e) {
+      // Not to be retried: systemd's unit does not restart on this exit status (RestartPreventExitStatus).
+      log::error(std::string("node did not start: ") + e.what());
+      return Poco::Util::Application::EXIT_CONFIG;
     } catch (const std::exception& e) {
       log::error(std::string("node did not start: ") + e.what());
       return Poco::Util::Application::EXIT_SOFTWARE;

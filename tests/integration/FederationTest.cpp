@@ -926,6 +926,15 @@ BOOST_AUTO_TEST_CASE(regfed_init_and_regfed_ca_set_the_federation_up_from_nothin
                      dir.path() + "/odd.pem"}) == 1,
              out);
   BOOST_TEST(out.find("is not a node id") != std::string::npos, out);
+  // Nor does a request for a wildcard name get a certificate.
+  BOOST_REQUIRE(run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-nodes", "-keyout", dir.path() + "/wild.key", "-out", dir.path() + "/wild.csr", "-subj",
+                     "/CN=leuna", "-addext", "subjectAltName=DNS:*.example"},
+                    out) == 0);
+  BOOST_TEST(regfed({"ca", "sign", "--dir", coordinator, "--csr", dir.path() + "/wild.csr", "--out",
+                     dir.path() + "/wild.pem"}) == 1,
+             out);
+  BOOST_TEST(out.find("no wildcards") != std::string::npos, out);
 
   for (auto& n : nodes) start(n.id);
   // start() waits until every running node sees every other one "ok" in /v1/health: the handshakes passed

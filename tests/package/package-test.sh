@@ -34,7 +34,7 @@ in_root() { chroot "$chrootdir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/b
 
 step "1. packages (cpack)"
 debs="$work/debs"
-rm -rf "$debs"
+rm -rf --one-file-system "$debs"
 (cd "$build" && cpack -G DEB -B "$debs" >"$work/cpack.log" 2>&1) || {
   tail -20 "$work/cpack.log"
   fail "cpack"
@@ -44,7 +44,10 @@ for p in regfed regfed-web regfed-adapter-sql regfed-adapter-jsonl regfed-proced
 done
 
 step "2. a clean Debian 12 root with the packages (mmdebstrap, apt)"
-rm -rf "$chrootdir"
+# A root left by an interrupted run may still have file systems mounted in it: unmount them, never delete
+# through them.
+for m in $(awk -v r="$chrootdir/" 'index($2, r) == 1 {print $2}' /proc/self/mounts | sort -r); do umount -l "$m" || true; done
+rm -rf --one-file-system "$chrootdir"
 install=()
 for p in regfed regfed-web regfed-adapter-jsonl regfed-adapter-sql regfed-procedure-antraege; do
   install+=("$(ls "$debs"/${p}_*.deb)")

@@ -33,9 +33,9 @@ std::vector<int> applyMigrations(const std::string& ownerDsn, const std::string&
 
 /// Checks, with any role that may read `schema`.schema_migrations, that the schema is exactly at the version
 /// this program knows: throws SchemaVersionError naming the versions when it is newer (migrated by a newer
-/// regfed) or older (migrations pending: the node needs audit.owner_dsn to apply them). Does nothing when the
-/// role may not read the table.
-void requireKnownSchema(const std::string& dsn, const std::string& schema,
+/// regfed) or older (migrations pending: the node needs audit.owner_dsn to apply them). Returns false,
+/// checking nothing, when the role may not read the table (the caller says so).
+bool requireKnownSchema(const std::string& dsn, const std::string& schema,
                         const std::vector<Migration>& migrations);
 
 }  // namespace regfed::audit
