@@ -124,6 +124,10 @@ void AuditWriter::connectAndLoad() {
 
 bool AuditWriter::record(std::vector<AuditEvent>& events) {
   if (!available_.load() || integrityFailed_.load()) return false;
+  if (stalled()) {
+    reportStall();
+    return false;
+  }
   // PostgreSQL cannot store NUL or invalid UTF-8, and one such event would fail the whole batch: those bytes become
   // U+FFFD before the event is hashed, so the attempt is still recorded, visibly (callers refuse such input first;
   // this is the last line of defence).
@@ -135,9 +139,44 @@ bool AuditWriter::record(std::vector<AuditEvent>& events) {
   if (stopping_) return false;
   queue_.push_back(pending);
   queued_.notify_one();
-  if (!committed_.wait_for(lock, options_.commitTimeout, [&] { return pending->done; })) return false;
+  if (!committed_.wait_for(lock, options_.commitTimeout, [&] { return pending->done; })) {
+    lock.unlock();
+    if (stalled()) reportStall();
+    return false;
+  }
   if (pending->ok) events = std::move(pending->events);
   return pending->ok;
+}
+
+namespace {
+std::int64_t steadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+bool AuditWriter::stalled() const {
+  const std::int64_t since = commitSince_.load();
+  return since != 0 && steadyNanos() - since > std::chrono::nanoseconds(options_.commitTimeout).count();
+}
+
+void AuditWriter::commitStarted() { commitSince_ = steadyNanos(); }
+
+void AuditWriter::commitEnded(bool ok) {
+  const std::int64_t took = steadyNanos() - commitSince_.exchange(0);
+  if (stallReported_.exchange(false) && observer_) {
+    observer_->writeFailed("the stalled audit commit " + std::string(ok ? "completed" : "failed") + " after " +
+                           std::to_string(took / 1000000000) + " s");
+    if (ok) observer_->availabilityChanged(true);
+  }
+}
+
+void AuditWriter::reportStall() {
+  if (stallReported_.exchange(true) || !observer_) return;
+  observer_->writeFailed("an audit commit has waited over " + std::to_string(options_.commitTimeout.count()) +
+                         " ms for PostgreSQL (is a synchronous standby unreachable?); data requests get 503 "
+                         "audit_unavailable until it completes");
+  observer_->availabilityChanged(false);
 }
 
 void AuditWriter::finish(std::vector<std::shared_ptr<Pending>>& batch, bool ok) {
@@ -224,8 +263,11 @@ void AuditWriter::commitBatch(std::vector<std::shared_ptr<Pending>>& batch) {
     signer_.sign(*head);
   }
   try {
+    commitStarted();
     store_->append(events, leaves, head.get(), head ? tree.frontier() : std::string());
+    commitEnded(true);
   } catch (const std::exception& e) {
+    commitEnded(false);
     // Keep the committed state; if the commit did land after all, connectAndLoad() notices the larger log.
     store_.reset();
     setAvailable(false);
@@ -258,8 +300,11 @@ void AuditWriter::signIfDue(bool force) {
   head.time = utcNow();
   signer_.sign(head);
   try {
+    commitStarted();
     store_->append({}, {}, &head, tree_.frontier());
+    commitEnded(true);
   } catch (const std::exception& e) {
+    commitEnded(false);
     store_.reset();
     setAvailable(false);
     if (observer_) observer_->writeFailed(std::string("storing tree head failed: ") + e.what());

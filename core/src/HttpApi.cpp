@@ -107,6 +107,8 @@ class ApiHandler : public Poco::Net::HTTPRequestHandler {
         return {403, errorBody("metrics_not_permitted",
                                "/metrics is served only to the addresses in node.metrics_clients.", meta.id)};
       contentType = "text/plain; version=0.0.4; charset=utf-8";
+      // The writer's availability includes a commit that PostgreSQL holds, which no event reports.
+      ctx_.metrics.setAuditUp(ctx_.audit.available());
       return {200, ctx_.metrics.render()};
     }
     if (path == "/v1/health") {

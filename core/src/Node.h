@@ -4,6 +4,7 @@
 
 #include <regfed/audit/AuditWriter.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -77,7 +78,7 @@ class Node : public regfed::audit::AuditWriterObserver {
   std::unique_ptr<HttpServer> server_;
   std::mutex failureMutex_;
   std::string lastFailure_;
-  bool wasUnavailable_ = false;
+  std::atomic<bool> wasUnavailable_{false};
 };
 
 /// The core schema's migrations (core/migrations), in order.

@@ -2,7 +2,8 @@
 // The node's single audit writer. Requests hand their events to it and wait; it commits whatever has queued
 // up in one transaction (group commit), extends the Merkle tree, and signs a tree head every N events or T
 // seconds. When PostgreSQL is unreachable it fails requests at once (fail closed) and reconnects in the
-// background.
+// background. A commit that PostgreSQL holds longer than the commit timeout (a synchronous standby that does
+// not confirm) makes the writer unavailable until it returns: requests fail at once instead of each waiting.
 
 #include <regfed/audit/AuditSink.h>
 #include <regfed/audit/AuditStore.h>
@@ -68,7 +69,11 @@ class AuditWriter : public AuditSink {
   void stop();
 
   bool record(std::vector<AuditEvent>& events) override;
-  bool available() const override { return available_.load(); }
+  bool available() const override { return available_.load() && !stalled(); }
+  /// A commit has been waiting longer than the commit timeout (PostgreSQL holds it, e.g. for a synchronous
+  /// standby that does not confirm). It is not cancelled: a cancelled wait would leave the events committed on
+  /// the primary alone.
+  bool stalled() const;
 
   /// Events committed so far.
   std::int64_t size() const { return committedSize_.load(); }
@@ -88,6 +93,11 @@ class AuditWriter : public AuditSink {
   void signIfDue(bool force);
   void finish(std::vector<std::shared_ptr<Pending>>& batch, bool ok);
   void setAvailable(bool available);
+  // Around every write to the store: marks the commit in flight, and reports the end of a stall.
+  void commitStarted();
+  void commitEnded(bool ok);
+  // Reports a stall once (from a request's thread: the writer's is the one waiting).
+  void reportStall();
   void keepCopy(const TreeHead& head);
   // Reads every leaf and checks it against `heads` (those known when the log was opened from its frontier).
   void checkWholeLog(std::vector<TreeHead> heads);
@@ -103,6 +113,8 @@ class AuditWriter : public AuditSink {
   std::atomic<std::int64_t> committedSize_{0};
   std::atomic<std::int64_t> signedSize_{0};
   std::atomic<bool> available_{false};
+  std::atomic<std::int64_t> commitSince_{0};     // steady-clock ns when the commit in flight began; 0: none
+  std::atomic<bool> stallReported_{false};
   std::atomic<bool> integrityFailed_{false};  // the background check found a mismatch: never available again
   std::vector<TreeHead> headsToCheck_;        // set by connectAndLoad when it resumed from a frontier
   std::thread checker_;
