@@ -219,6 +219,13 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
       call(*connection->client);
     } catch (const wire::VersionMismatch& e) {
       failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
+      // It speaks less than this node took it to (never probed, or downgraded since): the next call speaks its
+      // newest version, when this node speaks that too.
+      const auto& k = wire::g_regfed_constants;
+      if (e.contract_version >= k.MIN_CONTRACT_VERSION && e.contract_version < k.CONTRACT_VERSION) {
+        std::lock_guard<std::mutex> lock(peer.mutex);
+        peer.contractVersion = e.contract_version;
+      }
     } catch (const wire::PeerRefused& e) {
       failure = CallFailure{"error", clipped(e.code, kMaxCodeBytes),
                             "Node " + node + " refused this node: " + clipped(e.message, kMaxMessageBytes)};
@@ -308,7 +315,7 @@ void Federation::probe(Peer& peer) {
         client.ping(pong, constants.CONTRACT_VERSION);
         compatible = pong.min_contract_version <= constants.CONTRACT_VERSION &&
                      pong.contract_version >= constants.MIN_CONTRACT_VERSION;
-        if (compatible) client.catalog(catalog, constants.CONTRACT_VERSION);
+        if (compatible) client.catalog(catalog, std::min(constants.CONTRACT_VERSION, pong.contract_version));
       },
       true);
   std::lock_guard<std::mutex> lock(peer.mutex);
@@ -361,9 +368,10 @@ bool plausible(const wire::MunicipalityResult& got, std::int64_t limit,
 
 }  // namespace
 
-wire::Caller Federation::callerOf(const Principal& principal, const RequestMeta& meta, Clock::time_point deadline) {
+wire::Caller Federation::callerOf(const Principal& principal, const RequestMeta& meta, Clock::time_point deadline,
+                                  int version) {
   wire::Caller c;
-  c.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  c.contract_version = version;
   c.token = principal.token;
   c.request_id = meta.id;
   if (meta.correlationId) c.__set_correlation_id(*meta.correlationId);
@@ -393,7 +401,7 @@ std::function<std::vector<TargetResult>()> Federation::search(const Principal& p
   const std::optional<std::vector<std::string>> fields = request.fields;
   for (auto& [node, list] : byPeer) {
     Peer* p = peer(node);
-    wire::SearchRequest call = toWire(request, list, callerOf(principal, meta, deadline));
+    wire::SearchRequest call = toWire(request, list, callerOf(principal, meta, deadline, versionFor(p)));
     submit([this, p, node = node, list = list, call = std::move(call), shared, deadline, registerName, limit,
             fields] {
       std::vector<TargetResult> out;
@@ -473,7 +481,7 @@ RecordAnswer Federation::getRecord(const Principal& principal, const RequestMeta
   node = nodeOf(request.ags);
   Peer* p = peer(node);
   wire::RecordRequest call;
-  call.caller = callerOf(principal, meta, deadline);
+  call.caller = callerOf(principal, meta, deadline, versionFor(p));
   call.ags = request.ags;
   call.register_name = request.registerName;
   call.id = request.id;
@@ -518,6 +526,12 @@ std::vector<std::string> Federation::mandatePeers() const {
 int Federation::contractVersion(Peer& peer) const {
   std::lock_guard<std::mutex> lock(peer.mutex);
   return peer.contractVersion;
+}
+
+int Federation::versionFor(Peer* peer) const {
+  const int ours = wire::g_regfed_constants.CONTRACT_VERSION;
+  const int theirs = peer ? contractVersion(*peer) : 0;
+  return theirs > 0 ? std::min(ours, theirs) : ours;
 }
 
 }  // namespace regfed::core

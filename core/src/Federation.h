@@ -94,13 +94,18 @@ class Federation : public RemoteNodes, public RemoteMandates, public RemoteWitne
   static constexpr std::size_t kMaxCodeBytes = 100, kMaxMessageBytes = 1000;
   /// Milliseconds left until `deadline` (at least 1: Thrift takes 0 as "no timeout").
   static int remainingMs(DeadlineClock::time_point deadline);
-  /// The caller block of a call on a person's behalf: their token, the request ids, the time left.
+  /// The caller block of a call on a person's behalf: their token, the request ids, the time left, and the
+  /// contract version spoken (versionFor the peer).
   static regfed::wire::Caller callerOf(const Principal& principal, const RequestMeta& meta,
-                                       DeadlineClock::time_point deadline);
+                                       DeadlineClock::time_point deadline, int version);
 
   Peer* peer(const std::string& node) const;
   /// The peer's contract version as its last probe found it (0 when never reached).
   int contractVersion(Peer& peer) const;
+  /// The contract version every call to `peer` carries: the newest both nodes speak, so that a node one version
+  /// ahead (an upgrade, one node at a time) still talks to the others. This node's own while the peer was never
+  /// reached (or for no peer): a peer that speaks less refuses with its range, and the next probe learns it.
+  int versionFor(Peer* peer) const;
   /// Runs `call` on a connection to `peer` within `deadline`; nullopt on success. `probe` bypasses the circuit
   /// breaker and the call cap. `retryStale`: the call may be sent again on a new connection when a pooled one
   /// turns out closed (false for calls that must not be applied twice).

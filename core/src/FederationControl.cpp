@@ -68,7 +68,7 @@ ForwardedChange Federation::activateMandate(const Principal& principal, const Re
                                             const std::string& id, const std::string& reason,
                                             Clock::time_point deadline) {
   wire::MandateChange change;
-  change.caller = callerOf(principal, meta, deadline);
+  change.caller = callerOf(principal, meta, deadline, versionFor(peer(nodeOfMandate(id))));
   change.mandate = id;
   change.action = "activate";
   change.__set_reason(reason);
@@ -85,7 +85,7 @@ ForwardedChange Federation::decideMandate(const std::string& id, const std::stri
                                           const std::string& byAgs, const std::string& requestId,
                                           Clock::time_point deadline) {
   wire::MandateDecision decision;
-  decision.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  decision.contract_version = versionFor(peer(nodeOfMandate(id)));
   decision.mandate = id;
   decision.action = action;
   decision.by = by;
@@ -105,7 +105,7 @@ std::optional<std::vector<Mandate>> Federation::mandatesAt(const std::string& no
   if (!p) return std::nullopt;
   std::vector<wire::MandateInfo> got;
   if (invoke(*p, "mandates", deadline, [&](wire::RegfedNodeClient& c) {
-        c.mandates(got, wire::g_regfed_constants.CONTRACT_VERSION);
+        c.mandates(got, versionFor(p));
       }))
     return std::nullopt;
   std::vector<Mandate> out;
@@ -133,7 +133,7 @@ std::optional<CosignOutcome> Federation::cosign(const std::string& node, const C
     return std::nullopt;
   }
   wire::CosignRequest request;
-  request.contract_version = wire::g_regfed_constants.CONTRACT_VERSION;
+  request.contract_version = versionFor(p);
   request.old_size = input.oldSize;
   for (const auto& h : input.proof) request.consistency_proof.emplace_back(h.begin(), h.end());
   request.size = input.head.size;
@@ -174,7 +174,7 @@ std::optional<WitnessedView> Federation::witnessedHead(const std::string& node, 
   }
   wire::WitnessedHeadInfo info;
   if (auto failure = invoke(*p, "witnessed_head", deadline, [&](wire::RegfedNodeClient& c) {
-        c.witnessed_head(info, wire::g_regfed_constants.CONTRACT_VERSION);
+        c.witnessed_head(info, versionFor(p));
       })) {
     why = failure->message;
     return std::nullopt;

@@ -23,7 +23,7 @@ Answer Federation::itemCall(const Principal& principal, const RequestMeta& meta,
                                         "Node " + node + " does not serve procedures to other nodes yet (contract "
                                         "version " + std::to_string(version) + ").", {}});
   wire::ItemCall request;
-  request.caller = callerOf(principal, meta, deadline);
+  request.caller = callerOf(principal, meta, deadline, versionFor(p));
   request.action = action;
   request.ags = call.ags;
   request.procedure = call.procedure;
