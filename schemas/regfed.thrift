@@ -4,8 +4,11 @@
 //
 // Versioning: every request carries the caller's contract version. A node answers versions from
 // MIN_CONTRACT_VERSION to CONTRACT_VERSION and refuses others with VersionMismatch; `ping` tells a caller which
-// versions a peer speaks before it sends anything else. New methods and new optional fields raise
-// CONTRACT_VERSION; removing or renumbering a field raises MIN_CONTRACT_VERSION too.
+// versions a peer speaks before it sends anything else, and a caller then speaks the newest version both speak
+// (a federation is upgraded one node at a time). New methods and new optional fields raise CONTRACT_VERSION;
+// removing or renumbering a field raises MIN_CONTRACT_VERSION too. When CONTRACT_VERSION is raised, the released
+// contract goes to tests/compat/regfed-contract-N.thrift, verbatim: contract_compat_tests plays a node of the
+// previous release against this one.
 //
 // Version 2 adds mandate forwarding (a helper municipality's admin acts at their home node, which forwards to the
 // owning node), the mandate list a helper's node keeps its copy from, and witnessing of audit logs. Version 3

@@ -173,7 +173,25 @@ void AuditStore::append(const std::vector<AuditEvent>& events, const std::vector
   if (head)
     tx.exec_prepared("insert_head", head->node, head->size, toHex(head->root), head->time, head->keyId,
                      bytesToHex(head->signature), bytesToHex(frontier));
+  // A COMMIT is silent. One that comes back with a message may not be on the synchronous standby: PostgreSQL
+  // warns "canceling wait for synchronous replication ... the transaction has already committed locally, but might
+  // not have been replicated" when someone cancels the wait (the text depends on the server's language). Its
+  // outcome counts as unknown, like a broken connection's: the requests are refused and the writer reloads.
+  struct Notices : pqxx::errorhandler {
+    using pqxx::errorhandler::errorhandler;
+    bool operator()(const char message[]) noexcept override {
+      try {
+        text += message;
+      } catch (...) {
+      }
+      return true;
+    }
+    std::string text;
+  } notices(*connection_);
   tx.commit();
+  if (!notices.text.empty())
+    throw std::runtime_error("the audit commit came back with a message, so it may exist on this server only: " +
+                             notices.text);
 }
 
 std::vector<Hash> AuditStore::leafHashes(const std::string& node) {

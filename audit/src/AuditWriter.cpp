@@ -163,16 +163,22 @@ bool AuditWriter::stalled() const {
 void AuditWriter::commitStarted() { commitSince_ = steadyNanos(); }
 
 void AuditWriter::commitEnded(bool ok) {
+  std::lock_guard<std::mutex> lock(stallMutex_);
   const std::int64_t took = steadyNanos() - commitSince_.exchange(0);
-  if (stallReported_.exchange(false) && observer_) {
-    observer_->writeFailed("the stalled audit commit " + std::string(ok ? "completed" : "failed") + " after " +
-                           std::to_string(took / 1000000000) + " s");
-    if (ok) observer_->availabilityChanged(true);
-  }
+  if (!stallReported_) return;
+  stallReported_ = false;
+  if (!observer_) return;
+  observer_->writeFailed("the stalled audit commit " + std::string(ok ? "completed" : "failed") + " after " +
+                         std::to_string(took / 1000000000) + " s");
+  if (ok && available()) observer_->availabilityChanged(true);
 }
 
 void AuditWriter::reportStall() {
-  if (stallReported_.exchange(true) || !observer_) return;
+  // Under the lock a stall seen here is still the one in flight: commitEnded cannot clear it in between.
+  std::lock_guard<std::mutex> lock(stallMutex_);
+  if (stallReported_ || !stalled()) return;
+  stallReported_ = true;
+  if (!observer_) return;
   observer_->writeFailed("an audit commit has waited over " + std::to_string(options_.commitTimeout.count()) +
                          " ms for PostgreSQL (is a synchronous standby unreachable?); data requests get 503 "
                          "audit_unavailable until it completes");

@@ -2,6 +2,7 @@
 #include <regfed/audit/EventCopy.h>
 
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -135,9 +136,19 @@ void textArray(const Field& f, std::vector<std::string>& out) {
   out.resize(used);
 }
 
-// Microseconds since 2000-01-01 UTC as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (what to_char(…, 'US') prints).
+// Microseconds since 2000-01-01 UTC as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (what to_char(…, 'US') prints). A time no
+// writer stores ('infinity', or beyond the year 9999: only an edit puts it there) comes out as text no signed event
+// has, so the verifier names the event as changed instead of stopping.
 void utcText(std::int64_t micros, std::string& out) {
   constexpr std::int64_t kEpoch2000 = 946684800;  // seconds from 1970 to 2000
+  constexpr std::int64_t kYear10000 = 252455616000000000;  // 10000-01-01 in microseconds since 2000
+  constexpr std::int64_t kYear0 = -63113904000000000;      // 0000-01-01 in microseconds since 2000
+  if (micros >= kYear10000 || micros < kYear0) {
+    out = micros == std::numeric_limits<std::int64_t>::max()   ? "infinity"
+          : micros == std::numeric_limits<std::int64_t>::min() ? "-infinity"
+                                                               : "out of range: " + std::to_string(micros);
+    return;
+  }
   std::int64_t seconds = micros / 1000000, fraction = micros % 1000000;
   if (fraction < 0) {
     fraction += 1000000;

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "KeyFile.h"
+
 namespace regfed::audit {
 
 std::string TreeHead::signedMessage() const {
@@ -103,10 +105,11 @@ void TreeHeadSigner::generatePrivateKeyFile(const std::string& path) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   if (!key) throw KeyError("cannot generate an EC P-256 key");
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> guard(key, &EVP_PKEY_free);
-  auto file = openFile(path, "w");
-  ::chmod(path.c_str(), 0600);
-  if (!PEM_write_PrivateKey(file.get(), key, nullptr, nullptr, 0, nullptr, nullptr))
-    throw KeyError("cannot write key file " + path);
+  try {
+    writePrivateKeyFile(path, key);
+  } catch (const std::runtime_error& e) {
+    throw KeyError(e.what());
+  }
 }
 
 void TreeHeadSigner::sign(TreeHead& head) const {

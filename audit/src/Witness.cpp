@@ -10,6 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "KeyFile.h"
+
 namespace regfed::audit {
 
 namespace {
@@ -250,12 +252,11 @@ WitnessKey WitnessKey::loadOrCreate(const std::string& path, const std::string& 
                                                                   EVP_PKEY_CTX_free);
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &key) != 1)
     throw std::runtime_error("cannot generate a witness key");
-  const mode_t old = ::umask(0077);
-  std::unique_ptr<FILE, FileCloser> out(std::fopen(path.c_str(), "w"));
-  ::umask(old);
-  if (!out || PEM_write_PrivateKey(out.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  try {
+    writePrivateKeyFile(path, key);
+  } catch (const std::exception& e) {
     EVP_PKEY_free(key);
-    throw std::runtime_error("cannot write the witness key " + path);
+    throw std::runtime_error(std::string("cannot write the witness key: ") + e.what());
   }
   return WitnessKey(key, witnessName(node));
 }

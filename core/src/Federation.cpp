@@ -218,7 +218,8 @@ std::optional<Federation::CallFailure> Federation::invoke(Peer& peer, const char
       delivered = true;
       call(*connection->client);
     } catch (const wire::VersionMismatch& e) {
-      failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " + e.message};
+      failure = CallFailure{"error", "peer_version", "Node " + node + " refused our contract version: " +
+                                                        clipped(e.message, kMaxMessageBytes)};
       // It speaks less than this node took it to (never probed, or downgraded since): the next call speaks its
       // newest version, when this node speaks that too.
       const auto& k = wire::g_regfed_constants;

@@ -172,6 +172,15 @@ std::string fingerprint(X509* cert) {
   return out;
 }
 
+// An ASN.1 time as OpenSSL prints it, e.g. "Nov 28 12:00:00 2036 GMT".
+std::string timeText(const ASN1_TIME* time) {
+  Bio bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (!bio || ASN1_TIME_print(bio.get(), time) != 1) return "?";
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
 void setSerialAndValidity(X509* cert, long days) {
   std::unique_ptr<BIGNUM, decltype(&BN_free)> serial(BN_new(), BN_free);
   BN_rand(serial.get(), 127, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY);  // positive, 16 bytes at most
@@ -229,8 +238,12 @@ int caSign(const Flags& f) {
     throw std::runtime_error("the request's CN \"" + node + "\" is not a node id (a-z, 0-9, -): refused");
   if (exists(out)) {
     Cert existing = readCert(out);
+    // Kept only when it is really this CA's certificate of this key for this node, and still valid: its
+    // signature checked, not just the issuer's name.
     if (EVP_PKEY_eq(X509_get0_pubkey(existing.get()), requestKey) == 1 &&
         X509_check_issued(ca.get(), existing.get()) == X509_V_OK &&
+        X509_verify(existing.get(), X509_get0_pubkey(ca.get())) == 1 &&
+        commonName(X509_get_subject_name(existing.get())) == node &&
         X509_cmp_current_time(X509_get0_notAfter(existing.get())) > 0) {
       std::cout << "kept " << out << " (it was there, for the same key, from this CA)\n";
       return 0;
@@ -241,6 +254,11 @@ int caSign(const Flags& f) {
   Cert cert(X509_new(), X509_free);
   X509_set_version(cert.get(), 2);
   setSerialAndValidity(cert.get(), std::stol(f.get("days", "825")));
+  // Never valid longer than the CA that vouches for it.
+  if (ASN1_TIME_compare(X509_get0_notAfter(cert.get()), X509_get0_notAfter(ca.get())) > 0) {
+    X509_set1_notAfter(cert.get(), X509_get0_notAfter(ca.get()));
+    std::cout << "note: valid only until the CA's own end (" << timeText(X509_get0_notAfter(ca.get())) << ")\n";
+  }
   X509_NAME* subject =
       X509_get_subject_name(cert.get());  // CN = the node id, nothing else the request asked for
   X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,

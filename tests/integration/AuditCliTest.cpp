@@ -197,6 +197,17 @@ BOOST_AUTO_TEST_CASE(verify_as_the_auditor_passes_and_finds_a_changed_event) {
   BOOST_TEST_INFO(changed.out);
   BOOST_TEST(changed.rc == 1);
   BOOST_TEST(changed.out.find("FAILED: first bad event 3") != std::string::npos);
+
+  // A time no writer stores (PostgreSQL takes 'infinity' and years past 9999) is a change like any other: named,
+  // not a reason for the verifier to stop.
+  for (const char* time : {"infinity", "-infinity", "12000-01-01 00:00:00+00"}) {
+    // (Event 3 stays changed: an earlier bad event is named first.)
+    tamper(fx, "UPDATE regfed_audit.events SET time = '" + std::string(time) + "' WHERE seq = 2");
+    Cli odd = verify(fx, key);
+    BOOST_TEST_INFO(time << ": " << odd.out);
+    BOOST_TEST(odd.rc == 1);
+    BOOST_TEST(odd.out.find("FAILED: first bad event 2") != std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_truncated_log_passes_alone_but_not_against_a_kept_head) {

@@ -271,6 +271,15 @@ BOOST_AUTO_TEST_CASE(a_node_of_the_previous_release_and_nodes_of_this_one_work_t
   BOOST_TEST(r.body.find("LEU-000001") != std::string::npos, r.body);
   BOOST_TEST(r.body.find("MER-000001") != std::string::npos, r.body);
   BOOST_TEST(leuna->wasCalled("search"));
+  // The record the search disclosed, asked of the old node (which says it has no such record).
+  auto record = get("merseburg", clerk, "/v1/registers/15088205/melderegister/records/LEU-000001", purposeHeaders());
+  BOOST_TEST(record.status == 404, record.body);
+  BOOST_TEST(leuna->wasCalled("get_record"));
+  // In the background this release's nodes fetch the old node's mandate list and ask it to cosign their logs.
+  for (int i = 0; i < 150 && !(leuna->wasCalled("mandates") && leuna->wasCalled("cosign")); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  BOOST_TEST(leuna->wasCalled("mandates"));
+  BOOST_TEST(leuna->wasCalled("cosign"));
 
   // The other way: the old node's helper searches Merseburg's register under the mandate, speaking version 2.
   const std::string helper = token("lena.wagner", kLeuna, {"helper"});

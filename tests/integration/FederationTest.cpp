@@ -935,6 +935,32 @@ BOOST_AUTO_TEST_CASE(regfed_init_and_regfed_ca_set_the_federation_up_from_nothin
                      dir.path() + "/wild.pem"}) == 1,
              out);
   BOOST_TEST(out.find("no wildcards") != std::string::npos, out);
+  // A certificate never outlives its CA, and one the CA did not sign is not "kept" for the same key.
+  const std::string shortCa = dir.path() + "/short-ca";
+  BOOST_REQUIRE(regfed({"ca", "init", "--dir", shortCa, "--name", "Kurz-CA", "--days", "30"}) == 0);
+  BOOST_REQUIRE(run({"openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", dir.path() + "/late.key", "-out", dir.path() + "/late.csr", "-subj", "/CN=leuna"},
+                    out) == 0);
+  BOOST_REQUIRE(regfed({"ca", "sign", "--dir", shortCa, "--csr", dir.path() + "/late.csr", "--out",
+                        dir.path() + "/late.pem", "--days", "825"}) == 0);
+  BOOST_TEST(out.find("valid only until the CA's own end") != std::string::npos, out);
+  run({"openssl", "x509", "-in", dir.path() + "/late.pem", "-noout", "-checkend", std::to_string(31 * 86400)}, out);
+  BOOST_TEST(out.find("will expire") != std::string::npos, out);
+  // A certificate for the same key that names the CA as its issuer but was signed by another key (no key
+  // identifiers to give it away): not the CA's, so not kept.
+  BOOST_REQUIRE(run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-keyout", dir.path() + "/fake-ca.key", "-out", dir.path() + "/fake-ca.pem", "-subj", "/CN=Kurz-CA",
+                     "-days", "30"},
+                    out) == 0);
+  const std::string noIds = dir.write("no-ids.cnf", "[e]\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n");
+  BOOST_REQUIRE(run({"openssl", "x509", "-req", "-in", dir.path() + "/late.csr", "-CA", dir.path() + "/fake-ca.pem",
+                     "-CAkey", dir.path() + "/fake-ca.key", "-days", "5", "-extfile", noIds, "-extensions", "e",
+                     "-out", dir.path() + "/forged.pem"},
+                    out) == 0);
+  BOOST_TEST(regfed({"ca", "sign", "--dir", shortCa, "--csr", dir.path() + "/late.csr", "--out",
+                     dir.path() + "/forged.pem"}) == 1,
+             out);
+  BOOST_TEST(out.find("move it away first") != std::string::npos, out);
 
   for (auto& n : nodes) start(n.id);
   // start() waits until every running node sees every other one "ok" in /v1/health: the handshakes passed

@@ -6,8 +6,8 @@
 #   pg-ha.sh start DIR          initialise the primary, create regfed's roles and DB (db-init.sh), clone the
 #                               standby with pg_basebackup, start it and wait until it streams synchronously
 #   pg-ha.sh crash-primary DIR  stop the primary without a shutdown checkpoint (as a power cut would)
-#   pg-ha.sh promote DIR        promote the standby and wait until it accepts writes (it then runs alone: it has
-#                               no synchronous standby of its own, see README "A standby")
+#   pg-ha.sh promote DIR        promote the standby (starting it first if it was stopped) and wait until it accepts
+#                               writes; it then runs alone, without a synchronous standby of its own (README "A standby")
 #   pg-ha.sh stop-standby DIR   stop the standby (the primary's commits then wait for it)
 #   pg-ha.sh start-standby DIR  start it again and wait until it streams synchronously
 #   pg-ha.sh stop DIR           stop both and delete everything
@@ -70,6 +70,8 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 case "$cmd" in
   start)
+    # A start that fails halfway stops and deletes what it began.
+    trap '"$0" stop "$dir" >/dev/null 2>&1 || true' ERR
     data=$(mktemp -d /tmp/regfed-ha.XXXXXX)
     chmod 755 "$data"
     [ "$(id -u)" -ne 0 ] || chown postgres "$data"
@@ -106,6 +108,7 @@ CONF
     standby_port=$(start_server standby)
     printf 'STANDBY_PORT=%s\n' "$standby_port" >>"$dir/env"
     wait_for 30 "the standby streaming synchronously" standby_is_sync "$primary_port"
+    trap - ERR
     ;;
   stop-standby)
     data=$(readlink -f "$dir/data")
@@ -124,6 +127,9 @@ CONF
   promote)
     data=$(readlink -f "$dir/data")
     . "$dir/env"
+    if ! as_server "$bin/pg_ctl" -D "$data/standby" status >/dev/null 2>&1; then
+      start_server standby "$STANDBY_PORT" >/dev/null
+    fi
     as_server "$bin/pg_ctl" -D "$data/standby" -w -t 60 promote >/dev/null
     writable() { [ "$(sql "$STANDBY_PORT" "SELECT pg_is_in_recovery()")" = f ]; }
     wait_for 30 "the promoted standby accepting writes" writable

@@ -1,6 +1,12 @@
 #include <regfed/audit/TreeHeadSigner.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "TestSupport.h"
 
@@ -33,6 +39,31 @@ BOOST_AUTO_TEST_CASE(signs_and_verifies_and_detects_every_change) {
   changed = head;
   changed.time = "2026-11-26T20:31:06.000000Z";
   BOOST_TEST(!signer.verify(changed));
+}
+
+BOOST_AUTO_TEST_CASE(a_key_file_is_written_whole_for_its_owner_only_and_never_through_a_link) {
+  regfed::test::TempDir dir;
+  const std::string path = dir.path() + "/k.pem";
+  const mode_t old = ::umask(0);  // what a careless service manager might leave
+  TreeHeadSigner::generatePrivateKeyFile(path);
+  ::umask(old);
+  struct stat st {};
+  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  // Nothing half-written or temporary is left beside it.
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) ++files;
+  BOOST_TEST(files == 1u);
+  // A link planted where the key goes is replaced; its target is untouched.
+  const std::string target = dir.write("target.txt", "not a key\n");
+  const std::string link = dir.path() + "/linked.pem";
+  BOOST_REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
+  TreeHeadSigner::generatePrivateKeyFile(link);
+  BOOST_TEST(std::filesystem::is_symlink(link) == false);
+  std::ifstream in(target);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  BOOST_TEST(content == "not a key\n");
+  BOOST_TEST(!TreeHeadSigner::fromPrivateKeyFile(link).keyId().empty());
 }
 
 BOOST_AUTO_TEST_CASE(another_key_does_not_verify_and_a_public_key_cannot_sign) {

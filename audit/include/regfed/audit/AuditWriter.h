@@ -35,7 +35,8 @@ struct AuditWriterOptions {
   bool resumeFromFrontier = true;
 };
 
-/// Receives the writer's measurements (metrics, logs); called on the writer thread.
+/// Receives the writer's measurements (metrics, logs); called on the writer thread, except for the start and end
+/// of a stalled commit (reported by the request that notices it, and serialised with the end).
 class AuditWriterObserver {
  public:
   virtual ~AuditWriterObserver() = default;
@@ -114,7 +115,8 @@ class AuditWriter : public AuditSink {
   std::atomic<std::int64_t> signedSize_{0};
   std::atomic<bool> available_{false};
   std::atomic<std::int64_t> commitSince_{0};     // steady-clock ns when the commit in flight began; 0: none
-  std::atomic<bool> stallReported_{false};
+  std::mutex stallMutex_;  // serialises reporting a stall with its end
+  bool stallReported_ = false;
   std::atomic<bool> integrityFailed_{false};  // the background check found a mismatch: never available again
   std::vector<TreeHead> headsToCheck_;        // set by connectAndLoad when it resumed from a frontier
   std::thread checker_;
