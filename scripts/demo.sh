@@ -153,6 +153,17 @@ for node in "${nodes[@]}"; do
   done
   urls[$node]=$(head -1 "$demo/ready-$node")
 done
+# The walk-through starts with every node reaching the others (each probes its peers every few seconds), so the
+# first federated query does not meet a peer still starting (up to 30 s per node; a node that stays apart shows
+# in its health answer).
+for node in "${nodes[@]}"; do
+  for _ in $(seq 1 300); do
+    case "$(curl -s "${urls[$node]}/v1/health" || true)" in
+      "" | *'"peers":{'*unreachable* | *'"peers":{'*incompatible*) sleep 0.1 ;;
+      *) break ;;
+    esac
+  done
+done
 {
   echo "REGFED_URL=${urls[merseburg]}"
   echo "REGFED_CONFIG=$demo/merseburg.json"
